@@ -1,0 +1,2 @@
+export * from "./stackConfig";
+export * from "./loadStackConfig";

@@ -1,0 +1,6 @@
+export * from "./certificateAuthority";
+export * from "./serviceCertificate";
+export * from "./serviceCatalog";
+export * from "./secretLayout";
+export * from "./keySpec";
+export * from "./pkcs12";

@@ -1,0 +1,20 @@
+import type * as tls from "@pulumi/tls";
+import type { KeySpec } from "../config/stackConfig";
+
+/** The `tls.PrivateKey` arguments for a key spec from stack config. */
+export function privateKeyArgs(spec: KeySpec): tls.PrivateKeyArgs {
+    return spec.algorithm === "RSA" ? { algorithm: "RSA", rsaBits: spec.rsaBits } : { algorithm: "ECDSA", ecdsaCurve: spec.ecdsaCurve };
+}
+
+/**
+ * Key usages of a service certificate. Both EKUs, because each service's
+ * server certificate is also the client certificate it presents to the
+ * others. keyEncipherment only matters for RSA key exchange.
+ */
+export function serviceCertificateUses(spec: KeySpec): string[] {
+    const uses = ["digital_signature", "server_auth", "client_auth"];
+    return spec.algorithm === "RSA" ? ["digital_signature", "key_encipherment", "server_auth", "client_auth"] : uses;
+}
+
+/** A root CA signs certificates and CRLs, nothing else. */
+export const CA_CERTIFICATE_USES: readonly string[] = ["cert_signing", "crl_signing", "digital_signature"];

@@ -1,0 +1,69 @@
+// The keys of each service's Kubernetes Secret. They follow cert-manager's
+// layout (tls.crt, tls.key, ca.crt, keystore.p12, truststore.p12) so that
+// Spinnaker config can point at either backend's Secret the same way.
+import * as crypto from "crypto";
+import { buildKeystore, buildTruststore } from "./pkcs12";
+import type { ServiceRuntime } from "./serviceCatalog";
+
+export const SECRET_KEY = {
+    certificate: "tls.crt",
+    privateKey: "tls.key",
+    caCertificate: "ca.crt",
+    keystore: "keystore.p12",
+    truststore: "truststore.p12",
+    keystorePassword: "keystore-password",
+    truststorePassword: "truststore-password",
+} as const;
+
+/** Which keys a service's Secret holds, by how the service reads TLS material. */
+export function secretKeysFor(runtime: ServiceRuntime): string[] {
+    const pem = [SECRET_KEY.certificate, SECRET_KEY.privateKey, SECRET_KEY.caCertificate];
+    if (runtime !== "java") return pem;
+    return [...pem, SECRET_KEY.keystore, SECRET_KEY.truststore, SECRET_KEY.keystorePassword, SECRET_KEY.truststorePassword];
+}
+
+export const serviceSecretName = (service: string): string => `spin-${service}-tls`;
+
+export interface SecretMaterial {
+    readonly runtime: ServiceRuntime;
+    readonly alias: string;
+    readonly privateKeyPem: string;
+    readonly certificatePem: string;
+    readonly caCertificatePem: string;
+    readonly keystorePassword?: string;
+    readonly truststorePassword?: string;
+}
+
+export const TRUSTSTORE_ALIAS = "spinnaker-ca";
+
+/** The Secret's `data` (base64 values): a pure function of its inputs. */
+export function serviceSecretData(m: SecretMaterial): Record<string, string> {
+    const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64");
+    const data: Record<string, string> = {
+        [SECRET_KEY.certificate]: b64(m.certificatePem),
+        [SECRET_KEY.privateKey]: b64(m.privateKeyPem),
+        [SECRET_KEY.caCertificate]: b64(m.caCertificatePem),
+    };
+    if (m.runtime === "java") {
+        if (!m.keystorePassword || !m.truststorePassword) throw new Error(`${m.alias}: Java services need keystore and truststore passwords`);
+        data[SECRET_KEY.keystore] = b64(
+            buildKeystore({
+                privateKeyPem: m.privateKeyPem,
+                certificateChainPem: m.certificatePem + m.caCertificatePem,
+                password: m.keystorePassword,
+                alias: m.alias,
+            }),
+        );
+        data[SECRET_KEY.truststore] = b64(buildTruststore({ caCertificatesPem: m.caCertificatePem, password: m.truststorePassword, alias: TRUSTSTORE_ALIAS }));
+        data[SECRET_KEY.keystorePassword] = b64(m.keystorePassword);
+        data[SECRET_KEY.truststorePassword] = b64(m.truststorePassword);
+    }
+    return data;
+}
+
+/** A digest of the Secret's content, for pod-template annotations that roll pods when it changes. */
+export function secretChecksum(data: Record<string, string>): string {
+    const h = crypto.createHash("sha256");
+    for (const key of Object.keys(data).sort()) h.update(key).update("\0").update(data[key]).update("\0");
+    return h.digest("hex");
+}

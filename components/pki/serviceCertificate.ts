@@ -1,0 +1,120 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import type { KeySpec } from "../config/stackConfig";
+import { privateKeyArgs, serviceCertificateUses } from "./keySpec";
+import { SpinnakerService, inClusterDnsNames, kubernetesServiceName } from "./serviceCatalog";
+import { secretChecksum, serviceSecretData, serviceSecretName } from "./secretLayout";
+
+export interface ServiceCertificateArgs {
+    readonly service: SpinnakerService;
+    readonly namespace: string;
+    readonly caCertPem: pulumi.Input<string>;
+    readonly caPrivateKeyPem: pulumi.Input<string>;
+    readonly key: KeySpec;
+    readonly organization: pulumi.Input<string>;
+    readonly validityHours: pulumi.Input<number>;
+    /** A `pulumi up` this many hours or fewer before expiry re-issues the certificate. */
+    readonly renewBeforeHours: pulumi.Input<number>;
+    readonly extraDnsNames?: readonly string[];
+}
+
+/** Passwords for Java keystores: long, and alphanumeric so Java and OpenSSL derive the same keys from them. */
+const KEYSTORE_PASSWORD: random.RandomPasswordArgs = { length: 32, special: false };
+
+/**
+ * One Spinnaker service's identity: key, CSR and CA-signed certificate valid
+ * for server and client auth, delivered as a Kubernetes Secret in the form the
+ * service reads (PKCS#12 keystore and truststore for Java, PEM for the rest).
+ */
+export class ServiceCertificate extends pulumi.ComponentResource {
+    static readonly TYPE = "spinnaker-mtls:pki:ServiceCertificate";
+
+    readonly certPem: pulumi.Output<string>;
+    /** Secret. */
+    readonly privateKeyPem: pulumi.Output<string>;
+    readonly dnsNames: pulumi.Output<string[]>;
+    readonly notAfter: pulumi.Output<string>;
+    readonly secretName: pulumi.Output<string>;
+    /** SHA-256 over the Secret's content: changes whenever any file or password does. */
+    readonly checksum: pulumi.Output<string>;
+    /** Secret; undefined for services that read PEM. */
+    readonly keystorePassword?: pulumi.Output<string>;
+    readonly truststorePassword?: pulumi.Output<string>;
+
+    constructor(name: string, args: ServiceCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(ServiceCertificate.TYPE, name, {}, opts);
+        const svc = args.service;
+        const dnsNames = [...inClusterDnsNames(svc.name, args.namespace), ...(args.extraDnsNames ?? [])];
+
+        const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.key), { parent: this });
+        const csr = new tls.CertRequest(
+            `${name}-csr`,
+            {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: kubernetesServiceName(svc.name), organization: args.organization },
+                dnsNames,
+            },
+            { parent: this },
+        );
+        const cert = new tls.LocallySignedCert(
+            `${name}-cert`,
+            {
+                certRequestPem: csr.certRequestPem,
+                caCertPem: args.caCertPem,
+                caPrivateKeyPem: args.caPrivateKeyPem,
+                allowedUses: serviceCertificateUses(args.key),
+                validityPeriodHours: args.validityHours,
+                earlyRenewalHours: args.renewBeforeHours,
+                setSubjectKeyId: true,
+            },
+            { parent: this },
+        );
+
+        if (svc.runtime === "java") {
+            this.keystorePassword = pulumi.secret(new random.RandomPassword(`${name}-keystore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
+            this.truststorePassword = pulumi.secret(new random.RandomPassword(`${name}-truststore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
+        }
+        const data = pulumi
+            .all([key.privateKeyPem, cert.certPem, args.caCertPem, this.keystorePassword, this.truststorePassword])
+            .apply(([privateKeyPem, certificatePem, caCertificatePem, keystorePassword, truststorePassword]) =>
+                serviceSecretData({ runtime: svc.runtime, alias: svc.name, privateKeyPem, certificatePem, caCertificatePem, keystorePassword, truststorePassword }),
+            );
+        const secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: {
+                    name: serviceSecretName(svc.name),
+                    namespace: args.namespace,
+                    labels: {
+                        "app.kubernetes.io/managed-by": "pulumi",
+                        "app.kubernetes.io/part-of": "spinnaker-mtls",
+                        "app.kubernetes.io/component": svc.name,
+                    },
+                },
+                type: "kubernetes.io/tls",
+                data: pulumi.secret(data),
+            },
+            { parent: this },
+        );
+
+        this.certPem = cert.certPem;
+        this.privateKeyPem = pulumi.secret(key.privateKeyPem);
+        this.dnsNames = pulumi.output(dnsNames);
+        this.notAfter = cert.validityEndTime;
+        this.secretName = secret.metadata.name;
+        // A digest of high-entropy secrets reveals nothing, and pod annotations need it in plain.
+        this.checksum = pulumi.unsecret(data.apply(secretChecksum));
+        this.registerOutputs({
+            certPem: this.certPem,
+            privateKeyPem: this.privateKeyPem,
+            dnsNames: this.dnsNames,
+            notAfter: this.notAfter,
+            secretName: this.secretName,
+            checksum: this.checksum,
+            keystorePassword: this.keystorePassword,
+            truststorePassword: this.truststorePassword,
+        });
+    }
+}

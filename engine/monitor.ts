@@ -1,0 +1,221 @@
+// The resource monitor the program talks to under the offline engine. It
+// stands where the Pulumi engine would: computes URNs as the engine does,
+// asks the emulated providers for outputs, keeps earlier outputs for
+// resources whose inputs did not change (as state does), marks secret outputs
+// as the engine does, and records everything for the export.
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import { Emulator, Props, emulatorFor } from "./providers";
+import { SECRET_SIG, SECRET_SIG_KEY } from "./secrets";
+
+export type Operation = "create" | "update" | "replace" | "same" | "delete";
+
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly custom: boolean;
+    readonly id?: string;
+    readonly parent?: string;
+    readonly provider?: string;
+    readonly dependencies: string[];
+    /** Values may hold secret markers ({SECRET_SIG_KEY: SECRET_SIG, value}). */
+    readonly inputs: Props;
+    outputs: Props;
+    readonly additionalSecretOutputs: string[];
+    readonly op: Operation;
+}
+
+export interface PriorResource {
+    readonly type: string;
+    readonly id?: string;
+    readonly inputs: Props;
+    readonly outputs: Props;
+}
+
+export const isSecretMarker = (v: unknown): v is { value: unknown } =>
+    typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG && "value" in (v as object);
+
+export const secretMarker = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
+
+/** The value with every secret marker removed. */
+export function unwrap(v: unknown): unknown {
+    if (isSecretMarker(v)) return unwrap(v.value);
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+    return v;
+}
+
+export function containsSecret(v: unknown): boolean {
+    if (isSecretMarker(v)) return true;
+    if (Array.isArray(v)) return v.some(containsSecret);
+    if (v && typeof v === "object") return Object.values(v).some(containsSecret);
+    return false;
+}
+
+/** JSON with sorted keys: equal values give equal text. */
+export function canonical(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+    if (v && typeof v === "object") {
+        return `{${Object.keys(v)
+            .sort()
+            .filter((k) => (v as Props)[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${canonical((v as Props)[k])}`)
+            .join(",")}}`;
+    }
+    return JSON.stringify(v ?? null);
+}
+
+function changedPaths(a: Props, b: Props, prefix = ""): string[] {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    const out: string[] = [];
+    for (const k of keys) {
+        const p = prefix ? `${prefix}.${k}` : k;
+        const x = a[k];
+        const y = b[k];
+        if (canonical(x) === canonical(y)) continue;
+        if (x && y && typeof x === "object" && typeof y === "object" && !Array.isArray(x) && !Array.isArray(y)) {
+            out.push(p, ...changedPaths(x as Props, y as Props, p));
+        } else {
+            out.push(p);
+        }
+    }
+    return out;
+}
+
+function needsReplace(emulator: Emulator, changed: string[]): boolean {
+    if (emulator.replaceOnChanges === "all") return changed.length > 0;
+    const keys = emulator.replaceOnChanges;
+    return changed.some((p) => keys.includes(p));
+}
+
+type Callback = (err: Error | null, resp?: unknown) => void;
+
+export class OfflineMonitor extends MockMonitor {
+    readonly records = new Map<string, RecordedResource>();
+    readonly errors: Error[] = [];
+
+    constructor(
+        private readonly stack: string,
+        private readonly project: string,
+        private readonly prior: ReadonlyMap<string, PriorResource>,
+        private readonly now: Date,
+    ) {
+        super({
+            newResource: () => {
+                throw new Error("OfflineMonitor handles registration itself");
+            },
+            call: (args) => {
+                throw new Error(`offline engine: no emulation for function ${args.token}`);
+            },
+        });
+    }
+
+    /** The engine's URN: the type is qualified by every ancestor's type but the root stack's. */
+    urnFor(parent: string, type: string, name: string): string {
+        let qualified = type;
+        if (parent) {
+            const parentType = parent.split("::")[2];
+            if (parentType !== "pulumi:pulumi:Stack") qualified = `${parentType}$${type}`;
+        }
+        return `urn:pulumi:${this.stack}::${this.project}::${qualified}::${name}`;
+    }
+
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    override async registerResource(req: any, callback: Callback): Promise<void> {
+        try {
+            const type: string = req.getType();
+            const name: string = req.getName();
+            const custom: boolean = req.getCustom();
+            const parent: string = req.getParent();
+            const urn = this.urnFor(parent, type, name);
+            const inputs = rpc.deserializeProperties(req.getObject()) as Props;
+            const additionalSecretOutputs: string[] = req.getAdditionalsecretoutputsList();
+            const record = this.register(urn, type, name, custom, parent, inputs, additionalSecretOutputs, req.getProvider(), req.getDependenciesList());
+            const serialized = await rpc.serializeProperties("", record.outputs);
+            const response = new resproto.RegisterResourceResponse();
+            response.setUrn(urn);
+            response.setId(record.id ?? "");
+            response.setObject(structproto.Struct.fromJavaScript(serialized));
+            callback(null, response);
+        } catch (err) {
+            this.errors.push(err as Error);
+            callback(err as Error);
+        }
+    }
+
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    override registerResourceOutputs(req: any, callback: Callback): void {
+        const record = this.records.get(req.getUrn());
+        if (!record) {
+            callback(new Error(`unknown resource ${req.getUrn()}`));
+            return;
+        }
+        record.outputs = rpc.deserializeProperties(req.getOutputs()) as Props;
+        callback(null, {});
+    }
+
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    override async readResource(_req: any, callback: Callback): Promise<void> {
+        callback(new Error("offline engine: reading existing resources (.get) is not emulated"));
+    }
+
+    private register(
+        urn: string,
+        type: string,
+        name: string,
+        custom: boolean,
+        parent: string,
+        inputs: Props,
+        additionalSecretOutputs: string[],
+        provider: string,
+        dependencies: string[],
+    ): RecordedResource {
+        if (this.records.has(urn)) throw new Error(`duplicate resource URN ${urn}`);
+        let op: Operation = "create";
+        let id: string | undefined;
+        let outputs: Props = {};
+        if (custom) {
+            const emulator = emulatorFor(type);
+            if (!emulator) throw new Error(`offline engine: no emulated provider for ${type}`);
+            const plainInputs = unwrap(inputs) as Props;
+            const before = this.prior.get(urn);
+            const changed = before && before.type === type ? changedPaths(unwrap(before.inputs) as Props, plainInputs) : undefined;
+            if (before && changed && changed.length === 0 && !emulator.mustRenew?.(unwrap(before.outputs) as Props, this.now)) {
+                op = "same";
+                id = before.id;
+                outputs = unwrap(before.outputs) as Props;
+            } else {
+                const created = emulator.create(plainInputs, { name, type, now: this.now });
+                outputs = created.outputs;
+                id = created.id;
+                if (before) {
+                    op = !changed || needsReplace(emulator, changed) || changed.length === 0 ? "replace" : "update";
+                    if (op === "update") id = before.id;
+                }
+            }
+            // The engine keeps an output secret when its input was, and marks additionalSecretOutputs.
+            outputs = Object.fromEntries(
+                Object.entries(outputs).map(([k, v]) => [k, additionalSecretOutputs.includes(k) || containsSecret(inputs[k]) ? secretMarker(v) : v]),
+            );
+        } else if (this.prior.has(urn)) {
+            op = "same";
+        }
+        const record: RecordedResource = {
+            urn,
+            type,
+            custom,
+            id,
+            parent: parent || undefined,
+            provider: provider || undefined,
+            dependencies: [...new Set(dependencies)].sort(),
+            inputs,
+            outputs,
+            additionalSecretOutputs,
+            op,
+        };
+        this.records.set(urn, record);
+        return record;
+    }
+}
