@@ -1,0 +1,181 @@
+import * as assert from "assert";
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT, summarize } from "../../engine/run";
+import { emulatorFor } from "../../engine/providers";
+import { unwrap } from "../../engine/monitor";
+import { SERVICE_CATALOG, ServiceName } from "../../components/pki/serviceCatalog";
+import { ofType, run, stackRun, tempDir } from "../support/stacks";
+
+const HOUR = 3600_000;
+
+function cli(args: string[]): childProcess.SpawnSyncReturns<string> {
+    return childProcess.spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_ROOT, "engine/cli.ts"), ...args], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+    });
+}
+
+describe("offline engine", () => {
+    for (const stack of ["dev", "prod"]) {
+        describe(`stack ${stack}`, () => {
+            it("registers a CA and, per service, key, request, certificate and Secret (plus two passwords for Java)", async () => {
+                const result = await stackRun(stack);
+                const services = Object.keys(unwrap(result.stackOutputs.serviceCertificates) as object) as ServiceName[];
+                const java = services.filter((s) => SERVICE_CATALOG[s].runtime === "java").length;
+                assert.strictEqual(ofType(result, "tls:index/selfSignedCert:SelfSignedCert").length, 1);
+                assert.strictEqual(ofType(result, "tls:index/locallySignedCert:LocallySignedCert").length, services.length);
+                assert.strictEqual(ofType(result, "tls:index/certRequest:CertRequest").length, services.length);
+                assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, services.length + 1);
+                assert.strictEqual(ofType(result, "kubernetes:core/v1:Secret").length, services.length);
+                assert.strictEqual(ofType(result, "random:index/randomPassword:RandomPassword").length, 2 * java);
+                assert.ok(result.plan.every((s) => s.op === "create"));
+            });
+
+            it("writes a version 3 export with URNs qualified by their parents' types", async () => {
+                const { export: e } = await stackRun(stack);
+                assert.strictEqual(e.version, 3);
+                const urns = new Set(e.deployment.resources.map((r) => r.urn));
+                for (const r of e.deployment.resources) {
+                    assert.ok(r.urn.startsWith(`urn:pulumi:${stack}::spinnaker-mtls::`), r.urn);
+                    if (r.parent) assert.ok(urns.has(r.parent), `parent of ${r.urn} is exported first`);
+                }
+                const key = e.deployment.resources.find((r) => r.urn.endsWith("::spin-gate-key"))!;
+                assert.strictEqual(key.urn, `urn:pulumi:${stack}::spinnaker-mtls::spinnaker-mtls:pki:ServiceCertificate$tls:index/privateKey:PrivateKey::spin-gate-key`);
+                assert.strictEqual(key.parent, `urn:pulumi:${stack}::spinnaker-mtls::spinnaker-mtls:pki:ServiceCertificate::spin-gate`);
+            });
+
+            it("keeps every private key and password out of the export's plain text", async () => {
+                const { export: e } = await stackRun(stack);
+                const textOut = JSON.stringify(e);
+                assert.ok(!textOut.includes("PRIVATE KEY"), "a PEM private key is in plain text");
+                for (const r of (await stackRun(stack)).resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword")) {
+                    const password = (unwrap(r.outputs) as { result: string }).result;
+                    assert.ok(!textOut.includes(password), `password of ${r.urn} is in plain text`);
+                }
+            });
+
+            it("exports only public values as stack outputs", async () => {
+                const { export: e } = await stackRun(stack);
+                const outputs = e.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs;
+                const textOut = JSON.stringify(outputs);
+                assert.ok(!textOut.includes("4dabf18193072939515e22adb298388d"), "no stack output is (or holds) a secret");
+                assert.match(String(outputs.caCertificatePem), /^-----BEGIN CERTIFICATE-----/);
+            });
+
+            it("reports every resource unchanged when re-run on its own export, and exports the same bytes", async () => {
+                const first = await stackRun(stack);
+                const second = await run({ stack, previous: first.export });
+                assert.deepStrictEqual(summarize(second.plan), { create: 0, update: 0, replace: 0, same: first.plan.length, delete: 0 });
+                assert.strictEqual(JSON.stringify(second.export), JSON.stringify(first.export));
+            });
+        });
+    }
+
+    it("re-issues service certificates inside the renewal window, and keeps the CA", async () => {
+        const first = await stackRun("dev");
+        const certHours = 720; // Pulumi.dev.yaml
+        const renewBefore = 168;
+        const later = new Date(Date.now() + (certHours - renewBefore + 1) * HOUR);
+        const second = await run({ stack: "dev", previous: first.export, now: later });
+        const op = (suffix: string) => second.plan.find((s) => s.urn.endsWith(suffix))!.op;
+        assert.strictEqual(op("::spin-gate-cert"), "replace");
+        assert.strictEqual(op("::spin-gate-secret"), "update");
+        assert.strictEqual(op("::spin-gate-key"), "same");
+        assert.strictEqual(op("::spinnaker-ca-cert"), "same");
+        const before = ofType(first, "tls:index/locallySignedCert:LocallySignedCert").map((r) => (unwrap(r.outputs) as { certPem: string }).certPem);
+        const after = ofType(second, "tls:index/locallySignedCert:LocallySignedCert").map((r) => (unwrap(r.outputs) as { certPem: string }).certPem);
+        assert.ok(after.every((c) => !before.includes(c)), "every service certificate is new");
+    });
+
+    it("replaces what a config change touches and nothing else", async () => {
+        const first = await stackRun("dev");
+        const second = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:extraSans": '["gate:api.example.com"]' } });
+        const changed = second.plan.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+        assert.deepStrictEqual(changed.sort(), ["replace spin-gate-cert", "replace spin-gate-csr", "update spin-gate-secret"]);
+    });
+
+    it("reports removed resources as deletes", async () => {
+        const first = await stackRun("dev");
+        const second = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:services": '["gate","deck"]' } });
+        const deleted = second.plan.filter((s) => s.op === "delete").map((s) => s.urn.split("::").pop());
+        assert.ok(deleted.includes("spin-orca-secret") && deleted.includes("spin-orca"));
+        assert.ok(!deleted.some((d) => d!.startsWith("spin-gate")));
+    });
+
+    it("refuses previous state encrypted under another passphrase", async () => {
+        const first = await stackRun("dev");
+        const saved = process.env.PULUMI_CONFIG_PASSPHRASE;
+        process.env.PULUMI_CONFIG_PASSPHRASE = "not-the-one";
+        try {
+            await assert.rejects(run({ stack: "dev", previous: first.export }), /wrong PULUMI_CONFIG_PASSPHRASE/);
+        } finally {
+            if (saved === undefined) delete process.env.PULUMI_CONFIG_PASSPHRASE;
+            else process.env.PULUMI_CONFIG_PASSPHRASE = saved;
+        }
+    });
+
+    describe("command line", () => {
+        it("exits non-zero on invalid stack config, prints the problem, writes nothing", () => {
+            const t = tempDir("offline-cli");
+            try {
+                const out = path.join(t.dir, "export.json");
+                const r = cli(["--stack", "dev", "--config", "spinnaker-mtls:clientAuth=maybe", "--out", out]);
+                assert.strictEqual(r.status, 1, r.stderr);
+                assert.match(r.stderr, /spinnaker-mtls:clientAuth is "maybe"; allowed: want, need/);
+                assert.ok(!fs.existsSync(out));
+            } finally {
+                t.remove();
+            }
+        });
+
+        it("writes an export, then reports nothing changed given it back; --show-secrets puts plaintext in the envelopes", () => {
+            const t = tempDir("offline-cli");
+            try {
+                const first = path.join(t.dir, "first.json");
+                const r1 = cli(["--stack", "prod", "--out", first, "--show-secrets"]);
+                assert.strictEqual(r1.status, 0, r1.stderr);
+                assert.match(fs.readFileSync(first, "utf8"), /"plaintext": "\\"-----BEGIN EC PRIVATE KEY-----/);
+                const r2 = cli(["--stack", "prod", "--state", first, "--out", path.join(t.dir, "second.json")]);
+                assert.strictEqual(r2.status, 0, r2.stderr);
+                assert.match(r2.stdout, /^Resources: (\d+) to same \(\1 in stack prod\)$/m);
+            } finally {
+                t.remove();
+            }
+        });
+
+        it("refuses an unknown argument with the usage", () => {
+            const r = cli(["--stack", "dev", "--bogus"]);
+            assert.strictEqual(r.status, 2);
+            assert.match(r.stderr, /unknown argument "--bogus"\nusage: npm run offline/);
+        });
+    });
+
+    describe("emulated providers reject what the real ones reject", () => {
+        const ctx = { name: "x", type: "t", now: new Date() };
+        const create = (type: string, inputs: Record<string, unknown>) => () => emulatorFor(type)!.create(inputs, { ...ctx, type });
+        it("tls PrivateKey: unknown algorithm or curve", () => {
+            assert.throws(create("tls:index/privateKey:PrivateKey", { algorithm: "DSA" }), /algorithm must be one of RSA, ECDSA, ED25519, got "DSA"/);
+            assert.throws(create("tls:index/privateKey:PrivateKey", { algorithm: "ECDSA", ecdsaCurve: "P999" }), /ecdsaCurve must be one of P224, P256, P384, P521/);
+        });
+        it("tls certificates: unknown allowed use, missing validity, CA key not matching the CA certificate", () => {
+            const key = emulatorFor("tls:index/privateKey:PrivateKey")!.create({ algorithm: "ECDSA", ecdsaCurve: "P256" }, ctx).outputs;
+            const other = emulatorFor("tls:index/privateKey:PrivateKey")!.create({ algorithm: "ECDSA", ecdsaCurve: "P256" }, ctx).outputs;
+            assert.throws(create("tls:index/selfSignedCert:SelfSignedCert", { privateKeyPem: key.privateKeyPem, allowedUses: ["server_auth", "world_domination"], validityPeriodHours: 1 }), /unknown use "world_domination"/);
+            assert.throws(create("tls:index/selfSignedCert:SelfSignedCert", { privateKeyPem: key.privateKeyPem, allowedUses: [] }), /missing required argument "validityPeriodHours"/);
+            const ca = emulatorFor("tls:index/selfSignedCert:SelfSignedCert")!.create({ privateKeyPem: key.privateKeyPem, allowedUses: ["cert_signing"], isCaCertificate: true, validityPeriodHours: 10 }, ctx).outputs;
+            const csr = emulatorFor("tls:index/certRequest:CertRequest")!.create({ privateKeyPem: other.privateKeyPem, dnsNames: ["a"] }, ctx).outputs;
+            assert.throws(
+                create("tls:index/locallySignedCert:LocallySignedCert", { certRequestPem: csr.certRequestPem, caCertPem: ca.certPem, caPrivateKeyPem: other.privateKeyPem, allowedUses: [], validityPeriodHours: 1 }),
+                /caPrivateKeyPem does not match the public key of caCertPem/,
+            );
+        });
+        it("random RandomPassword: length shorter than the minimums", () => {
+            assert.throws(create("random:index/randomPassword:RandomPassword", { length: 4, minUpper: 3, minNumeric: 3 }), /length \(4\) must be >= the sum of the minimums \(6\)/);
+        });
+        it("Kubernetes Secret: data that is not base64", () => {
+            assert.throws(create("kubernetes:core/v1:Secret", { metadata: { name: "s" }, data: { "tls.key": "not base64!" } }), /data.tls.key is not base64/);
+        });
+    });
+});

@@ -1,0 +1,55 @@
+// Runs the real program under the offline engine once per stack and shares
+// the result between test files (the Pulumi runtime is process-global, so
+// runs are serialised).
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { RunOptions, RunResult, runProgram } from "../../engine/run";
+import { RecordedResource, unwrap } from "../../engine/monitor";
+import { SECRET_KEY } from "../../components/pki/secretLayout";
+
+const cache = new Map<string, Promise<RunResult>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs the engine, one run at a time. */
+export function run(opts: RunOptions): Promise<RunResult> {
+    const next = queue.then(() => runProgram(opts));
+    queue = next.catch(() => undefined);
+    return next;
+}
+
+/** The stack's first run, shared by every test that only reads it. */
+export function stackRun(stack: string): Promise<RunResult> {
+    if (!cache.has(stack)) cache.set(stack, run({ stack }));
+    return cache.get(stack)!;
+}
+
+export const ofType = (result: RunResult, type: string): RecordedResource[] => result.resources.filter((r) => r.type === type);
+
+export interface ServiceFiles {
+    readonly service: string;
+    readonly secretName: string;
+    /** Decoded Secret data. */
+    readonly files: Record<string, Buffer>;
+}
+
+/** Every service Secret the run created, decoded. */
+export function serviceSecrets(result: RunResult): Map<string, ServiceFiles> {
+    const out = new Map<string, ServiceFiles>();
+    for (const r of ofType(result, "kubernetes:core/v1:Secret")) {
+        const outputs = unwrap(r.outputs) as { metadata: { name: string; labels: Record<string, string> }; data: Record<string, string> };
+        const service = outputs.metadata.labels["app.kubernetes.io/component"];
+        const files = Object.fromEntries(Object.entries(outputs.data).map(([k, v]) => [k, Buffer.from(v, "base64")]));
+        out.set(service, { service, secretName: outputs.metadata.name, files });
+    }
+    return out;
+}
+
+export const text = (f: ServiceFiles, key: string): string => f.files[key].toString("utf8");
+export const caPem = (f: ServiceFiles): string => text(f, SECRET_KEY.caCertificate);
+
+/** A fresh temporary folder, removed by the returned function. */
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+    return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
