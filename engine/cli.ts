@@ -1,16 +1,18 @@
-// npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <previous export>] [--config key=value]...
+// npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <previous export>] [--config key=value]... [--project <dir>]
 import * as fs from "fs";
+import * as path from "path";
 import { StackExport, runProgram, summarize } from "./run";
 
 interface Args {
     stack?: string;
     out?: string;
     state?: string;
+    project?: string;
     showSecrets: boolean;
     config: Record<string, string>;
 }
 
-const USAGE = "usage: npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <export.json>] [--config <project:key>=<value>]...";
+const USAGE = "usage: npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <export.json>] [--config <project:key>=<value>]... [--project <dir with Pulumi.yaml>]";
 
 export function parseArgs(argv: string[]): Args {
     const args: Args = { showSecrets: false, config: {} };
@@ -24,6 +26,7 @@ export function parseArgs(argv: string[]): Args {
         if (a === "--stack") args.stack = value();
         else if (a === "--out") args.out = value();
         else if (a === "--state") args.state = value();
+        else if (a === "--project") args.project = value();
         else if (a === "--show-secrets") args.showSecrets = true;
         else if (a === "--config") {
             const kv = value();
@@ -45,7 +48,7 @@ async function main(): Promise<number> {
         return 2;
     }
     const previous = args.state ? (JSON.parse(fs.readFileSync(args.state, "utf8")) as StackExport) : undefined;
-    const result = await runProgram({ stack: args.stack!, previous, showSecrets: args.showSecrets, config: args.config });
+    const result = await runProgram({ stack: args.stack!, projectDir: args.project ? path.resolve(args.project) : undefined, previous, showSecrets: args.showSecrets, config: args.config });
     if (previous) {
         for (const step of result.plan) if (step.op !== "same") console.log(`  ${step.op.padEnd(8)} ${step.type}  ${step.urn.split("::").pop()}`);
     }
