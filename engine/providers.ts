@@ -166,6 +166,24 @@ const randomSerial = () => {
     return bytes;
 };
 
+/** The template fields both certificate resources take from their inputs the same way. */
+function commonTemplate(inputs: Props, ctx: EmulatorContext) {
+    const uses = checkUses(inputs, ctx);
+    const v = validity(inputs, ctx);
+    return {
+        validity: v,
+        fields: {
+            serial: randomSerial(),
+            notBefore: v.notBefore,
+            notAfter: v.notAfter,
+            allowedUses: uses,
+            isCa: bool(inputs, "isCaCertificate", false),
+            maxPathLength: inputs.maxPathLength as number | undefined,
+            setSubjectKeyId: bool(inputs, "setSubjectKeyId", false),
+        },
+    };
+}
+
 function certOutputs(inputs: Props, certDer: Buffer, serial: Buffer, v: ReturnType<typeof validity>, extra: Props) {
     return {
         id: BigInt("0x" + serial.toString("hex")).toString(10),
@@ -195,27 +213,19 @@ const selfSignedCert: Emulator = {
     mustRenew: inRenewalWindow,
     create(inputs, ctx) {
         const key = loadPrivateKey(str(inputs, "privateKeyPem", ctx)!, ctx, "privateKeyPem");
-        const uses = checkUses(inputs, ctx);
-        const v = validity(inputs, ctx);
+        const { validity: v, fields } = commonTemplate(inputs, ctx);
         const name = x509.encodeName((inputs.subject ?? {}) as x509.SubjectFields);
-        const serial = randomSerial();
         const spki = x509.spkiOf(key);
         const certDer = x509.signCertificate({
-            serial,
+            ...fields,
             issuerName: name,
             subjectName: name,
             spki,
-            notBefore: v.notBefore,
-            notAfter: v.notAfter,
-            allowedUses: uses,
-            isCa: bool(inputs, "isCaCertificate", false),
-            maxPathLength: inputs.maxPathLength as number | undefined,
-            setSubjectKeyId: bool(inputs, "setSubjectKeyId", false),
             authorityKeyId: bool(inputs, "setAuthorityKeyId", false) ? x509.subjectKeyId(spki) : undefined,
             subjectAltName: x509.subjectAltNameValue({ dnsNames: strings(inputs, "dnsNames"), ipAddresses: strings(inputs, "ipAddresses"), uris: strings(inputs, "uris") }),
             signingKey: key,
         });
-        return certOutputs(inputs, certDer, serial, v, { keyAlgorithm: keyAlgorithmName(key) });
+        return certOutputs(inputs, certDer, fields.serial, v, { keyAlgorithm: keyAlgorithmName(key) });
     },
 };
 
@@ -251,26 +261,18 @@ const locallySignedCert: Emulator = {
         } catch (e) {
             throw new ProviderError(ctx, `certRequestPem: ${(e as Error).message}`);
         }
-        const uses = checkUses(inputs, ctx);
-        const v = validity(inputs, ctx);
+        const { validity: v, fields } = commonTemplate(inputs, ctx);
         const ca = x509.parseCertificate(caCert.raw);
-        const serial = randomSerial();
         const certDer = x509.signCertificate({
-            serial,
+            ...fields,
             issuerName: ca.subjectName,
             subjectName: request.subjectName,
             spki: request.spki,
-            notBefore: v.notBefore,
-            notAfter: v.notAfter,
-            allowedUses: uses,
-            isCa: bool(inputs, "isCaCertificate", false),
-            maxPathLength: inputs.maxPathLength as number | undefined,
-            setSubjectKeyId: bool(inputs, "setSubjectKeyId", false),
             authorityKeyId: ca.subjectKeyId,
             subjectAltName: request.subjectAltName,
             signingKey: caKey,
         });
-        return certOutputs(inputs, certDer, serial, v, { caKeyAlgorithm: keyAlgorithmName(caKey) });
+        return certOutputs(inputs, certDer, fields.serial, v, { caKeyAlgorithm: keyAlgorithmName(caKey) });
     },
 };
 
