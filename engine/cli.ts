@@ -57,6 +57,7 @@ async function main(): Promise<number> {
     console.log(`Resources: ${parts.join(", ")} (${result.plan.length} in stack ${args.stack})`);
     const text = JSON.stringify(result.export, null, 2) + "\n";
     if (args.out) {
+        fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
         fs.writeFileSync(args.out, text);
         console.log(`wrote ${args.out}`);
     } else {

@@ -133,7 +133,7 @@ describe("offline engine", () => {
         it("writes an export, then reports nothing changed given it back; --show-secrets puts plaintext in the envelopes", () => {
             const t = tempDir("offline-cli");
             try {
-                const first = path.join(t.dir, "first.json");
+                const first = path.join(t.dir, "not-yet-there", "first.json");
                 const r1 = cli(["--stack", "prod", "--out", first, "--show-secrets"]);
                 assert.strictEqual(r1.status, 0, r1.stderr);
                 assert.match(fs.readFileSync(first, "utf8"), /"plaintext": "\\"-----BEGIN EC PRIVATE KEY-----/);
