@@ -12,14 +12,13 @@ const reps = Number(process.argv[2] ?? 3);
 
 interface Case {
     readonly label: string;
-    readonly resources: string;
     readonly args: string[];
 }
 
 const cases: Case[] = [
-    { label: "floor: one RandomPassword", resources: "", args: ["--stack", "bench", "--project", "bench/floor"] },
-    { label: "dev stack (10 services)", resources: "", args: ["--stack", "dev"] },
-    ...[12, 50, 200].map((n) => ({ label: `synthetic, ${n} Java services`, resources: "", args: ["--stack", "bench", "--project", "bench/synthetic", "--config", `bench-synthetic:count=${n}`] })),
+    { label: "floor: one RandomPassword", args: ["--stack", "bench", "--project", "bench/floor"] },
+    { label: "dev stack (10 services)", args: ["--stack", "dev"] },
+    ...[12, 50, 200].map((n) => ({ label: `synthetic, ${n} Java services`, args: ["--stack", "bench", "--project", "bench/synthetic", "--config", `bench-synthetic:count=${n}`] })),
 ];
 
 function once(args: string[]): { ms: number; summary: string } {

@@ -223,7 +223,8 @@ export function parseCertificateRequest(csrDer: Buffer): ParsedRequest {
     const [info, , signature] = root.children;
     const [, subject, spki, attrs] = info.children;
     const publicKey = crypto.createPublicKey({ key: spki.raw, format: "der", type: "spki" });
-    const hash = publicKey.asymmetricKeyType === "ed25519" ? null : publicKey.asymmetricKeyDetails?.namedCurve === "secp384r1" ? "sha384" : publicKey.asymmetricKeyDetails?.namedCurve === "secp521r1" ? "sha512" : "sha256";
+    // A request is signed by its own key, with the digest Go picks for that key type.
+    const { hash } = signatureAlgorithm(publicKey);
     if (!crypto.verify(hash, info.raw, publicKey, signature.content.subarray(1))) {
         throw new Error("certificate request signature does not verify");
     }

@@ -12,8 +12,8 @@ export function privateKeyArgs(spec: KeySpec): tls.PrivateKeyArgs {
  * others. keyEncipherment only matters for RSA key exchange.
  */
 export function serviceCertificateUses(spec: KeySpec): string[] {
-    const uses = ["digital_signature", "server_auth", "client_auth"];
-    return spec.algorithm === "RSA" ? ["digital_signature", "key_encipherment", "server_auth", "client_auth"] : uses;
+    const keyUsages = spec.algorithm === "RSA" ? ["digital_signature", "key_encipherment"] : ["digital_signature"];
+    return [...keyUsages, "server_auth", "client_auth"];
 }
 
 /** A root CA signs certificates and CRLs, nothing else. */

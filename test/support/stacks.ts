@@ -6,7 +6,6 @@ import * as os from "os";
 import * as path from "path";
 import { RunOptions, RunResult, runProgram } from "../../engine/run";
 import { RecordedResource, unwrap } from "../../engine/monitor";
-import { SECRET_KEY } from "../../components/pki/secretLayout";
 
 const cache = new Map<string, Promise<RunResult>>();
 let queue: Promise<unknown> = Promise.resolve();
@@ -46,7 +45,6 @@ export function serviceSecrets(result: RunResult): Map<string, ServiceFiles> {
 }
 
 export const text = (f: ServiceFiles, key: string): string => f.files[key].toString("utf8");
-export const caPem = (f: ServiceFiles): string => text(f, SECRET_KEY.caCertificate);
 
 /** A fresh temporary folder, removed by the returned function. */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
