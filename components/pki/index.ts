@@ -4,3 +4,5 @@ export * from "./serviceCatalog";
 export * from "./secretLayout";
 export * from "./keySpec";
 export * from "./pkcs12";
+export * from "./jvmTrust";
+export * from "./jvmTrustStore";

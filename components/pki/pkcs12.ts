@@ -171,14 +171,33 @@ export function buildKeystore(input: KeystoreInput): Buffer {
 
 /** A PKCS#12 truststore: each CA certificate as a trustedCertEntry. */
 export function buildTruststore(input: TruststoreInput): Buffer {
-    assertUsablePassword(input.password);
     const cas = der.pemBlocks(input.caCertificatesPem, "CERTIFICATE");
     if (cas.length === 0) throw new Error("truststore: caCertificatesPem holds no certificate");
-    const bags = cas.map((c, i) =>
-        certBag(c, [
-            attribute(OID.friendlyName, der.bmpString(i === 0 ? input.alias : `${input.alias}-${i}`)),
+    return buildTruststoreFromEntries(
+        cas.map((certDer, i) => ({ alias: i === 0 ? input.alias : `${input.alias}-${i}`, certDer })),
+        input.password,
+    );
+}
+
+export interface TrustedEntry {
+    readonly alias: string;
+    readonly certDer: Buffer;
+}
+
+/** A PKCS#12 truststore with one trustedCertEntry per entry, in the order given. */
+export function buildTruststoreFromEntries(entries: readonly TrustedEntry[], password: string): Buffer {
+    assertUsablePassword(password);
+    if (entries.length === 0) throw new Error("truststore: no certificate to trust");
+    const aliases = new Set<string>();
+    for (const e of entries) {
+        if (aliases.has(e.alias)) throw new Error(`truststore: alias ${JSON.stringify(e.alias)} appears twice`);
+        aliases.add(e.alias);
+    }
+    const bags = entries.map((e) =>
+        certBag(e.certDer, [
+            attribute(OID.friendlyName, der.bmpString(e.alias)),
             attribute(OID.oracleTrustedKeyUsage, der.oid(OID.anyExtendedKeyUsage)),
         ]),
     );
-    return pfx([der.sequence(...bags)], input.password);
+    return pfx([der.sequence(...bags)], password);
 }

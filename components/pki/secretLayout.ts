@@ -3,7 +3,7 @@
 // Spinnaker config can point at either backend's Secret the same way.
 import * as crypto from "crypto";
 import { buildKeystore, buildTruststore } from "./pkcs12";
-import type { ServiceRuntime } from "./serviceCatalog";
+import type { SpinnakerService } from "./serviceCatalog";
 
 export const SECRET_KEY = {
     certificate: "tls.crt",
@@ -15,17 +15,29 @@ export const SECRET_KEY = {
     truststorePassword: "truststore-password",
 } as const;
 
-/** Which keys a service's Secret holds, by how the service reads TLS material. */
-export function secretKeysFor(runtime: ServiceRuntime): string[] {
+/** How an identity reads its TLS material: PKCS#12 stores (and PEM) for Java, PEM files for the rest. */
+export type SecretFormat = "pkcs12" | "pem";
+
+/** Anything the PKI issues a certificate to: a Spinnaker service, or a Redis server. */
+export interface TlsIdentity {
+    /** Short name: the Kubernetes Service is `spin-<name>`, the Secret `spin-<name>-tls`. */
+    readonly name: string;
+    readonly format: SecretFormat;
+}
+
+export const identityOf = (service: SpinnakerService): TlsIdentity => ({ name: service.name, format: service.runtime === "java" ? "pkcs12" : "pem" });
+
+/** Which keys an identity's Secret holds, by how it reads TLS material. */
+export function secretKeysFor(format: SecretFormat): string[] {
     const pem = [SECRET_KEY.certificate, SECRET_KEY.privateKey, SECRET_KEY.caCertificate];
-    if (runtime !== "java") return pem;
+    if (format !== "pkcs12") return pem;
     return [...pem, SECRET_KEY.keystore, SECRET_KEY.truststore, SECRET_KEY.keystorePassword, SECRET_KEY.truststorePassword];
 }
 
 export const serviceSecretName = (service: string): string => `spin-${service}-tls`;
 
 export interface SecretMaterial {
-    readonly runtime: ServiceRuntime;
+    readonly format: SecretFormat;
     readonly alias: string;
     readonly privateKeyPem: string;
     readonly certificatePem: string;
@@ -44,7 +56,7 @@ export function serviceSecretData(m: SecretMaterial): Record<string, string> {
         [SECRET_KEY.privateKey]: b64(m.privateKeyPem),
         [SECRET_KEY.caCertificate]: b64(m.caCertificatePem),
     };
-    if (m.runtime === "java") {
+    if (m.format === "pkcs12") {
         if (!m.keystorePassword || !m.truststorePassword) throw new Error(`${m.alias}: Java services need keystore and truststore passwords`);
         data[SECRET_KEY.keystore] = b64(
             buildKeystore({

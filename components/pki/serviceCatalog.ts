@@ -11,10 +11,18 @@ export type ServiceRuntime =
     /** Deck: static UI behind Apache, PEM certificate and key. */
     | "deck";
 
+/**
+ * How a service uses Redis: through kork's Jedis client (Java), through the
+ * Go services' own client, or not at all (Deck serves static files; front50
+ * keeps its data in object storage or SQL).
+ */
+export type RedisUse = "kork" | "go" | "none";
+
 export interface SpinnakerService {
     readonly name: ServiceName;
     readonly port: number;
     readonly runtime: ServiceRuntime;
+    readonly redis: RedisUse;
 }
 
 export const SERVICE_NAMES = [
@@ -35,32 +43,32 @@ export const SERVICE_NAMES = [
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export const SERVICE_CATALOG: Readonly<Record<ServiceName, SpinnakerService>> = {
-    clouddriver: { name: "clouddriver", port: 7002, runtime: "java" },
-    deck: { name: "deck", port: 9000, runtime: "deck" },
-    dinghy: { name: "dinghy", port: 8081, runtime: "go" },
-    echo: { name: "echo", port: 8089, runtime: "java" },
-    fiat: { name: "fiat", port: 7003, runtime: "java" },
-    front50: { name: "front50", port: 8080, runtime: "java" },
-    gate: { name: "gate", port: 8084, runtime: "java" },
-    igor: { name: "igor", port: 8088, runtime: "java" },
-    kayenta: { name: "kayenta", port: 8090, runtime: "java" },
-    orca: { name: "orca", port: 8083, runtime: "java" },
-    rosco: { name: "rosco", port: 8087, runtime: "java" },
-    terraformer: { name: "terraformer", port: 7088, runtime: "go" },
+    clouddriver: { name: "clouddriver", port: 7002, runtime: "java", redis: "kork" },
+    deck: { name: "deck", port: 9000, runtime: "deck", redis: "none" },
+    dinghy: { name: "dinghy", port: 8081, runtime: "go", redis: "go" },
+    echo: { name: "echo", port: 8089, runtime: "java", redis: "kork" },
+    fiat: { name: "fiat", port: 7003, runtime: "java", redis: "kork" },
+    front50: { name: "front50", port: 8080, runtime: "java", redis: "none" },
+    gate: { name: "gate", port: 8084, runtime: "java", redis: "kork" },
+    igor: { name: "igor", port: 8088, runtime: "java", redis: "kork" },
+    kayenta: { name: "kayenta", port: 8090, runtime: "java", redis: "kork" },
+    orca: { name: "orca", port: 8083, runtime: "java", redis: "kork" },
+    rosco: { name: "rosco", port: 8087, runtime: "java", redis: "kork" },
+    terraformer: { name: "terraformer", port: 7088, runtime: "go", redis: "go" },
 };
 
 export function isServiceName(name: string): name is ServiceName {
     return (SERVICE_NAMES as readonly string[]).includes(name);
 }
 
-/** The Kubernetes Service name Spinnaker's Operator and Halyard give a service. */
-export const kubernetesServiceName = (service: ServiceName): string => `spin-${service}`;
+/** The Kubernetes Service name Spinnaker's Operator and Halyard give a service (and this program gives Redis). */
+export const kubernetesServiceName = (name: string): string => `spin-${name}`;
 
 /**
  * The DNS names a service is reached by inside the cluster, shortest first:
  * `spin-<svc>`, `spin-<svc>.<ns>`, `spin-<svc>.<ns>.svc`, `spin-<svc>.<ns>.svc.cluster.local`.
  */
-export function inClusterDnsNames(service: ServiceName, namespace: string): string[] {
-    const base = kubernetesServiceName(service);
+export function inClusterDnsNames(name: string, namespace: string): string[] {
+    const base = kubernetesServiceName(name);
     return [base, `${base}.${namespace}`, `${base}.${namespace}.svc`, `${base}.${namespace}.svc.cluster.local`];
 }

@@ -3,12 +3,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { KeySpec } from "../config/stackConfig";
+import { managedLabels } from "../kubernetes/labels";
 import { privateKeyArgs, serviceCertificateUses } from "./keySpec";
-import { SpinnakerService, inClusterDnsNames, kubernetesServiceName } from "./serviceCatalog";
-import { secretChecksum, serviceSecretData, serviceSecretName } from "./secretLayout";
+import { inClusterDnsNames, kubernetesServiceName } from "./serviceCatalog";
+import { TlsIdentity, secretChecksum, serviceSecretData, serviceSecretName } from "./secretLayout";
 
 export interface ServiceCertificateArgs {
-    readonly service: SpinnakerService;
+    readonly identity: TlsIdentity;
     readonly namespace: string;
     readonly caCertPem: pulumi.Input<string>;
     readonly caPrivateKeyPem: pulumi.Input<string>;
@@ -21,7 +22,7 @@ export interface ServiceCertificateArgs {
 }
 
 /** Passwords for Java keystores: long, and alphanumeric so Java and OpenSSL derive the same keys from them. */
-const KEYSTORE_PASSWORD: random.RandomPasswordArgs = { length: 32, special: false };
+export const KEYSTORE_PASSWORD: random.RandomPasswordArgs = { length: 32, special: false };
 
 /**
  * One Spinnaker service's identity: key, CSR and CA-signed certificate valid
@@ -45,7 +46,7 @@ export class ServiceCertificate extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServiceCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         super(ServiceCertificate.TYPE, name, {}, opts);
-        const svc = args.service;
+        const svc = args.identity;
         const dnsNames = [...inClusterDnsNames(svc.name, args.namespace), ...(args.extraDnsNames ?? [])];
 
         const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.key), { parent: this });
@@ -72,14 +73,14 @@ export class ServiceCertificate extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        if (svc.runtime === "java") {
+        if (svc.format === "pkcs12") {
             this.keystorePassword = pulumi.secret(new random.RandomPassword(`${name}-keystore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
             this.truststorePassword = pulumi.secret(new random.RandomPassword(`${name}-truststore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
         }
         const data = pulumi
             .all([key.privateKeyPem, cert.certPem, args.caCertPem, this.keystorePassword, this.truststorePassword])
             .apply(([privateKeyPem, certificatePem, caCertificatePem, keystorePassword, truststorePassword]) =>
-                serviceSecretData({ runtime: svc.runtime, alias: svc.name, privateKeyPem, certificatePem, caCertificatePem, keystorePassword, truststorePassword }),
+                serviceSecretData({ format: svc.format, alias: svc.name, privateKeyPem, certificatePem, caCertificatePem, keystorePassword, truststorePassword }),
             );
         const secret = new k8s.core.v1.Secret(
             `${name}-secret`,
@@ -87,11 +88,7 @@ export class ServiceCertificate extends pulumi.ComponentResource {
                 metadata: {
                     name: serviceSecretName(svc.name),
                     namespace: args.namespace,
-                    labels: {
-                        "app.kubernetes.io/managed-by": "pulumi",
-                        "app.kubernetes.io/part-of": "spinnaker-mtls",
-                        "app.kubernetes.io/component": svc.name,
-                    },
+                    labels: managedLabels(svc.name),
                 },
                 type: "kubernetes.io/tls",
                 data: pulumi.secret(data),

@@ -20,16 +20,21 @@ function cli(args: string[]): childProcess.SpawnSyncReturns<string> {
 describe("offline engine", () => {
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
-            it("registers a CA and, per service, key, request, certificate and Secret (plus two passwords for Java)", async () => {
+            it("registers a CA; per service and per Redis, key, request, certificate and Secret; per Java service an argfile and two passwords", async () => {
                 const result = await stackRun(stack);
                 const services = Object.keys(unwrap(result.stackOutputs.serviceCertificates) as object) as ServiceName[];
                 const java = services.filter((s) => SERVICE_CATALOG[s].runtime === "java").length;
+                // The Spinnaker Redis always (in-cluster by default); the Go services' own only when one is enabled.
+                const goRedis = services.some((s) => SERVICE_CATALOG[s].redis === "go") ? 1 : 0;
+                const identities = services.length + 1 + goRedis;
                 assert.strictEqual(ofType(result, "tls:index/selfSignedCert:SelfSignedCert").length, 1);
-                assert.strictEqual(ofType(result, "tls:index/locallySignedCert:LocallySignedCert").length, services.length);
-                assert.strictEqual(ofType(result, "tls:index/certRequest:CertRequest").length, services.length);
-                assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, services.length + 1);
-                assert.strictEqual(ofType(result, "kubernetes:core/v1:Secret").length, services.length);
-                assert.strictEqual(ofType(result, "random:index/randomPassword:RandomPassword").length, 2 * java);
+                assert.strictEqual(ofType(result, "tls:index/locallySignedCert:LocallySignedCert").length, identities);
+                assert.strictEqual(ofType(result, "tls:index/certRequest:CertRequest").length, identities);
+                assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, identities + 1);
+                assert.strictEqual(ofType(result, "spinnaker-mtls:redis:RedisTls").length, 1 + goRedis);
+                // TLS Secrets, one argfile per Java service, and the shared JVM trust store.
+                assert.strictEqual(ofType(result, "kubernetes:core/v1:Secret").length, identities + java + 1);
+                assert.strictEqual(ofType(result, "random:index/randomPassword:RandomPassword").length, 2 * java + 1);
                 assert.ok(result.plan.every((s) => s.op === "create"));
             });
 
@@ -93,7 +98,8 @@ describe("offline engine", () => {
         const first = await stackRun("dev");
         const second = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:extraSans": '["gate:api.example.com"]' } });
         const changed = second.plan.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
-        assert.deepStrictEqual(changed.sort(), ["replace spin-gate-cert", "replace spin-gate-csr", "update spin-gate-secret"]);
+        // Gate's new certificate changes its pod checksum in the SpinnakerService patch, which rolls Gate's pods.
+        assert.deepStrictEqual(changed.sort(), ["replace spin-gate-cert", "replace spin-gate-csr", "update spin-gate-secret", "update spinnaker-spinnakerservice"]);
     });
 
     it("reports removed resources as deletes", async () => {

@@ -32,16 +32,30 @@ export interface ServiceFiles {
     readonly files: Record<string, Buffer>;
 }
 
-/** Every service Secret the run created, decoded. */
-export function serviceSecrets(result: RunResult): Map<string, ServiceFiles> {
+/** Every Secret the run created, decoded, by name. */
+export function secretsByName(result: RunResult): Map<string, ServiceFiles> {
     const out = new Map<string, ServiceFiles>();
     for (const r of ofType(result, "kubernetes:core/v1:Secret")) {
         const outputs = unwrap(r.outputs) as { metadata: { name: string; labels: Record<string, string> }; data: Record<string, string> };
         const service = outputs.metadata.labels["app.kubernetes.io/component"];
         const files = Object.fromEntries(Object.entries(outputs.data).map(([k, v]) => [k, Buffer.from(v, "base64")]));
-        out.set(service, { service, secretName: outputs.metadata.name, files });
+        out.set(outputs.metadata.name, { service, secretName: outputs.metadata.name, files });
     }
     return out;
+}
+
+/** The TLS Secret (spin-<svc>-tls) of every enabled Spinnaker service, decoded, by service. */
+export function serviceSecrets(result: RunResult): Map<string, ServiceFiles> {
+    const services = Object.keys(unwrap(result.stackOutputs.serviceCertificates) as object);
+    const byName = secretsByName(result);
+    return new Map(services.map((s) => [s, byName.get(`spin-${s}-tls`)!]));
+}
+
+/** A Kubernetes object's inputs, as sent, by type and metadata.name. */
+export function objectNamed<T = Record<string, unknown>>(result: RunResult, type: string, name: string): T {
+    const found = ofType(result, type).filter((r) => (unwrap(r.inputs) as { metadata?: { name?: string } }).metadata?.name === name);
+    if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+    return unwrap(found[0].inputs) as T;
 }
 
 export const text = (f: ServiceFiles, key: string): string => f.files[key].toString("utf8");

@@ -196,6 +196,152 @@ describe("stack config", () => {
         });
     });
 
+    describe("redis", () => {
+        const external = { "spinnaker-mtls:redisMode": "external", "spinnaker-mtls:redisExternalUrl": "rediss://:s3cret@redis.example.com:6380/0" };
+        it("defaults: an in-cluster Redis 7 with one pod, no SQL services, and Go services refused", () => {
+            const c = parseStackConfig(defaults).redis;
+            assert.deepStrictEqual(
+                { mode: c.mode, image: c.image, replicas: c.replicas, sql: c.sqlServices, go: c.goServices },
+                { mode: "in-cluster", image: "redis:7.2.7", replicas: 0, sql: [], go: "none" },
+            );
+        });
+        it("redisMode", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisMode": "cluster" }), ['spinnaker-mtls:redisMode is "cluster"; allowed: in-cluster, external']);
+        });
+        it("redisImage needs a tag or digest, and Redis 6 or later", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisImage": "redis" }), ['spinnaker-mtls:redisImage is "redis"; allowed: an image reference with a tag or a digest, e.g. redis:7.2.7']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisImage": "Redis:7" }), ['spinnaker-mtls:redisImage is "Redis:7"; allowed: an image reference with a tag or a digest, e.g. redis:7.2.7']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisImage": "redis:5.0.14" }), ['spinnaker-mtls:redisImage is "redis:5.0.14"; Redis before 6 has no TLS; allowed: Redis 6 or later, e.g. redis:7.2.7']);
+            assert.strictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:redisImage": `registry.example.com:5000/mirror/redis@sha256:${"a".repeat(64)}` }).redis.image.length > 0, true);
+        });
+        it("redisReplicas is 0 to 5", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisReplicas": "6" }), ['spinnaker-mtls:redisReplicas is "6"; allowed: a whole number of replicas, 0 to 5']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisReplicas": "-1" }), ['spinnaker-mtls:redisReplicas is "-1"; allowed: a whole number of replicas, 0 to 5']);
+        });
+        it("storage size and class", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisStorageSize": "8GB" }), ['spinnaker-mtls:redisStorageSize is "8GB"; allowed: a Kubernetes storage quantity greater than 0, e.g. "512Mi" or "8Gi"']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisStorageClass": "Fast SSD" }), ['spinnaker-mtls:redisStorageClass is "Fast SSD"; allowed: a StorageClass name, or empty for the cluster\'s default']);
+            assert.strictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:redisStorageClass": "" }).redis.storageClass, undefined);
+        });
+        it("resources are quantities and requests do not exceed limits", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisCpuRequest": "lots" }), ['spinnaker-mtls:redisCpuRequest is "lots"; allowed: a Kubernetes cpu quantity greater than 0, e.g. "250m" or "1"']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisMemoryLimit": "0" }), ['spinnaker-mtls:redisMemoryLimit is "0"; allowed: a Kubernetes memory quantity greater than 0, e.g. "512Mi" or "8Gi"']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisCpuRequest": "2", "spinnaker-mtls:redisCpuLimit": "1500m" }), [
+                'spinnaker-mtls:redisCpuRequest is "2", more than spinnaker-mtls:redisCpuLimit "1500m"; a request cannot exceed its limit',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisMemoryRequest": "2Gi" }), [
+                'spinnaker-mtls:redisMemoryRequest is "2Gi", more than spinnaker-mtls:redisMemoryLimit "1Gi"; a request cannot exceed its limit',
+            ]);
+        });
+        it("external mode takes a rediss:// URL, and never prints it", () => {
+            assert.strictEqual(parseStackConfig({ ...defaults, ...external }).redis.externalUrl, external["spinnaker-mtls:redisExternalUrl"]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisMode": "external" }), [
+                'spinnaker-mtls:redisExternalUrl is not set; redisMode "external" needs the rediss:// URL of your Redis (set it with pulumi config set --secret)',
+            ]);
+            const plain = problemsOf({ ...external, "spinnaker-mtls:redisExternalUrl": "redis://:s3cret@redis.example.com:6379" });
+            assert.deepStrictEqual(plain, ['spinnaker-mtls:redisExternalUrl (secret value hidden) uses the scheme "redis"; allowed: rediss:// only, plaintext redis:// is refused']);
+            assert.deepStrictEqual(problemsOf({ ...external, "spinnaker-mtls:redisExternalUrl": "not a url s3cret" }), [
+                "spinnaker-mtls:redisExternalUrl is (secret value hidden) and is not a URL; allowed: rediss://[:password@]host[:port][/db]",
+            ]);
+            assert.deepStrictEqual(problemsOf({ ...external, "spinnaker-mtls:redisExternalUrl": "rediss://:s3cret@redis.example.com/cache" }), [
+                "spinnaker-mtls:redisExternalUrl (secret value hidden) has a path that is not a database number; allowed: rediss://[:password@]host[:port][/db]",
+            ]);
+            assert.ok(!plain.join("").includes("s3cret"));
+        });
+        it("external-only keys are refused in-cluster", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisExternalUrl": "rediss://r.example.com" }), [
+                'spinnaker-mtls:redisExternalUrl is set but spinnaker-mtls:redisMode is "in-cluster"; set redisMode to "external" or unset redisExternalUrl',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisExternalCaCertPem": makeCa().certPem }), [
+                'spinnaker-mtls:redisExternalCaCertPem is set but spinnaker-mtls:redisMode is "in-cluster"; it only applies to an external Redis',
+            ]);
+        });
+        it("an external CA bundle must hold CA certificates", () => {
+            assert.deepStrictEqual(problemsOf({ ...external, "spinnaker-mtls:redisExternalCaCertPem": "nope" }), [
+                'spinnaker-mtls:redisExternalCaCertPem holds no PEM certificate; allowed: one or more PEM "CERTIFICATE" blocks of CA certificates',
+            ]);
+            assert.deepStrictEqual(problemsOf({ ...external, "spinnaker-mtls:redisExternalCaCertPem": makeCa({ isCa: false }).certPem }), [
+                'spinnaker-mtls:redisExternalCaCertPem certificate 1 (subject "CN=Imported CA") is not a CA certificate (basicConstraints CA:TRUE is required)',
+            ]);
+        });
+        it("sqlServices names enabled services that have a SQL backend", () => {
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:sqlServices": '["orca","clouddriver"]' }).redis.sqlServices, ["orca", "clouddriver"]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:sqlServices": '["gate"]' }), ['spinnaker-mtls:sqlServices names "gate", which has no SQL backend; allowed: clouddriver, fiat, front50, orca']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:services": '["gate","deck"]', "spinnaker-mtls:sqlServices": '["orca"]' }), [
+                'spinnaker-mtls:sqlServices names "orca", which is not an enabled service; enabled: gate, deck',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:sqlServices": '["orca","orca"]' }), ['spinnaker-mtls:sqlServices names "orca" twice']);
+        });
+        describe("the Go services", () => {
+            const withGo = { "spinnaker-mtls:services": '["gate","dinghy","terraformer"]', "spinnaker-mtls:spinnakerFlavor": "armory" };
+            it("cannot be enabled without a choice for their Redis", () => {
+                assert.deepStrictEqual(problemsOf(withGo), [
+                    'spinnaker-mtls:services enables dinghy and terraformer, which cannot present a client certificate to Redis, and spinnaker-mtls:goServicesRedis is "none"; set goServicesRedis to "tls-only" to give them a separate TLS-only Redis that only they can reach, or remove them from services',
+                ]);
+            });
+            it("asking for Redis client auth for them is refused as something Spinnaker cannot do", () => {
+                assert.deepStrictEqual(problemsOf({ ...withGo, "spinnaker-mtls:goServicesRedis": "client-auth" }), [
+                    'spinnaker-mtls:goServicesRedis is "client-auth", which Spinnaker cannot do: Armory\'s Go services (dinghy, terraformer) connect to Redis over TLS but cannot present a client certificate; allowed: "tls-only" (a separate TLS-only Redis that only they can reach) or "none"',
+                ]);
+            });
+            it("tls-only is accepted", () => {
+                assert.strictEqual(parseStackConfig({ ...defaults, ...withGo, "spinnaker-mtls:goServicesRedis": "tls-only" }).redis.goServices, "tls-only");
+            });
+            it("an unknown value lists the allowed ones", () => {
+                assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:goServicesRedis": "plain" }), ['spinnaker-mtls:goServicesRedis is "plain"; allowed: none, tls-only, client-auth']);
+            });
+        });
+    });
+
+    describe("spinnaker", () => {
+        it("defaults: patch the open-source Operator's SpinnakerService named spinnaker, without forcing", () => {
+            assert.deepStrictEqual(parseStackConfig(defaults).spinnaker, { flavor: "oss", serviceName: "spinnaker", mode: "patch", patchForce: false });
+        });
+        it("spinnakerFlavor", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerFlavor": "netflix" }), ['spinnaker-mtls:spinnakerFlavor is "netflix"; allowed: armory, oss']);
+        });
+        it("Armory's Go services need the Armory flavor", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:services": '["gate","dinghy"]', "spinnaker-mtls:goServicesRedis": "tls-only" }), [
+                'spinnaker-mtls:services enables dinghy, which only Armory\'s distribution ships, but spinnaker-mtls:spinnakerFlavor is "oss"; set spinnakerFlavor to "armory" or remove them',
+            ]);
+        });
+        it("spinnakerServiceName is an object name", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerServiceName": "Spinnaker" }), [
+                'spinnaker-mtls:spinnakerServiceName is "Spinnaker"; allowed: a Kubernetes object name (lower-case letters, digits and \'-\', at most 63 characters)',
+            ]);
+        });
+        it("create mode needs a version, patch mode refuses one", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerServiceMode": "create" }), [
+                'spinnaker-mtls:spinnakerVersion is not set; spinnakerServiceMode "create" creates the SpinnakerService and must name the Spinnaker version to deploy, e.g. "2.36.2" (Armory) or "1.36.1" (open source)',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerVersion": "1.36.1" }), [
+                'spinnaker-mtls:spinnakerVersion is set but spinnaker-mtls:spinnakerServiceMode is "patch"; the version belongs to your existing SpinnakerService, set it there or use mode "create"',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerServiceMode": "create", "spinnaker-mtls:spinnakerVersion": "latest" }), [
+                'spinnaker-mtls:spinnakerVersion is "latest"; allowed: a release version such as "1.36.1"',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerServiceMode": "apply" }), ['spinnaker-mtls:spinnakerServiceMode is "apply"; allowed: patch, create']);
+        });
+        it("patchForce is a boolean", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:patchForce": "yes" }), ['spinnaker-mtls:patchForce is "yes"; allowed: true, false']);
+        });
+        it("halyardDir has no .. segments", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:halyardDir": "../../etc" }), ['spinnaker-mtls:halyardDir is "../../etc"; allowed: a directory path without ".." segments']);
+        });
+    });
+
+    describe("jvmExtraCaCertsPem", () => {
+        it("accepts CA certificates", () => {
+            const ca = makeCa();
+            assert.strictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:jvmExtraCaCertsPem": ca.certPem }).jvmExtraCaCertsPem, ca.certPem);
+        });
+        it("refuses a leaf", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:jvmExtraCaCertsPem": makeCa({ isCa: false }).certPem }), [
+                'spinnaker-mtls:jvmExtraCaCertsPem certificate 1 (subject "CN=Imported CA") is not a CA certificate (basicConstraints CA:TRUE is required)',
+            ]);
+        });
+    });
+
     it("reports every problem at once", () => {
         const problems = problemsOf({ "spinnaker-mtls:clientAuth": "maybe", "spinnaker-mtls:keyAlgorithm": "DSA" });
         assert.strictEqual(problems.length, 2);

@@ -1,0 +1,60 @@
+// Every config key this program reads, without the namespace. Pulumi.yaml
+// declares the same set (a test holds the two together), each with its type
+// and, unless listed as optional here, a default.
+
+export const CONFIG_NAMESPACE = "spinnaker-mtls";
+
+export const CONFIG_KEYS = [
+    // PKI
+    "namespace",
+    "services",
+    "keyAlgorithm",
+    "ecdsaCurve",
+    "rsaBits",
+    "caValidityHours",
+    "certValidityHours",
+    "renewBeforeHours",
+    "clientAuth",
+    "organization",
+    "extraSans",
+    "caCertPem",
+    "caKeyPem",
+    "jvmExtraCaCertsPem",
+    // Redis
+    "redisMode",
+    "redisImage",
+    "redisReplicas",
+    "redisStorageSize",
+    "redisStorageClass",
+    "redisCpuRequest",
+    "redisMemoryRequest",
+    "redisCpuLimit",
+    "redisMemoryLimit",
+    "redisExternalUrl",
+    "redisExternalCaCertPem",
+    "sqlServices",
+    "goServicesRedis",
+    // Spinnaker
+    "spinnakerFlavor",
+    "spinnakerServiceName",
+    "spinnakerServiceMode",
+    "spinnakerVersion",
+    "patchForce",
+    "halyardDir",
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Keys that may be absent (no default in Pulumi.yaml). */
+export const OPTIONAL_KEYS: ReadonlySet<string> = new Set<ConfigKey>([
+    "caCertPem",
+    "caKeyPem",
+    "jvmExtraCaCertsPem",
+    "redisStorageClass",
+    "redisExternalUrl",
+    "redisExternalCaCertPem",
+    "spinnakerVersion",
+    "halyardDir",
+]);
+
+/** Keys whose values never appear in a message and that Pulumi.yaml declares secret. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set<ConfigKey>(["caKeyPem", "redisExternalUrl"]);

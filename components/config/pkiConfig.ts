@@ -1,0 +1,205 @@
+// The PKI part of the stack config: namespace, services, keys, lifetimes,
+// client auth and an optional imported CA.
+import * as crypto from "crypto";
+import { SERVICE_NAMES, ServiceName, isServiceName } from "../pki/serviceCatalog";
+import { ConfigReader, fq, isDnsName } from "./reader";
+
+export type KeyAlgorithm = "ECDSA" | "RSA";
+export type EcdsaCurve = "P256" | "P384";
+export type ClientAuth = "want" | "need";
+
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ["ECDSA", "RSA"];
+export const ECDSA_CURVES: readonly EcdsaCurve[] = ["P256", "P384"];
+export const RSA_BITS: readonly number[] = [2048, 3072, 4096];
+export const CLIENT_AUTH_MODES: readonly ClientAuth[] = ["want", "need"];
+
+export interface KeySpec {
+    readonly algorithm: KeyAlgorithm;
+    /** Set when algorithm is ECDSA. */
+    readonly ecdsaCurve?: EcdsaCurve;
+    /** Set when algorithm is RSA. */
+    readonly rsaBits?: number;
+}
+
+export interface ImportedCa {
+    readonly certPem: string;
+    /** Plaintext only in memory; the program wraps it in a Pulumi secret at once. */
+    readonly keyPem: string;
+}
+
+export interface PkiConfig {
+    readonly namespace: string;
+    readonly services: readonly ServiceName[];
+    readonly key: KeySpec;
+    readonly caValidityHours: number;
+    readonly certValidityHours: number;
+    readonly renewBeforeHours: number;
+    readonly clientAuth: ClientAuth;
+    readonly organization: string;
+    /** Extra DNS SANs per service, on top of the in-cluster names. */
+    readonly extraSans: Readonly<Partial<Record<ServiceName, readonly string[]>>>;
+    readonly importedCa?: ImportedCa;
+    /** CA certificates (PEM) the Java services' JVM-wide trust store holds besides the Spinnaker CA and the public roots. */
+    readonly jvmExtraCaCertsPem?: string;
+}
+
+/**
+ * The enabled services, without duplicates; undefined when the key itself is
+ * unreadable. Read once, before every area that depends on it.
+ */
+export function readServices(r: ConfigReader): ServiceName[] | undefined {
+    const services: ServiceName[] = [];
+    const serviceList = r.stringList("services");
+    if (serviceList === undefined) return undefined;
+    if (serviceList.length === 0) r.bad("services", JSON.stringify(serviceList), `allowed: one or more of ${SERVICE_NAMES.join(", ")}`);
+    for (const name of serviceList) {
+        if (!isServiceName(name)) {
+            r.problem(`${fq("services")} names unknown service ${JSON.stringify(name)}; allowed: ${SERVICE_NAMES.join(", ")}`);
+        } else if (services.includes(name)) {
+            r.problem(`${fq("services")} names ${JSON.stringify(name)} twice`);
+        } else {
+            services.push(name);
+        }
+    }
+    return services;
+}
+
+/** Reads the PKI keys; undefined when any of them is wrong (the reader holds the problems). */
+export function readPkiConfig(r: ConfigReader, services: readonly ServiceName[] | undefined, now: Date): PkiConfig | undefined {
+    const before = r.problems.length;
+    const namespace = r.dnsLabel("namespace", "namespace");
+
+    const algorithm = r.oneOf<KeyAlgorithm>("keyAlgorithm", KEY_ALGORITHMS);
+    const ecdsaCurve = r.oneOf<EcdsaCurve>("ecdsaCurve", ECDSA_CURVES);
+    const rsaBitsRaw = r.get("rsaBits");
+    let rsaBits: number | undefined;
+    if (rsaBitsRaw !== undefined) {
+        const n = Number(rsaBitsRaw);
+        if (!/^[0-9]+$/.test(rsaBitsRaw.trim())) {
+            r.bad("rsaBits", rsaBitsRaw, `allowed: ${RSA_BITS.join(", ")}`);
+        } else if (n < 2048) {
+            r.bad("rsaBits", rsaBitsRaw, `RSA keys below 2048 bits are refused; allowed: ${RSA_BITS.join(", ")}`);
+        } else if (!RSA_BITS.includes(n)) {
+            r.bad("rsaBits", rsaBitsRaw, `allowed: ${RSA_BITS.join(", ")}`);
+        } else {
+            rsaBits = n;
+        }
+    }
+
+    const hours = (key: string) => r.int(key, 1, Number.MAX_SAFE_INTEGER, "hours");
+    const caValidityHours = hours("caValidityHours");
+    const certValidityHours = hours("certValidityHours");
+    const renewBeforeHours = hours("renewBeforeHours");
+    if (certValidityHours !== undefined && renewBeforeHours !== undefined && renewBeforeHours >= certValidityHours) {
+        r.problem(
+            `${fq("renewBeforeHours")} is ${renewBeforeHours}, not shorter than ${fq("certValidityHours")} ${certValidityHours}; ` +
+                "the renewal window must be shorter than the certificate's validity, or every run re-issues it",
+        );
+    }
+    if (certValidityHours !== undefined && caValidityHours !== undefined && certValidityHours > caValidityHours) {
+        r.problem(
+            `${fq("certValidityHours")} is ${certValidityHours}, longer than ${fq("caValidityHours")} ${caValidityHours}; ` +
+                "a service certificate cannot outlive the CA that signs it",
+        );
+    }
+
+    const clientAuth = r.oneOf<ClientAuth>("clientAuth", CLIENT_AUTH_MODES);
+
+    const organization = r.get("organization");
+    if (organization !== undefined && (organization.trim().length === 0 || organization.length > 64)) {
+        r.bad("organization", organization, "allowed: 1 to 64 characters (the certificates' O= field)");
+    }
+
+    const extraSans: Partial<Record<ServiceName, string[]>> = {};
+    for (const entry of r.stringList("extraSans") ?? []) {
+        const m = /^([a-z0-9]+):(.+)$/.exec(entry);
+        if (!m) {
+            r.problem(`${fq("extraSans")} entry ${JSON.stringify(entry)} is not "<service>:<dns name>"`);
+            continue;
+        }
+        const [, svc, dnsName] = m;
+        if (!isServiceName(svc) || (services !== undefined && !services.includes(svc))) {
+            r.problem(`${fq("extraSans")} entry ${JSON.stringify(entry)} names ${JSON.stringify(svc)}, which is not an enabled service; enabled: ${(services ?? []).join(", ")}`);
+            continue;
+        }
+        if (!isDnsName(dnsName)) {
+            r.problem(`${fq("extraSans")} entry ${JSON.stringify(entry)} has an invalid DNS name; allowed: lower-case DNS names, no wildcards`);
+            continue;
+        }
+        const list = (extraSans[svc] ??= []);
+        if (!list.includes(dnsName)) list.push(dnsName);
+    }
+
+    const caCertPem = r.get("caCertPem");
+    const caKeyPem = r.get("caKeyPem");
+    let importedCa: ImportedCa | undefined;
+    if ((caCertPem === undefined) !== (caKeyPem === undefined)) {
+        r.problem(`${fq("caCertPem")} and ${fq("caKeyPem")} go together: set both to import an existing CA, or neither to create one`);
+    } else if (caCertPem !== undefined && caKeyPem !== undefined) {
+        const caProblems = checkImportedCa(caCertPem, caKeyPem, now, certValidityHours);
+        caProblems.forEach((p) => r.problem(p));
+        if (caProblems.length === 0) importedCa = { certPem: caCertPem, keyPem: caKeyPem };
+    }
+
+    const jvmExtraCaCertsPem = r.optional("jvmExtraCaCertsPem");
+    if (jvmExtraCaCertsPem !== undefined) checkCaBundle("jvmExtraCaCertsPem", jvmExtraCaCertsPem, r);
+
+    if (r.problems.length > before || services === undefined) return undefined;
+    return {
+        namespace: namespace!,
+        services,
+        key: algorithm === "RSA" ? { algorithm, rsaBits: rsaBits! } : { algorithm: algorithm!, ecdsaCurve: ecdsaCurve! },
+        caValidityHours: caValidityHours!,
+        certValidityHours: certValidityHours!,
+        renewBeforeHours: renewBeforeHours!,
+        clientAuth: clientAuth!,
+        organization: organization!,
+        extraSans,
+        ...(importedCa ? { importedCa } : {}),
+        ...(jvmExtraCaCertsPem ? { jvmExtraCaCertsPem } : {}),
+    };
+}
+
+/** A PEM bundle of one or more CA certificates, every one a CA. */
+export function checkCaBundle(key: string, pem: string, r: ConfigReader): void {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) {
+        r.problem(`${fq(key)} holds no PEM certificate; allowed: one or more PEM "CERTIFICATE" blocks of CA certificates`);
+        return;
+    }
+    for (const [i, block] of blocks.entries()) {
+        let cert: crypto.X509Certificate;
+        try {
+            cert = new crypto.X509Certificate(block);
+        } catch {
+            r.problem(`${fq(key)} certificate ${i + 1} is not a valid X.509 certificate`);
+            continue;
+        }
+        if (!cert.ca) r.problem(`${fq(key)} certificate ${i + 1} (subject ${JSON.stringify(cert.subject)}) is not a CA certificate (basicConstraints CA:TRUE is required)`);
+    }
+}
+
+/** An imported CA must be a CA, match its key, and outlive the certificates it will sign. */
+function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidityHours: number | undefined): string[] {
+    let cert: crypto.X509Certificate;
+    let key: crypto.KeyObject;
+    try {
+        cert = new crypto.X509Certificate(certPem);
+    } catch {
+        return [`${fq("caCertPem")} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block`];
+    }
+    try {
+        key = crypto.createPrivateKey(keyPem);
+    } catch {
+        return [`${fq("caKeyPem")} is (secret value hidden) and is not a PEM private key; allowed: an unencrypted PEM RSA or EC private key`];
+    }
+    const problems: string[] = [];
+    if (!cert.ca) problems.push(`${fq("caCertPem")} has subject ${JSON.stringify(cert.subject)} and is not a CA certificate (basicConstraints CA:TRUE is required)`);
+    if (!cert.checkPrivateKey(key)) problems.push(`${fq("caKeyPem")} (secret value hidden) does not match the public key of ${fq("caCertPem")}`);
+    const notAfter = new Date(cert.validTo);
+    const needed = new Date(now.getTime() + (certValidityHours ?? 0) * 3600_000);
+    if (notAfter < needed) {
+        problems.push(`${fq("caCertPem")} expires ${notAfter.toISOString()}, before certificates issued now would (${needed.toISOString()}); renew the CA or shorten certValidityHours`);
+    }
+    return problems;
+}

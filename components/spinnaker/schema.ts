@@ -1,0 +1,97 @@
+// A JSON Schema of the SpinnakerService fields this program sets, written
+// from what Spinnaker reads (kork's and Spring Boot's SSL properties, Armory's
+// go-yaml-tools server/http settings, Halyard's ServiceSettings and
+// KubernetesSettings, the Operators' k8s secret references). The Operator's
+// own CRD leaves spinnakerConfig free-form, so this is the only thing that
+// catches a misspelt key or a wrong type before the Operator does. Every
+// object forbids unknown keys.
+import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName } from "../pki/serviceCatalog";
+import { SPINNAKER_SERVICE_API_VERSION } from "./operatorPatch";
+
+const NAME = "[a-z0-9]([-a-z0-9.]*[a-z0-9])?";
+const KEY = "[-._a-zA-Z0-9]+";
+const k8sFile = { type: "string", pattern: `^encryptedFile:k8s!n:${NAME}!k:${KEY}$` };
+const k8sString = { type: "string", pattern: `^encrypted:k8s!n:${NAME}!k:${KEY}$` };
+const rediss = { type: "string", pattern: "^rediss://[^\\s/]+(/[0-9]+)?$" };
+const obj = (properties: Record<string, unknown>, required: string[] = Object.keys(properties)) => ({ type: "object", additionalProperties: false, properties, required });
+const stringMap = { type: "object", additionalProperties: { type: "string" } };
+
+const javaStores = {
+    "key-store": k8sFile,
+    "key-store-type": { const: "PKCS12" },
+    "key-store-password": k8sString,
+    "trust-store": k8sFile,
+    "trust-store-type": { const: "PKCS12" },
+    "trust-store-password": k8sString,
+};
+
+const javaProfile = obj(
+    {
+        server: obj({ ssl: obj({ enabled: { const: true }, ...javaStores, "client-auth": { enum: ["want", "need"] } }) }),
+        "ok-http-client": obj(javaStores),
+        redis: obj({ connection: { anyOf: [rediss, k8sString] }, configuration: obj({ secure: { const: true } }) }, ["connection"]),
+        services: obj({ redis: obj({ baseUrl: { anyOf: [rediss, k8sString] } }) }),
+        "spinnaker-mtls": obj({ mounts: obj({ "jvm-options": k8sFile, "jvm-truststore": k8sFile }, ["jvm-options"]) }),
+    },
+    ["server", "ok-http-client", "spinnaker-mtls"],
+);
+
+const goProfile = obj(
+    {
+        server: obj({ ssl: obj({ enabled: { const: true }, certFile: k8sFile, keyFile: k8sFile, cacertFile: k8sFile, clientAuth: { enum: ["want", "need"] } }) }),
+        http: obj({ cacertFile: k8sFile, clientCertFile: k8sFile, clientKeyFile: k8sFile }),
+        redis: obj({ baseUrl: rediss }),
+    },
+    ["server", "http"],
+);
+
+function serviceSettings(service: ServiceName) {
+    const { port } = SERVICE_CATALOG[service];
+    return obj(
+        {
+            baseUrl: { type: "string", pattern: `^https://spin-${service}\\.${NAME}:${port}$` },
+            kubernetes: obj(
+                {
+                    useTcpProbe: { const: true },
+                    podAnnotations: stringMap,
+                    volumes: { type: "array", items: obj({ id: { type: "string", pattern: `^${NAME}$` }, type: { const: "secret" }, mountPath: { type: "string", pattern: "^/" } }) },
+                },
+                ["useTcpProbe"],
+            ),
+            env: stringMap,
+        },
+        ["baseUrl", "kubernetes"],
+    );
+}
+
+const profiles = obj(
+    Object.fromEntries(SERVICE_NAMES.filter((s) => SERVICE_CATALOG[s].runtime !== "deck").map((s) => [s, SERVICE_CATALOG[s].runtime === "java" ? javaProfile : goProfile])),
+    [],
+);
+const settings = obj(
+    {
+        ...Object.fromEntries(SERVICE_NAMES.map((s) => [s, serviceSettings(s)])),
+        redis: obj({ skipLifeCycleManagement: { const: true }, overrideBaseUrl: rediss }, ["skipLifeCycleManagement"]),
+    },
+    ["redis"],
+);
+
+export const SPINNAKER_SERVICE_SCHEMA = obj(
+    {
+        apiVersion: { enum: Object.values(SPINNAKER_SERVICE_API_VERSION) },
+        kind: { const: "SpinnakerService" },
+        metadata: obj({ name: { type: "string", pattern: `^${NAME}$` }, namespace: { type: "string", pattern: `^${NAME}$` }, annotations: stringMap }, ["name", "namespace"]),
+        spec: obj({ spinnakerConfig: obj({ config: obj({ version: { type: "string" } }), profiles, "service-settings": settings }, ["profiles", "service-settings"]) }),
+    },
+    ["apiVersion", "kind", "metadata", "spec"],
+);
+
+let validator: ValidateFunction | undefined;
+
+/** Problems with a SpinnakerService (or patch) against the schema, as "path: message"; empty when it conforms. */
+export function spinnakerServiceProblems(manifest: unknown): string[] {
+    validator ??= new Ajv({ allErrors: true, strict: true }).compile(SPINNAKER_SERVICE_SCHEMA);
+    if (validator(manifest)) return [];
+    return (validator.errors ?? []).map((e: ErrorObject) => `${e.instancePath || "/"}: ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ""}`);
+}

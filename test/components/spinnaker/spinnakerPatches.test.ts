@@ -1,0 +1,233 @@
+// The SpinnakerService patch and the Halyard files, as the offline engine
+// records them for the dev and prod stacks.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { unwrap } from "../../../engine/monitor";
+import { RunResult } from "../../../engine/run";
+import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
+import { GO_HTTP_KEYS, GO_SERVER_SSL_KEYS, JAVA_OK_HTTP_CLIENT_KEYS, JAVA_SERVER_SSL_KEYS } from "../../../components/spinnaker/serviceSettings";
+import { JVM_OPTIONS_KEY } from "../../../components/spinnaker/jvmOptions";
+import { spinnakerServiceProblems } from "../../../components/spinnaker/schema";
+import { ofType, run, secretsByName, stackRun, tempDir } from "../../support/stacks";
+
+const HOUR = 3600_000;
+
+interface Manifest {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; annotations: Record<string, string> };
+    spec: { spinnakerConfig: { config?: { version: string }; profiles: Record<string, Tree>; "service-settings": Record<string, Tree> } };
+}
+type Tree = { [k: string]: unknown };
+
+/** The SpinnakerService (patch or object) exactly as the program sends it. */
+function manifestOf(result: RunResult): { type: string; manifest: Manifest } {
+    const found = result.resources.filter((r) => r.type.startsWith("kubernetes:spinnaker.") && r.type.includes(":SpinnakerService"));
+    assert.strictEqual(found.length, 1, found.map((r) => r.type).join(","));
+    return { type: found[0].type, manifest: unwrap(found[0].inputs) as Manifest };
+}
+
+const halyardFilesOf = (result: RunResult) =>
+    unwrap(result.resources.find((r) => r.type === "spinnaker-mtls:spinnaker:SpinnakerPatches")!.outputs) as { halyardFiles: Record<string, string> };
+
+const servicesOf = (result: RunResult) => Object.keys(unwrap(result.stackOutputs.serviceCertificates) as object) as ServiceName[];
+
+/** Every `encrypted(File)?:k8s!n:<secret>!k:<key>` string anywhere in a value, with where it was found. */
+function k8sRefs(v: unknown, where = ""): { where: string; file: boolean; secret: string; key: string }[] {
+    if (typeof v === "string") {
+        const m = /^(encryptedFile|encrypted):k8s!n:([^!]+)!k:(.+)$/.exec(v);
+        return m ? [{ where, file: m[1] === "encryptedFile", secret: m[2], key: m[3] }] : [];
+    }
+    if (Array.isArray(v)) return v.flatMap((x, i) => k8sRefs(x, `${where}[${i}]`));
+    if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => k8sRefs(x, where ? `${where}.${k}` : k));
+    return [];
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`the ${stack} stack's SpinnakerService patch`, () => {
+        let result: RunResult;
+        let m: Manifest;
+        before(async () => {
+            result = await stackRun(stack);
+            m = manifestOf(result).manifest;
+        });
+
+        it("patches the configured SpinnakerService with server-side apply, under the field manager spinnaker-mtls", () => {
+            const flavor = stack === "prod" ? "spinnaker.armory.io/v1alpha2" : "spinnaker.io/v1alpha2";
+            assert.strictEqual(manifestOf(result).type, `kubernetes:${flavor}:SpinnakerServicePatch`);
+            assert.deepStrictEqual(
+                { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name, namespace: m.metadata.namespace, annotations: m.metadata.annotations },
+                { apiVersion: flavor, kind: "SpinnakerService", name: "spinnaker", namespace: stack === "prod" ? "spinnaker" : "spinnaker-dev", annotations: { "pulumi.com/patchFieldManager": "spinnaker-mtls" } },
+            );
+        });
+
+        it("validates against the schema of the SpinnakerService fields it touches", () => {
+            assert.deepStrictEqual(spinnakerServiceProblems(m), []);
+        });
+
+        it("gives every Java service exactly the server.ssl and ok-http-client keys Spinnaker reads, and every Go service its server.ssl and http keys", () => {
+            for (const s of servicesOf(result)) {
+                const runtime = SERVICE_CATALOG[s].runtime;
+                const profile = m.spec.spinnakerConfig.profiles[s] as Record<string, Record<string, Tree>> | undefined;
+                if (runtime === "java") {
+                    assert.deepStrictEqual(Object.keys(profile!.server.ssl).sort(), [...JAVA_SERVER_SSL_KEYS].sort(), s);
+                    assert.deepStrictEqual(Object.keys(profile!["ok-http-client"]).sort(), [...JAVA_OK_HTTP_CLIENT_KEYS].sort(), s);
+                } else if (runtime === "go") {
+                    assert.deepStrictEqual(Object.keys(profile!.server.ssl).sort(), [...GO_SERVER_SSL_KEYS].sort(), s);
+                    assert.deepStrictEqual(Object.keys(profile!.http).sort(), [...GO_HTTP_KEYS].sort(), s);
+                } else {
+                    assert.strictEqual(profile, undefined, "Deck has no YAML profile");
+                }
+            }
+        });
+
+        it(`asks every service for client certificates with "${stack === "dev" ? "want" : "need"}"`, () => {
+            const expected = stack === "dev" ? "want" : "need";
+            for (const s of servicesOf(result)) {
+                const ssl = (m.spec.spinnakerConfig.profiles[s] as { server?: { ssl: Tree } } | undefined)?.server?.ssl;
+                if (!ssl) continue;
+                assert.strictEqual(ssl["client-auth"] ?? ssl.clientAuth, expected, s);
+            }
+        });
+
+        it("switches every service to HTTPS base URLs and TCP probes", () => {
+            const ns = m.metadata.namespace;
+            for (const s of servicesOf(result)) {
+                const ss = m.spec.spinnakerConfig["service-settings"][s] as { baseUrl: string; kubernetes: { useTcpProbe: boolean } };
+                assert.strictEqual(ss.baseUrl, `https://spin-${s}.${ns}:${SERVICE_CATALOG[s].port}`);
+                assert.strictEqual(ss.kubernetes.useTcpProbe, true);
+            }
+        });
+
+        it("serves Deck over HTTPS from its PEM certificate, mounted from its Secret", () => {
+            const deck = m.spec.spinnakerConfig["service-settings"].deck as { env: Record<string, string>; kubernetes: { volumes: Tree[] } };
+            assert.deepStrictEqual(deck.env, { DECK_CERT: "/opt/deck/secrets/spin-deck-tls/tls.crt", DECK_KEY: "/opt/deck/secrets/spin-deck-tls/tls.key" });
+            assert.deepStrictEqual(deck.kubernetes.volumes, [{ id: "spin-deck-tls", type: "secret", mountPath: "/opt/deck/secrets/spin-deck-tls" }]);
+        });
+
+        it("refers to files and passwords only through Secrets and keys the program creates", () => {
+            const secrets = secretsByName(result);
+            const refs = k8sRefs(m.spec);
+            assert.ok(refs.length > 10 * 8);
+            for (const ref of refs) {
+                const secret = secrets.get(ref.secret);
+                assert.ok(secret, `${ref.where} names Secret ${ref.secret}, which the program does not create`);
+                assert.ok(ref.key in secret.files, `${ref.where} names key ${ref.key}, which Secret ${ref.secret} does not hold`);
+            }
+            // Passwords are string references, stores and PEM files are file references.
+            assert.ok(refs.filter((r) => /password/.test(r.key)).every((r) => !r.file));
+            assert.ok(refs.filter((r) => /\.(p12|crt|key)$/.test(r.key)).every((r) => r.file));
+        });
+
+        it("holds no secret value: no password, no private key", () => {
+            const text = JSON.stringify(m);
+            for (const r of ofType(result, "random:index/randomPassword:RandomPassword")) {
+                assert.ok(!text.includes((unwrap(r.outputs) as { result: string }).result), `password of ${r.urn}`);
+            }
+            assert.ok(!text.includes("PRIVATE KEY"));
+        });
+
+        it("carries each pod's checksums, and the pods of a service roll when its certificate is renewed", async () => {
+            const annotations = (r: RunResult, s: string) => (manifestOf(r).manifest.spec.spinnakerConfig["service-settings"][s] as { kubernetes: { podAnnotations: Record<string, string> } }).kubernetes.podAnnotations;
+            assert.deepStrictEqual(Object.keys(annotations(result, "gate")).sort(), ["spinnaker-mtls/jvm-options-checksum", "spinnaker-mtls/jvm-truststore-checksum", "spinnaker-mtls/tls-checksum"]);
+            assert.deepStrictEqual(Object.keys(annotations(result, "deck")), ["spinnaker-mtls/tls-checksum"]);
+            const later = await run({ stack, previous: result.export, now: new Date(Date.now() + (stack === "dev" ? 720 - 168 + 1 : 2160 - 360 + 1) * HOUR) });
+            for (const s of servicesOf(result)) {
+                assert.notStrictEqual(annotations(later, s)["spinnaker-mtls/tls-checksum"], annotations(result, s)["spinnaker-mtls/tls-checksum"], s);
+            }
+            assert.strictEqual(later.plan.find((p) => p.urn.endsWith("::spinnaker-spinnakerservice"))!.op, "update");
+        });
+    });
+}
+
+describe("the Halyard files", () => {
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: carry the same settings as the Operator patch, resolved through each one's own mechanism`, async () => {
+            const result = await stackRun(stack);
+            const m = manifestOf(result).manifest;
+            const files = halyardFilesOf(result).halyardFiles;
+            const secrets = secretsByName(result);
+            const fileValue = (secret: string, key: string) => `file:${secrets.get(secret)!.files[key].toString("base64")}`;
+            for (const s of servicesOf(result)) {
+                // The Operator: k8s references resolve to the Secret's key.
+                const viaOperator = JSON.parse(JSON.stringify(m.spec.spinnakerConfig.profiles[s] ?? {}), (_k, v) => {
+                    const ref = typeof v === "string" ? /^(encryptedFile|encrypted):k8s!n:([^!]+)!k:(.+)$/.exec(v) : null;
+                    if (!ref) return v;
+                    return ref[1] === "encryptedFile" ? fileValue(ref[2], ref[3]) : secrets.get(ref[2])!.files[ref[3]].toString("utf8");
+                });
+                // Halyard: a path resolves through the volume mounted there; a placeholder through the argfile's property.
+                const settingsFile = YAML.parse(files[`service-settings/${s}.yml`]) as { kubernetes: { volumes?: { id: string; mountPath: string }[] } };
+                const mounted = new Map((settingsFile.kubernetes.volumes ?? []).map((v) => [v.mountPath, v.id]));
+                const argfile = secrets.get(`spin-${s}-jvm`)?.files[JVM_OPTIONS_KEY].toString("utf8") ?? "";
+                const properties = Object.fromEntries([...argfile.matchAll(/^-D([^=]+)="((?:[^"\\]|\\.)*)"$/gm)].map(([, k, v]) => [k, v.replace(/\\(.)/g, "$1")]));
+                const profileFile = files[`profiles/${s}-local.yml`];
+                const viaHalyard = profileFile
+                    ? JSON.parse(JSON.stringify(YAML.parse(profileFile)), (_k, v) => {
+                          if (typeof v !== "string") return v;
+                          const file = /^(\/opt\/[^/]+\/secrets\/[^/]+)\/(.+)$/.exec(v);
+                          if (file && mounted.has(file[1])) return fileValue(mounted.get(file[1])!, file[2]);
+                          const placeholder = /^\$\{([^}]+)\}$/.exec(v);
+                          if (placeholder) {
+                              assert.ok(placeholder[1] in properties, `${s}: ${v} has no property in the argfile`);
+                              return properties[placeholder[1]];
+                          }
+                          return v;
+                      })
+                    : {};
+                assert.deepStrictEqual(viaHalyard, viaOperator, s);
+                // Service settings: the same, but for the volumes Halyard needs for what the Operator mounts itself.
+                const { volumes: _v, ...halyardKubernetes } = settingsFile.kubernetes;
+                const operatorSettings = m.spec.spinnakerConfig["service-settings"][s] as { kubernetes: { volumes?: unknown } };
+                const { volumes: _w, ...operatorKubernetes } = operatorSettings.kubernetes;
+                assert.deepStrictEqual({ ...settingsFile, kubernetes: halyardKubernetes }, { ...operatorSettings, kubernetes: operatorKubernetes }, s);
+            }
+            assert.deepStrictEqual(YAML.parse(files["service-settings/redis.yml"]), m.spec.spinnakerConfig["service-settings"].redis);
+        });
+    }
+
+    it("are written to halyardDir on an update, and match the component's output", async () => {
+        const t = tempDir("halyard");
+        try {
+            const dir = path.join(t.dir, "hal");
+            const result = await run({ stack: "dev", config: { "spinnaker-mtls:halyardDir": dir } });
+            const files = halyardFilesOf(result).halyardFiles;
+            assert.ok(Object.keys(files).length >= 2 * 9 + 1);
+            for (const [rel, content] of Object.entries(files)) assert.strictEqual(fs.readFileSync(path.join(dir, rel), "utf8"), content, rel);
+            assert.match(files["profiles/gate-local.yml"], /^# Generated by spinnaker-mtls/);
+        } finally {
+            t.remove();
+        }
+    });
+});
+
+describe("SpinnakerService modes", () => {
+    it("create mode creates the SpinnakerService, with the Spinnaker version", async () => {
+        const result = await run({ stack: "dev", config: { "spinnaker-mtls:spinnakerServiceMode": "create", "spinnaker-mtls:spinnakerVersion": "1.36.1" } });
+        const { type, manifest } = manifestOf(result);
+        assert.strictEqual(type, "kubernetes:spinnaker.io/v1alpha2:SpinnakerService");
+        assert.deepStrictEqual(manifest.spec.spinnakerConfig.config, { version: "1.36.1" });
+        assert.deepStrictEqual(spinnakerServiceProblems(manifest), []);
+    });
+
+    it("patchForce takes over conflicting fields, by annotation", async () => {
+        const result = await run({ stack: "dev", config: { "spinnaker-mtls:patchForce": "true" } });
+        assert.strictEqual(manifestOf(result).manifest.metadata.annotations["pulumi.com/patchForce"], "true");
+    });
+});
+
+describe("the SpinnakerService schema", () => {
+    it("catches a misspelt key and a secret written as a literal", async () => {
+        const m = JSON.parse(JSON.stringify(manifestOf(await stackRun("dev")).manifest)) as Manifest;
+        const ssl = (m.spec.spinnakerConfig.profiles.gate as { server: { ssl: Tree } }).server.ssl;
+        ssl.keystore = ssl["key-store"];
+        delete ssl["key-store"];
+        ssl["trust-store-password"] = "changeit";
+        assert.deepStrictEqual(spinnakerServiceProblems(m), [
+            "/spec/spinnakerConfig/profiles/gate/server/ssl: must have required property 'key-store'",
+            "/spec/spinnakerConfig/profiles/gate/server/ssl: must NOT have additional properties (keystore)",
+            '/spec/spinnakerConfig/profiles/gate/server/ssl/trust-store-password: must match pattern "^encrypted:k8s!n:[a-z0-9]([-a-z0-9.]*[a-z0-9])?!k:[-._a-zA-Z0-9]+$"',
+        ]);
+    });
+});
