@@ -1,28 +1,28 @@
 // Composition root: read the stack config, build the components, export what
 // operators need. No logic of its own lives here.
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig } from "./components/config";
-import { CertificateAuthority, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, SERVICE_CATALOG, ServiceCertificate, ServiceName, identityOf } from "./components/pki";
-import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisServiceHost, redisUrl } from "./components/redis";
+import { CA_ISSUER, CertManagerCertificate, CertManagerInstall, CertManagerIssuers } from "./components/certmanager";
+import { istioPrincipal, loadStackConfig, usesCertManager } from "./components/config";
+import { IstioIngress, IstioMesh } from "./components/mesh";
 import {
-    JvmOptions,
-    SPINNAKER_SERVICE_API_VERSION,
-    SpinnakerPatches,
-    TlsMaterial,
-    buildSpinnakerSettings,
-    halyardProperties,
-    pulumiTlsMaterial,
-    secretFilePath,
-} from "./components/spinnaker";
+    CertificateAuthority,
+    IssuedIdentity,
+    JVM_TRUSTSTORE_SECRET,
+    JvmTrustStore,
+    SECRET_KEY,
+    SERVICE_CATALOG,
+    ServiceCertificate,
+    ServiceName,
+    TlsIdentity,
+    clusterLocalHost,
+    identityOf,
+} from "./components/pki";
+import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisUrl } from "./components/redis";
+import { JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinnakerSettings, halyardProperties, secretFilePath } from "./components/spinnaker";
 
 const config = loadStackConfig();
 const ns = config.namespace;
-const pkiArgs = {
-    key: config.key,
-    organization: config.organization,
-    validityHours: config.certValidityHours,
-    renewBeforeHours: config.renewBeforeHours,
-};
+const edge = config.istio.enabled ? config.istio.ingress : undefined;
 
 const ca = new CertificateAuthority("spinnaker-ca", {
     key: config.key,
@@ -31,26 +31,49 @@ const ca = new CertificateAuthority("spinnaker-ca", {
     renewBeforeHours: config.renewBeforeHours,
     imported: config.importedCa,
 });
-const caArgs = { namespace: ns, caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem, ...pkiArgs };
 
-const certificates = Object.fromEntries(
-    config.services.map((name) => [
-        name,
-        new ServiceCertificate(`spin-${name}`, { ...caArgs, identity: identityOf(SERVICE_CATALOG[name]), extraDnsNames: config.extraSans[name] }),
-    ]),
-);
+// --- cert-manager, when anything is issued through it ----------------------
+const certManagerInstall = config.certManager.install ? new CertManagerInstall("cert-manager", { namespace: config.certManager.namespace, version: config.certManager.version }) : undefined;
+const issuers = usesCertManager(config)
+    ? new CertManagerIssuers(
+          "cert-manager-issuers",
+          {
+              namespace: config.certManager.namespace,
+              caCertPem: ca.certPem,
+              caPrivateKeyPem: ca.privateKeyPem,
+              acme: edge?.acme ? { ...edge.acme, host: edge.host } : undefined,
+          },
+          { dependsOn: certManagerInstall ? [certManagerInstall.release] : [] },
+      )
+    : undefined;
+
+/** Every identity's certificate, from the configured backend; the rest of the program does not care which. */
+function issue(identity: TlsIdentity, extraDnsNames?: readonly string[]): IssuedIdentity {
+    const common = { identity, namespace: ns, key: config.key, organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
+    return config.certManager.backend === "cert-manager"
+        ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, { dependsOn: [issuers!] })
+        : new ServiceCertificate(`spin-${identity.name}`, { ...common, caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem });
+}
+
+const certificates = Object.fromEntries(config.services.map((name) => [name, issue(identityOf(SERVICE_CATALOG[name]), config.extraSans[name])])) as Record<ServiceName, IssuedIdentity>;
 
 // --- Redis -----------------------------------------------------------------
-const redisArgs = {
-    namespace: ns,
-    image: config.redis.image,
-    storageSize: config.redis.storageSize,
-    storageClass: config.redis.storageClass,
-    resources: config.redis.resources,
-};
+const sidecarLabel = config.istio.enabled && config.istio.injection === "per-service" ? { "sidecar.istio.io/inject": "true" } : undefined;
 function tlsRedis(name: string, clientAuth: "yes" | "no", replicas: number, allowedClusters?: string[]): RedisTls {
-    const cert = new ServiceCertificate(`spin-${name}`, { ...caArgs, identity: { name, format: "pem" }, extraDnsNames: redisPodDnsNames(name, ns, replicas) });
-    return new RedisTls(`spin-${name}`, { ...redisArgs, name, replicas, clientAuth, allowedClusters, tls: { secretName: cert.secretName, checksum: cert.checksum } });
+    const cert = issue({ name, format: "pem" }, redisPodDnsNames(name, ns, replicas));
+    return new RedisTls(`spin-${name}`, {
+        name,
+        namespace: ns,
+        image: config.redis.image,
+        replicas,
+        storageSize: config.redis.storageSize,
+        storageClass: config.redis.storageClass,
+        resources: config.redis.resources,
+        clientAuth,
+        allowedClusters,
+        podLabels: sidecarLabel,
+        tls: { secretName: cert.secretName, checksum: cert.checksum },
+    });
 }
 const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
 const external = config.redis.mode === "external" ? new ExternalRedis("spinnaker-redis", { namespace: ns, url: config.redis.externalUrl! }) : undefined;
@@ -60,22 +83,23 @@ const redisPlan = planRedisClients({
     services: config.services,
     sqlServices: config.redis.sqlServices,
     goServices: config.redis.goServices,
-    endpoint: external ? { kind: "external", url: external.urlRef } : { kind: "in-cluster", url: redisUrl(redisServiceHost("redis", ns), REDIS_PORT) },
-    goEndpointUrl: goRedis ? redisUrl(redisServiceHost("redis-go", ns), REDIS_PORT) : undefined,
+    endpoint: external ? { kind: "external", url: external.urlRef } : { kind: "in-cluster", url: redisUrl(clusterLocalHost("redis", ns), REDIS_PORT) },
+    goEndpointUrl: goRedis ? redisUrl(clusterLocalHost("redis-go", ns), REDIS_PORT) : undefined,
 });
 
 // --- Spinnaker settings: one model for the Operator patch and Halyard files ---
 const javaServices = config.services.filter((s) => SERVICE_CATALOG[s].runtime === "java");
 const redisJavaClients = javaServices.filter((s) => redisPlan.services[s]?.client === "kork");
-const tls: Partial<Record<ServiceName, TlsMaterial>> = Object.fromEntries(config.services.map((s) => [s, pulumiTlsMaterial(s, identityOf(SERVICE_CATALOG[s]).format)]));
 const jvmTrustStoreRef = { secret: JVM_TRUSTSTORE_SECRET, key: SECRET_KEY.truststore };
 const settings = buildSpinnakerSettings({
     namespace: ns,
     services: config.services,
     clientAuth: config.clientAuth,
-    tls,
+    tls: Object.fromEntries(config.services.map((s) => [s, certificates[s].material])),
     redis: redisPlan,
     jvmTrustStore: redisJavaClients.length > 0 ? jvmTrustStoreRef : undefined,
+    mesh: config.istio.enabled ? { perServiceInjection: config.istio.injection === "per-service", edge: edge && { host: edge.host } } : undefined,
+    reloadOnSecretChange: config.certManager.backend === "cert-manager",
 });
 
 // --- Java runtime: the JVM-wide trust store and each service's argfile ------
@@ -90,23 +114,24 @@ const jvmTrust =
 /** The values behind the string Secret references the settings hold, for Halyard's argfile properties. */
 const secretValues = new Map<string, pulumi.Output<string>>();
 for (const name of javaServices) {
-    const t = tls[name]!;
-    secretValues.set(`${t.keystorePassword!.secret}/${t.keystorePassword!.key}`, certificates[name].keystorePassword!);
-    secretValues.set(`${t.truststorePassword!.secret}/${t.truststorePassword!.key}`, certificates[name].truststorePassword!);
+    const { material, keystorePassword, truststorePassword } = certificates[name];
+    secretValues.set(`${material.keystorePassword!.secret}/${material.keystorePassword!.key}`, keystorePassword!);
+    secretValues.set(`${material.truststorePassword!.secret}/${material.truststorePassword!.key}`, truststorePassword!);
 }
 if (external) secretValues.set(`${external.urlRef.secret}/${external.urlRef.key}`, external.url);
+const valueOf = (ref: { secret: string; key: string }) => secretValues.get(`${ref.secret}/${ref.key}`)!;
 const jvmOptions = Object.fromEntries(
     javaServices.map((name) => {
-        const t = tls[name]!;
+        const t = certificates[name].material;
         const redisClient = redisJavaClients.includes(name);
         return [
             name,
             new JvmOptions(`spin-${name}-jvm`, {
                 service: name,
                 namespace: ns,
-                keyStore: redisClient ? { path: secretFilePath(name, { secret: t.secret, key: t.keystore! }), password: secretValues.get(`${t.keystorePassword!.secret}/${t.keystorePassword!.key}`)! } : undefined,
+                keyStore: redisClient ? { path: secretFilePath(name, { secret: t.secret, key: t.keystore! }), password: valueOf(t.keystorePassword!) } : undefined,
                 trustStore: redisClient && jvmTrust ? { path: secretFilePath(name, jvmTrustStoreRef), password: jvmTrust.password } : undefined,
-                properties: Object.fromEntries(Object.entries(halyardProperties(settings, name)).map(([prop, ref]) => [prop, secretValues.get(`${ref.secret}/${ref.key}`)!])),
+                properties: Object.fromEntries(Object.entries(halyardProperties(settings, name)).map(([prop, ref]) => [prop, valueOf(ref)])),
             }),
         ];
     }),
@@ -133,14 +158,52 @@ const spinnaker = new SpinnakerPatches("spinnaker", {
     halyardDir: config.spinnaker.halyardDir,
 });
 
+// --- Istio: the mesh and the ingress for Deck and Gate -----------------------
+if (config.istio.enabled) {
+    new IstioMesh("istio", {
+        namespace: ns,
+        injection: config.istio.injection,
+        meshWide: config.istio.meshWideStrict ? { rootNamespace: config.istio.rootNamespace } : undefined,
+        services: [...config.services, ...(redis ? ["redis", "redis-headless"] : []), ...(goRedis ? ["redis-go", "redis-go-headless"] : [])],
+        authorization: config.istio.authorizationPolicy
+            ? {
+                  ingress: edge && {
+                      principal: istioPrincipal(config.istio.trustDomain, edge.namespace, edge.gatewayServiceAccount),
+                      targets: (["deck", "gate"] as const).map((s) => ({ cluster: `spin-${s}`, port: SERVICE_CATALOG[s].port })),
+                  },
+              }
+            : undefined,
+    });
+}
+const ingress = edge
+    ? new IstioIngress("ingress", {
+          host: edge.host,
+          namespace: edge.namespace,
+          spinnakerNamespace: ns,
+          selector: edge.gatewaySelector,
+          issuer: issuers!.ingressIssuer,
+          validityHours: config.certValidityHours,
+          renewBeforeHours: config.renewBeforeHours,
+          gate: { host: clusterLocalHost("gate", ns), port: SERVICE_CATALOG.gate.port },
+          deck: { host: clusterLocalHost("deck", ns), port: SERVICE_CATALOG.deck.port },
+          dependsOn: [issuers!],
+      })
+    : undefined;
+
 // --- Stack outputs: public values only ------------------------------------
 export const namespace = config.namespace;
 export const clientAuth = config.clientAuth;
+export const certificateBackend = config.certManager.backend;
 export const caCertificatePem = ca.certPem;
 export const caNotAfter = ca.notAfter;
-/** Per service: the Secret that holds its files, its SANs and its expiry. Nothing secret. */
+/** Per service: the Secret that holds its files, its SANs and its expiry (issued by Pulumi) or who renews it. Nothing secret. */
 export const serviceCertificates = pulumi.output(
-    Object.fromEntries(config.services.map((name) => [name, { secretName: certificates[name].secretName, notAfter: certificates[name].notAfter, dnsNames: certificates[name].dnsNames }])),
+    Object.fromEntries(
+        config.services.map((name) => {
+            const c = certificates[name];
+            return [name, { secretName: c.secretName, dnsNames: c.dnsNames, ...(c.notAfter ? { notAfter: c.notAfter } : { renewedBy: "cert-manager" }) }];
+        }),
+    ),
 );
 export const redisEndpoint = redis ? redis.url : pulumi.output(`external (URL in Secret ${external!.urlRef.secret}, key ${external!.urlRef.key})`);
 export const goServicesRedisEndpoint = goRedis ? goRedis.url : pulumi.output("none: no Go service is enabled");
@@ -157,3 +220,4 @@ export const spinnakerService = {
 };
 /** The Halyard files (paths under the deployment folder); written to halyardDir when it is set. */
 export const halyardFilePaths = spinnaker.halyardFiles.apply((files) => Object.keys(files).sort());
+export const ingressUrl = ingress ? ingress.url : pulumi.output("none: no ingressHost");

@@ -41,6 +41,26 @@ export const CONFIG_KEYS = [
     "spinnakerVersion",
     "patchForce",
     "halyardDir",
+    // cert-manager
+    "certificateBackend",
+    "certManagerNamespace",
+    "certManagerInstall",
+    "certManagerVersion",
+    // Istio
+    "istio",
+    "istioInjection",
+    "istioMeshWideStrict",
+    "istioRootNamespace",
+    "istioTrustDomain",
+    "istioAuthorizationPolicy",
+    "ingressHost",
+    "ingressNamespace",
+    "ingressGatewaySelector",
+    "ingressGatewayServiceAccount",
+    "ingressIssuer",
+    "acmeEmail",
+    "acmeServer",
+    "acmeDns01Solver",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -54,6 +74,9 @@ export const OPTIONAL_KEYS: ReadonlySet<string> = new Set<ConfigKey>([
     "redisExternalCaCertPem",
     "spinnakerVersion",
     "halyardDir",
+    "ingressHost",
+    "acmeEmail",
+    "acmeDns01Solver",
 ]);
 
 /** Keys whose values never appear in a message and that Pulumi.yaml declares secret. */

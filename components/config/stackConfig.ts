@@ -8,6 +8,8 @@ import { PkiConfig, readPkiConfig, readServices } from "./pkiConfig";
 import { ConfigReader, RawConfig, fq } from "./reader";
 import { RedisConfig, readRedisConfig } from "./redisConfig";
 import { SpinnakerConfig, readSpinnakerConfig } from "./spinnakerConfig";
+import { CertManagerConfig, readCertManagerConfig } from "./certManagerConfig";
+import { IstioConfig, readIstioConfig } from "./istioConfig";
 
 export { CONFIG_KEYS, CONFIG_NAMESPACE } from "./keys";
 export type { ConfigKey } from "./keys";
@@ -15,11 +17,18 @@ export type { RawConfig } from "./reader";
 export * from "./pkiConfig";
 export * from "./redisConfig";
 export * from "./spinnakerConfig";
+export * from "./certManagerConfig";
+export * from "./istioConfig";
 
 export interface StackConfig extends PkiConfig {
     readonly redis: RedisConfig;
     readonly spinnaker: SpinnakerConfig;
+    readonly certManager: CertManagerConfig;
+    readonly istio: IstioConfig;
 }
+
+/** cert-manager is needed for its Certificates: the service certificates (backend cert-manager) or the ingress certificate. */
+export const usesCertManager = (c: Pick<StackConfig, "certManager" | "istio">): boolean => c.certManager.backend === "cert-manager" || c.istio.ingress !== undefined;
 
 export class StackConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -45,6 +54,12 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date()): StackC
     const pki = readPkiConfig(r, services, now);
     const redis = readRedisConfig(r, services);
     const spinnaker = readSpinnakerConfig(r, services);
-    if (r.problems.length > 0 || !pki || !redis || !spinnaker) throw new StackConfigError(r.problems);
-    return { ...pki, redis, spinnaker };
+    const certManager = readCertManagerConfig(r);
+    const istio = readIstioConfig(r);
+    if (istio?.ingress && services) {
+        const missing = (["deck", "gate"] as const).filter((s) => !services.includes(s));
+        if (missing.length) r.problem(`${fq("ingressHost")} is set but ${fq("services")} does not enable ${missing.join(" and ")}; the ingress serves Deck and Gate`);
+    }
+    if (r.problems.length > 0 || !pki || !redis || !spinnaker || !certManager || !istio) throw new StackConfigError(r.problems);
+    return { ...pki, redis, spinnaker, certManager, istio };
 }

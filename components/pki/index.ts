@@ -6,3 +6,4 @@ export * from "./keySpec";
 export * from "./pkcs12";
 export * from "./jvmTrust";
 export * from "./jvmTrustStore";
+export * from "./tlsMaterial";

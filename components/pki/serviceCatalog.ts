@@ -72,3 +72,9 @@ export function inClusterDnsNames(name: string, namespace: string): string[] {
     const base = kubernetesServiceName(name);
     return [base, `${base}.${namespace}`, `${base}.${namespace}.svc`, `${base}.${namespace}.svc.cluster.local`];
 }
+
+/** A Service's fully qualified in-cluster name: spin-<name>.<ns>.svc.cluster.local. */
+export const clusterLocalHost = (name: string, namespace: string): string => `${kubernetesServiceName(name)}.${namespace}.svc.cluster.local`;
+
+/** Every SAN of an identity's certificate, whichever backend issues it: the in-cluster names, then any extra. */
+export const identityDnsNames = (name: string, namespace: string, extra: readonly string[] = []): string[] => [...inClusterDnsNames(name, namespace), ...extra];

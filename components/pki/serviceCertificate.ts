@@ -5,8 +5,9 @@ import * as tls from "@pulumi/tls";
 import type { KeySpec } from "../config/stackConfig";
 import { managedLabels } from "../kubernetes/labels";
 import { privateKeyArgs, serviceCertificateUses } from "./keySpec";
-import { inClusterDnsNames, kubernetesServiceName } from "./serviceCatalog";
+import { identityDnsNames, kubernetesServiceName } from "./serviceCatalog";
 import { TlsIdentity, secretChecksum, serviceSecretData, serviceSecretName } from "./secretLayout";
+import { IssuedIdentity, TlsMaterial, pulumiTlsMaterial } from "./tlsMaterial";
 
 export interface ServiceCertificateArgs {
     readonly identity: TlsIdentity;
@@ -29,9 +30,10 @@ export const KEYSTORE_PASSWORD: random.RandomPasswordArgs = { length: 32, specia
  * for server and client auth, delivered as a Kubernetes Secret in the form the
  * service reads (PKCS#12 keystore and truststore for Java, PEM for the rest).
  */
-export class ServiceCertificate extends pulumi.ComponentResource {
+export class ServiceCertificate extends pulumi.ComponentResource implements IssuedIdentity {
     static readonly TYPE = "spinnaker-mtls:pki:ServiceCertificate";
 
+    readonly material: TlsMaterial;
     readonly certPem: pulumi.Output<string>;
     /** Secret. */
     readonly privateKeyPem: pulumi.Output<string>;
@@ -47,7 +49,8 @@ export class ServiceCertificate extends pulumi.ComponentResource {
     constructor(name: string, args: ServiceCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         super(ServiceCertificate.TYPE, name, {}, opts);
         const svc = args.identity;
-        const dnsNames = [...inClusterDnsNames(svc.name, args.namespace), ...(args.extraDnsNames ?? [])];
+        const dnsNames = identityDnsNames(svc.name, args.namespace, args.extraDnsNames);
+        this.material = pulumiTlsMaterial(svc.name, svc.format);
 
         const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.key), { parent: this });
         const csr = new tls.CertRequest(

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { RedisResources } from "../config/redisConfig";
 import { quantityValue } from "../config/reader";
 import { managedLabels } from "../kubernetes/labels";
-import { kubernetesServiceName } from "../pki/serviceCatalog";
+import { clusterLocalHost, kubernetesServiceName } from "../pki/serviceCatalog";
 import { redisProbeScript, redisStartScript } from "./redisCommands";
 import { REDIS_PATHS, REDIS_PORT, maxmemoryFor, renderRedisConf } from "./redisConf";
 import { redisUrl } from "./redisClients";
@@ -38,7 +38,6 @@ export function redisPodDnsNames(name: string, namespace: string, replicas: numb
     ];
 }
 
-export const redisServiceHost = (name: string, namespace: string): string => `${kubernetesServiceName(name)}.${namespace}.svc.cluster.local`;
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
 
@@ -214,7 +213,7 @@ export class RedisTls extends pulumi.ComponentResource {
 
         this.serviceName = service.metadata.name;
         this.headlessServiceName = headlessService.metadata.name;
-        this.url = pulumi.output(redisUrl(`${base}.${args.namespace}.svc.cluster.local`, REDIS_PORT));
+        this.url = pulumi.output(redisUrl(clusterLocalHost(args.name, args.namespace), REDIS_PORT));
         this.redisConf = pulumi.output(conf);
         this.registerOutputs({ serviceName: this.serviceName, headlessServiceName: this.headlessServiceName, url: this.url, redisConf: this.redisConf });
     }

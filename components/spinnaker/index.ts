@@ -2,7 +2,6 @@ export * from "./settingsTree";
 export * from "./mounts";
 export * from "./jvmArgfile";
 export * from "./jvmOptions";
-export * from "./serviceTls";
 export * from "./serviceSettings";
 export * from "./operatorPatch";
 export * from "./halyard";

@@ -2,6 +2,7 @@
 // trees: Secret references become `encryptedFile:k8s!n:<secret>!k:<key>`
 // (the Operator mounts the file) or `encrypted:k8s!n:<secret>!k:<key>` (it
 // passes the value as an environment variable). No secret value is written.
+import * as YAML from "yaml";
 import type { ServiceName } from "../pki/serviceCatalog";
 import { secretMountDir } from "./mounts";
 import { ServiceConfig, SpinnakerSettings } from "./serviceSettings";
@@ -63,9 +64,25 @@ export interface SpinnakerServiceManifestArgs {
     readonly version?: string;
 }
 
+/** spec.kustomize: per service, the strategic-merge patches the Operator applies to its Service and Deployment. */
+export function operatorKustomize(settings: SpinnakerSettings): Record<string, Record<string, { patchesStrategicMerge: string[] }>> {
+    const out: Record<string, Record<string, { patchesStrategicMerge: string[] }>> = {};
+    for (const name of Object.keys(settings.services).sort() as ServiceName[]) {
+        const k = settings.services[name]!.kustomize;
+        if (!k) continue;
+        out[name] = {};
+        for (const target of ["service", "deployment"] as const) {
+            if (k[target]) out[name][target] = { patchesStrategicMerge: [YAML.stringify(k[target], { sortMapEntries: true })] };
+        }
+    }
+    return out;
+}
+
 /** The SpinnakerService (or patch of one) as Kubernetes receives it. */
 export function spinnakerServiceManifest(a: SpinnakerServiceManifestArgs) {
     const spinnakerConfig = operatorSpinnakerConfig(a.settings);
+    const config = a.version || a.settings.config ? { ...(a.version ? { version: a.version } : {}), ...(a.settings.config ?? {}) } : undefined;
+    const kustomize = operatorKustomize(a.settings);
     return {
         apiVersion: SPINNAKER_SERVICE_API_VERSION[a.flavor],
         kind: "SpinnakerService",
@@ -78,7 +95,8 @@ export function spinnakerServiceManifest(a: SpinnakerServiceManifestArgs) {
             },
         },
         spec: {
-            spinnakerConfig: a.version ? { config: { version: a.version }, ...spinnakerConfig } : spinnakerConfig,
+            spinnakerConfig: config ? { config, ...spinnakerConfig } : spinnakerConfig,
+            ...(Object.keys(kustomize).length ? { kustomize } : {}),
         },
     };
 }

@@ -26,9 +26,22 @@ const javaStores = {
     "trust-store-password": k8sString,
 };
 
-const javaProfile = obj(
+const javaServer = obj({ ssl: obj({ enabled: { const: true }, ...javaStores, "client-auth": { enum: ["want", "need"] } }) });
+/** Gate behind the Istio ingress: plain HTTP to its sidecar, under the routed path. */
+const gateEdgeServer = obj({ ssl: obj({ enabled: { const: false } }), servlet: obj({ "context-path": { const: "/api/v1" } }) });
+
+const javaProfile = (service: ServiceName) => obj(
     {
-        server: obj({ ssl: obj({ enabled: { const: true }, ...javaStores, "client-auth": { enum: ["want", "need"] } }) }),
+        // Gate's edge form is the one with ssl.enabled false; anything else must be the full form.
+        server:
+            service === "gate"
+                ? {
+                      type: "object",
+                      if: { type: "object", properties: { ssl: { type: "object", properties: { enabled: { const: false } }, required: ["enabled"] } }, required: ["ssl"] },
+                      then: gateEdgeServer,
+                      else: javaServer,
+                  }
+                : javaServer,
         "ok-http-client": obj(javaStores),
         redis: obj({ connection: { anyOf: [rediss, k8sString] }, configuration: obj({ secure: { const: true } }) }, ["connection"]),
         services: obj({ redis: obj({ baseUrl: { anyOf: [rediss, k8sString] } }) }),
@@ -48,13 +61,16 @@ const goProfile = obj(
 
 function serviceSettings(service: ServiceName) {
     const { port } = SERVICE_CATALOG[service];
+    // Only Deck and Gate may be reached in plain HTTP (by their sidecar, behind the Istio ingress).
+    const scheme = service === "deck" || service === "gate" ? "https?" : "https";
     return obj(
         {
-            baseUrl: { type: "string", pattern: `^https://spin-${service}\\.${NAME}:${port}$` },
+            baseUrl: { type: "string", pattern: `^${scheme}://spin-${service}\\.${NAME}:${port}$` },
             kubernetes: obj(
                 {
                     useTcpProbe: { const: true },
                     podAnnotations: stringMap,
+                    podLabels: stringMap,
                     volumes: { type: "array", items: obj({ id: { type: "string", pattern: `^${NAME}$` }, type: { const: "secret" }, mountPath: { type: "string", pattern: "^/" } }) },
                 },
                 ["useTcpProbe"],
@@ -65,8 +81,10 @@ function serviceSettings(service: ServiceName) {
     );
 }
 
+const patches = obj({ patchesStrategicMerge: { type: "array", items: { type: "string" } } });
+
 const profiles = obj(
-    Object.fromEntries(SERVICE_NAMES.filter((s) => SERVICE_CATALOG[s].runtime !== "deck").map((s) => [s, SERVICE_CATALOG[s].runtime === "java" ? javaProfile : goProfile])),
+    Object.fromEntries(SERVICE_NAMES.filter((s) => SERVICE_CATALOG[s].runtime !== "deck").map((s) => [s, SERVICE_CATALOG[s].runtime === "java" ? javaProfile(s) : goProfile])),
     [],
 );
 const settings = obj(
@@ -82,7 +100,29 @@ export const SPINNAKER_SERVICE_SCHEMA = obj(
         apiVersion: { enum: Object.values(SPINNAKER_SERVICE_API_VERSION) },
         kind: { const: "SpinnakerService" },
         metadata: obj({ name: { type: "string", pattern: `^${NAME}$` }, namespace: { type: "string", pattern: `^${NAME}$` }, annotations: stringMap }, ["name", "namespace"]),
-        spec: obj({ spinnakerConfig: obj({ config: obj({ version: { type: "string" } }), profiles, "service-settings": settings }, ["profiles", "service-settings"]) }),
+        spec: obj(
+            {
+                spinnakerConfig: obj(
+                    {
+                        config: obj(
+                            {
+                                version: { type: "string" },
+                                security: obj({ uiSecurity: obj({ overrideBaseUrl: { type: "string", pattern: "^https://" } }), apiSecurity: obj({ overrideBaseUrl: { type: "string", pattern: "^https://" } }) }),
+                            },
+                            [],
+                        ),
+                        profiles,
+                        "service-settings": settings,
+                    },
+                    ["profiles", "service-settings"],
+                ),
+                kustomize: obj(
+                    Object.fromEntries(SERVICE_NAMES.map((s) => [s, obj({ service: patches, deployment: patches }, [])])),
+                    [],
+                ),
+            },
+            ["spinnakerConfig"],
+        ),
     },
     ["apiVersion", "kind", "metadata", "spec"],
 );
@@ -93,5 +133,6 @@ let validator: ValidateFunction | undefined;
 export function spinnakerServiceProblems(manifest: unknown): string[] {
     validator ??= new Ajv({ allErrors: true, strict: true }).compile(SPINNAKER_SERVICE_SCHEMA);
     if (validator(manifest)) return [];
-    return (validator.errors ?? []).map((e: ErrorObject) => `${e.instancePath || "/"}: ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ""}`);
+    // An "if" error only says the then/else branch failed; that branch's own errors say why.
+    return (validator.errors ?? []).filter((e) => e.keyword !== "if").map((e: ErrorObject) => `${e.instancePath || "/"}: ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ""}`);
 }

@@ -67,7 +67,7 @@ export class SpinnakerPatches extends pulumi.ComponentResource {
         }
 
         this.spinnakerConfig = settings.apply(operatorSpinnakerConfig);
-        this.halyardFiles = settings.apply(halyardFiles);
+        this.halyardFiles = settings.apply((s) => halyardFiles(s, args.namespace));
         if (args.halyardDir) {
             const dir = args.halyardDir;
             this.halyardFiles.apply((files) => {

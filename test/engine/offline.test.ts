@@ -20,7 +20,7 @@ function cli(args: string[]): childProcess.SpawnSyncReturns<string> {
 describe("offline engine", () => {
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
-            it("registers a CA; per service and per Redis, key, request, certificate and Secret; per Java service an argfile and two passwords", async () => {
+            it("registers a CA, and per service and per Redis a certificate from the stack's backend; per Java service an argfile and its passwords", async () => {
                 const result = await stackRun(stack);
                 const services = Object.keys(unwrap(result.stackOutputs.serviceCertificates) as object) as ServiceName[];
                 const java = services.filter((s) => SERVICE_CATALOG[s].runtime === "java").length;
@@ -28,27 +28,43 @@ describe("offline engine", () => {
                 const goRedis = services.some((s) => SERVICE_CATALOG[s].redis === "go") ? 1 : 0;
                 const identities = services.length + 1 + goRedis;
                 assert.strictEqual(ofType(result, "tls:index/selfSignedCert:SelfSignedCert").length, 1);
-                assert.strictEqual(ofType(result, "tls:index/locallySignedCert:LocallySignedCert").length, identities);
-                assert.strictEqual(ofType(result, "tls:index/certRequest:CertRequest").length, identities);
-                assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, identities + 1);
                 assert.strictEqual(ofType(result, "spinnaker-mtls:redis:RedisTls").length, 1 + goRedis);
-                // TLS Secrets, one argfile per Java service, and the shared JVM trust store.
-                assert.strictEqual(ofType(result, "kubernetes:core/v1:Secret").length, identities + java + 1);
-                assert.strictEqual(ofType(result, "random:index/randomPassword:RandomPassword").length, 2 * java + 1);
+                const secrets = ofType(result, "kubernetes:core/v1:Secret").length;
+                const passwords = ofType(result, "random:index/randomPassword:RandomPassword").length;
+                if (result.stackOutputs.certificateBackend === "pulumi") {
+                    assert.strictEqual(ofType(result, "tls:index/locallySignedCert:LocallySignedCert").length, identities);
+                    assert.strictEqual(ofType(result, "tls:index/certRequest:CertRequest").length, identities);
+                    assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, identities + 1);
+                    // TLS Secrets, one argfile per Java service, and the shared JVM trust store.
+                    assert.strictEqual(secrets, identities + java + 1);
+                    assert.strictEqual(passwords, 2 * java + 1);
+                } else {
+                    // cert-manager issues every identity (and the ingress) in the cluster; the program keeps only the CA.
+                    assert.strictEqual(ofType(result, "tls:index/locallySignedCert:LocallySignedCert").length, 0);
+                    assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, 1);
+                    assert.strictEqual(ofType(result, "kubernetes:cert-manager.io/v1:Certificate").length, identities + 1);
+                    // Per Java service a keystore password and an argfile; the CA for cert-manager; the JVM trust store.
+                    assert.strictEqual(secrets, 2 * java + 1 + 1);
+                    assert.strictEqual(passwords, java + 1);
+                }
                 assert.ok(result.plan.every((s) => s.op === "create"));
             });
 
             it("writes a version 3 export with URNs qualified by their parents' types", async () => {
-                const { export: e } = await stackRun(stack);
+                const { export: e, stackOutputs } = await stackRun(stack);
                 assert.strictEqual(e.version, 3);
                 const urns = new Set(e.deployment.resources.map((r) => r.urn));
                 for (const r of e.deployment.resources) {
                     assert.ok(r.urn.startsWith(`urn:pulumi:${stack}::spinnaker-mtls::`), r.urn);
                     if (r.parent) assert.ok(urns.has(r.parent), `parent of ${r.urn} is exported first`);
                 }
-                const key = e.deployment.resources.find((r) => r.urn.endsWith("::spin-gate-key"))!;
-                assert.strictEqual(key.urn, `urn:pulumi:${stack}::spinnaker-mtls::spinnaker-mtls:pki:ServiceCertificate$tls:index/privateKey:PrivateKey::spin-gate-key`);
-                assert.strictEqual(key.parent, `urn:pulumi:${stack}::spinnaker-mtls::spinnaker-mtls:pki:ServiceCertificate::spin-gate`);
+                const [component, child, type] =
+                    stackOutputs.certificateBackend === "pulumi"
+                        ? ["spinnaker-mtls:pki:ServiceCertificate", "spin-gate-key", "tls:index/privateKey:PrivateKey"]
+                        : ["spinnaker-mtls:certmanager:CertManagerCertificate", "spin-gate-certificate", "kubernetes:cert-manager.io/v1:Certificate"];
+                const r = e.deployment.resources.find((x) => x.urn.endsWith(`::${child}`))!;
+                assert.strictEqual(r.urn, `urn:pulumi:${stack}::spinnaker-mtls::${component}$${type}::${child}`);
+                assert.strictEqual(r.parent, `urn:pulumi:${stack}::spinnaker-mtls::${component}::spin-gate`);
             });
 
             it("keeps every private key and password out of the export's plain text", async () => {

@@ -8,7 +8,7 @@ import * as path from "path";
 import { SECRET_KEY, TRUSTSTORE_ALIAS } from "../../components/pki/secretLayout";
 import { SERVICE_CATALOG, ServiceName } from "../../components/pki/serviceCatalog";
 import { RunResult } from "../../engine/run";
-import { ServiceFiles, run, serviceSecrets, stackRun, tempDir, text } from "../support/stacks";
+import { ServiceFiles, peerRun, run, serviceSecrets, tempDir, text } from "../support/stacks";
 
 const CHECK = path.join(__dirname, "MtlsCheck.java");
 
@@ -41,8 +41,8 @@ function jsse(server: Stores, client: Partial<Stores> & Pick<Stores, "truststore
 }
 
 const cases: { title: string; result: () => Promise<RunResult>; server: ServiceName; client: ServiceName; namespace: string }[] = [
-    { title: "dev (ECDSA P-256)", result: () => stackRun("dev"), server: "gate", client: "orca", namespace: "spinnaker-dev" },
-    { title: "prod (ECDSA P-384)", result: () => stackRun("prod"), server: "clouddriver", client: "front50", namespace: "spinnaker" },
+    { title: "dev (ECDSA P-256)", result: () => peerRun("dev"), server: "gate", client: "orca", namespace: "spinnaker-dev" },
+    { title: "prod (ECDSA P-384)", result: () => peerRun("prod"), server: "clouddriver", client: "front50", namespace: "spinnaker" },
     {
         title: "RSA 2048",
         result: () => run({ stack: "dev", config: { "spinnaker-mtls:keyAlgorithm": "RSA", "spinnaker-mtls:rsaBits": "2048", "spinnaker-mtls:services": '["echo","fiat"]' } }),

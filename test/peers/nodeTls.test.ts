@@ -6,7 +6,7 @@ import * as net from "net";
 import * as tls from "tls";
 import { SECRET_KEY } from "../../components/pki/secretLayout";
 import { Issued, expired, issue, newCa, stackCa } from "../support/pki";
-import { ServiceFiles, serviceSecrets, stackRun, text } from "../support/stacks";
+import { ServiceFiles, peerRun, serviceSecrets, text } from "../support/stacks";
 
 interface Outcome {
     readonly ok: boolean;
@@ -61,7 +61,7 @@ for (const stack of ["dev", "prod"]) {
     describe(`mutual TLS in Node between the ${stack} stack's services`, () => {
         let secrets: Map<string, ServiceFiles>;
         before(async () => {
-            secrets = serviceSecrets(await stackRun(stack));
+            secrets = serviceSecrets(await peerRun(stack));
         });
 
         it("every pair of services (server, client) completes the handshake both ways round", async () => {
@@ -90,12 +90,12 @@ for (const stack of ["dev", "prod"]) {
                 assert.match(r.serverError!, /^UNABLE_TO_VERIFY_LEAF_SIGNATURE$/);
             });
             it("an expired client certificate from the right CA", async () => {
-                const r = await run(expired(stackCa(await stackRun(stack)), "spin-orca"));
+                const r = await run(expired(stackCa(await peerRun(stack)), "spin-orca"));
                 assert.strictEqual(r.ok, false);
                 assert.match(r.serverError!, /^CERT_HAS_EXPIRED$/);
             });
             it("a client certificate from the right CA that allows only serverAuth", async () => {
-                const r = await run(issue(stackCa(await stackRun(stack)), { commonName: "spin-orca", allowedUses: ["digital_signature", "server_auth"] }));
+                const r = await run(issue(stackCa(await peerRun(stack)), { commonName: "spin-orca", allowedUses: ["digital_signature", "server_auth"] }));
                 assert.strictEqual(r.ok, false);
                 assert.match(r.serverError!, /^INVALID_PURPOSE$/);
             });

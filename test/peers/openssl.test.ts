@@ -10,7 +10,7 @@ import { SERVICE_CATALOG, ServiceName, inClusterDnsNames } from "../../component
 import { loadProject, loadStackConfig } from "../../engine/project";
 import { PROJECT_ROOT } from "../../engine/run";
 import { parseStackConfig } from "../../components/config";
-import { serviceSecrets, stackRun, tempDir, text } from "../support/stacks";
+import { peerRun, serviceSecrets, tempDir, text } from "../support/stacks";
 
 function openssl(args: string[]): childProcess.SpawnSyncReturns<string> {
     return childProcess.spawnSync("openssl", args, { encoding: "utf8" });
@@ -27,13 +27,13 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("every enabled service has a Secret", async () => {
-            const secrets = serviceSecrets(await stackRun(stack));
+            const secrets = serviceSecrets(await peerRun(stack));
             assert.deepStrictEqual([...secrets.keys()].sort(), [...config.services].sort());
         });
 
         for (const service of config.services) {
             it(`${service}: chains to the CA for server and client use, with the expected SANs and both EKUs`, async () => {
-                const files = serviceSecrets(await stackRun(stack)).get(service)!;
+                const files = serviceSecrets(await peerRun(stack)).get(service)!;
                 const ca = path.join(t.dir, `${service}-ca.crt`);
                 const crt = path.join(t.dir, `${service}.crt`);
                 fs.writeFileSync(ca, files.files[SECRET_KEY.caCertificate]);
@@ -54,7 +54,7 @@ for (const stack of ["dev", "prod"]) {
 
             if (SERVICE_CATALOG[service].runtime === "java") {
                 it(`${service}: OpenSSL reads the keystore and truststore without -legacy`, async () => {
-                    const files = serviceSecrets(await stackRun(stack)).get(service)!;
+                    const files = serviceSecrets(await peerRun(stack)).get(service)!;
                     const ks = path.join(t.dir, `${service}-keystore.p12`);
                     const ts = path.join(t.dir, `${service}-truststore.p12`);
                     fs.writeFileSync(ks, files.files[SECRET_KEY.keystore]);

@@ -13,7 +13,7 @@ import { RunResult } from "../../engine/run";
 import { expired, issue, newCa, stackCa } from "../support/pki";
 import { RedisServer, mapPodText } from "../support/redisServer";
 import { session } from "../support/resp";
-import { ServiceFiles, objectNamed, run, secretsByName, stackRun, tempDir } from "../support/stacks";
+import { ServiceFiles, objectNamed, peerRun, run, secretsByName, tempDir } from "../support/stacks";
 
 const REDIS_PING = path.join(__dirname, "RedisPing.java");
 
@@ -93,7 +93,7 @@ for (const stack of ["dev", "prod"]) {
         let result: RunResult;
         let server: RedisServer;
         before(async () => {
-            result = await stackRun(stack);
+            result = await peerRun(stack);
             server = await RedisServer.start(path.join(t.dir, "primary"), redisFiles(result, "redis"));
         });
         after(async () => {
@@ -234,7 +234,7 @@ describe("the Go services' own Redis (prod: goServicesRedis tls-only)", () => {
     let result: RunResult;
     let server: RedisServer;
     before(async () => {
-        result = await stackRun("prod");
+        result = await peerRun("prod");
         server = await RedisServer.start(path.join(t.dir, "go"), redisFiles(result, "redis-go"));
     });
     after(async () => {

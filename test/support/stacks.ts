@@ -23,6 +23,19 @@ export function stackRun(stack: string): Promise<RunResult> {
     return cache.get(stack)!;
 }
 
+const peerCache = new Map<string, Promise<RunResult>>();
+
+/**
+ * The stack as real TLS peers can judge it: with the program's own PKI. A
+ * stack on the cert-manager backend (prod) gets its certificates from
+ * cert-manager inside the cluster, so here the same stack, keys, names and
+ * client-auth setting are issued by the program instead.
+ */
+export function peerRun(stack: string): Promise<RunResult> {
+    if (!peerCache.has(stack)) peerCache.set(stack, stack === "prod" ? run({ stack, config: { "spinnaker-mtls:certificateBackend": "pulumi" } }) : stackRun(stack));
+    return peerCache.get(stack)!;
+}
+
 export const ofType = (result: RunResult, type: string): RecordedResource[] => result.resources.filter((r) => r.type === type);
 
 export interface ServiceFiles {

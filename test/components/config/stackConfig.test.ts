@@ -330,6 +330,102 @@ describe("stack config", () => {
         });
     });
 
+    describe("cert-manager", () => {
+        it("defaults: the program's own PKI, cert-manager not installed", () => {
+            assert.deepStrictEqual(parseStackConfig(defaults).certManager, { backend: "pulumi", namespace: "cert-manager", install: false, version: "v1.16.2" });
+        });
+        it("certificateBackend", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certificateBackend": "vault" }), ['spinnaker-mtls:certificateBackend is "vault"; allowed: pulumi, cert-manager']);
+        });
+        it("certManagerVersion is a release, v1.14 or later (the Modern2023 keystore profile)", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certManagerVersion": "1.16" }), ['spinnaker-mtls:certManagerVersion is "1.16"; allowed: a cert-manager release such as "v1.16.2"']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certManagerVersion": "v1.13.6" }), [
+                'spinnaker-mtls:certManagerVersion is "v1.13.6", older than v1.14; cert-manager writes Java keystores in the Modern2023 profile (readable by OpenSSL 3 and Java 20+) only from v1.14 on',
+            ]);
+        });
+        it("certManagerNamespace is a namespace", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certManagerNamespace": "Cert_Manager" }), [
+                `spinnaker-mtls:certManagerNamespace is "Cert_Manager"; allowed: a Kubernetes namespace name (lower-case letters, digits and '-', at most 63 characters)`,
+            ]);
+        });
+    });
+
+    describe("istio", () => {
+        const mesh = { "spinnaker-mtls:istio": "true" };
+        const ingress = { ...mesh, "spinnaker-mtls:ingressHost": "spinnaker.example.com" };
+        const acme = { ...ingress, "spinnaker-mtls:ingressIssuer": "acme-dns01", "spinnaker-mtls:acmeEmail": "ops@example.com", "spinnaker-mtls:acmeDns01Solver": '{"cloudflare":{"apiTokenSecretRef":{"name":"cf","key":"token"}}}' };
+        it("defaults: no mesh; when on, namespace injection and authorization", () => {
+            const c = parseStackConfig({ ...defaults, ...mesh }).istio;
+            assert.deepStrictEqual(c, { enabled: true, injection: "namespace", meshWideStrict: false, rootNamespace: "istio-system", trustDomain: "cluster.local", authorizationPolicy: true });
+        });
+        it("an ingress reads its gateway selector and issuer", () => {
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, ...ingress, "spinnaker-mtls:ingressGatewaySelector": "istio=ingressgateway,app=edge" }).istio.ingress, {
+                host: "spinnaker.example.com",
+                namespace: "istio-system",
+                gatewaySelector: { istio: "ingressgateway", app: "edge" },
+                gatewayServiceAccount: "istio-ingressgateway-service-account",
+                issuer: "spinnaker-ca",
+            });
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, ...acme }).istio.ingress!.acme, {
+                email: "ops@example.com",
+                server: "https://acme-v02.api.letsencrypt.org/directory",
+                dns01: { cloudflare: { apiTokenSecretRef: { name: "cf", key: "token" } } },
+            });
+        });
+        it("istio, istioInjection, istioTrustDomain", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:istio": "on" }), ['spinnaker-mtls:istio is "on"; allowed: true, false']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:istioInjection": "pod" }), ['spinnaker-mtls:istioInjection is "pod"; allowed: namespace, per-service']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:istioTrustDomain": "Cluster Local" }), ['spinnaker-mtls:istioTrustDomain is "Cluster Local"; allowed: a DNS-style trust domain, e.g. "cluster.local"']);
+        });
+        it("ingressHost: no wildcard, a fully qualified name, and only with istio", () => {
+            assert.deepStrictEqual(problemsOf({ ...mesh, "spinnaker-mtls:ingressHost": "*.example.com" }), [
+                'spinnaker-mtls:ingressHost is "*.example.com"; a wildcard host would route any name to Spinnaker; allowed: one DNS name, e.g. spinnaker.example.com',
+            ]);
+            assert.deepStrictEqual(problemsOf({ ...mesh, "spinnaker-mtls:ingressHost": "spinnaker" }), ['spinnaker-mtls:ingressHost is "spinnaker"; allowed: a fully qualified DNS name, e.g. spinnaker.example.com']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:ingressHost": "spinnaker.example.com" }), [
+                "spinnaker-mtls:ingressHost is set but spinnaker-mtls:istio is false; the ingress is an Istio Gateway, so set istio to true or unset ingressHost",
+            ]);
+        });
+        it("an ingress serves Deck and Gate, so both must be enabled", () => {
+            assert.deepStrictEqual(problemsOf({ ...ingress, "spinnaker-mtls:services": '["gate","orca"]' }), [
+                "spinnaker-mtls:ingressHost is set but spinnaker-mtls:services does not enable deck; the ingress serves Deck and Gate",
+            ]);
+        });
+        it("the gateway's selector and service account", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:ingressGatewaySelector": "ingressgateway" }), [
+                'spinnaker-mtls:ingressGatewaySelector is "ingressgateway"; allowed: label pairs "key=value[,key=value]" selecting your ingress gateway pods, e.g. "istio=ingressgateway"',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:ingressGatewayServiceAccount": "Gateway SA" }), [
+                'spinnaker-mtls:ingressGatewayServiceAccount is "Gateway SA"; allowed: the ServiceAccount name of your ingress gateway pods',
+            ]);
+        });
+        describe("ACME", () => {
+            it("needs a host, an email and a DNS-01 solver (HTTP-01 is not offered, and the message says why)", () => {
+                assert.deepStrictEqual(problemsOf({ ...mesh, "spinnaker-mtls:ingressIssuer": "acme-dns01" }), [
+                    'spinnaker-mtls:ingressIssuer is "acme-dns01" but spinnaker-mtls:ingressHost is not set; ACME issues the ingress certificate, so set the host',
+                    "spinnaker-mtls:acmeEmail is not set; ingressIssuer \"acme-dns01\" registers an ACME account, which needs a contact email",
+                    `spinnaker-mtls:acmeDns01Solver is not set; ingressIssuer "acme-dns01" proves the host through DNS, e.g. '{"route53":{"region":"eu-west-1"}}' (HTTP-01 is not offered: the gateway redirects every HTTP request to HTTPS, and Let's Encrypt's HTTP-01 challenge then never reaches a solver)`,
+                ]);
+            });
+            it("refuses a bad email, a non-https server, and a solver that is not one known DNS provider", () => {
+                assert.deepStrictEqual(problemsOf({ ...acme, "spinnaker-mtls:acmeEmail": "ops" }), ['spinnaker-mtls:acmeEmail is "ops"; allowed: an email address for the ACME account']);
+                assert.deepStrictEqual(problemsOf({ ...acme, "spinnaker-mtls:acmeServer": "http://acme.example.com/dir" }), [
+                    'spinnaker-mtls:acmeServer is "http://acme.example.com/dir"; allowed: the https:// directory URL of an ACME server',
+                ]);
+                const allowed = "acmeDNS, akamai, azureDNS, cloudDNS, cloudflare, digitalocean, rfc2136, route53, webhook";
+                assert.deepStrictEqual(problemsOf({ ...acme, "spinnaker-mtls:acmeDns01Solver": '{"http01":{}}' }), [
+                    `spinnaker-mtls:acmeDns01Solver is "{\\"http01\\":{}}"; allowed: a JSON object with one DNS provider of cert-manager's dns01 solver (${allowed}), e.g. '{"route53":{"region":"eu-west-1"}}'`,
+                ]);
+                assert.strictEqual(problemsOf({ ...acme, "spinnaker-mtls:acmeDns01Solver": "route53" }).length, 1);
+            });
+            it("ACME settings without the ACME issuer are refused rather than ignored", () => {
+                assert.deepStrictEqual(problemsOf({ ...ingress, "spinnaker-mtls:acmeEmail": "ops@example.com" }), [
+                    'spinnaker-mtls:acmeEmail and spinnaker-mtls:acmeDns01Solver apply only with spinnaker-mtls:ingressIssuer "acme-dns01"',
+                ]);
+            });
+        });
+    });
+
     describe("jvmExtraCaCertsPem", () => {
         it("accepts CA certificates", () => {
             const ca = makeCa();

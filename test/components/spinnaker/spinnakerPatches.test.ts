@@ -18,7 +18,10 @@ interface Manifest {
     apiVersion: string;
     kind: string;
     metadata: { name: string; namespace: string; annotations: Record<string, string> };
-    spec: { spinnakerConfig: { config?: { version: string }; profiles: Record<string, Tree>; "service-settings": Record<string, Tree> } };
+    spec: {
+        spinnakerConfig: { config?: Record<string, unknown>; profiles: Record<string, Tree>; "service-settings": Record<string, Tree> };
+        kustomize?: Record<string, Record<string, { patchesStrategicMerge: string[] }>>;
+    };
 }
 type Tree = { [k: string]: unknown };
 
@@ -33,6 +36,19 @@ const halyardFilesOf = (result: RunResult) =>
     unwrap(result.resources.find((r) => r.type === "spinnaker-mtls:spinnaker:SpinnakerPatches")!.outputs) as { halyardFiles: Record<string, string> };
 
 const servicesOf = (result: RunResult) => Object.keys(unwrap(result.stackOutputs.serviceCertificates) as object) as ServiceName[];
+/** Deck and Gate behind the Istio ingress (prod). */
+const edgeOf = (result: RunResult) => result.stackOutputs.ingressUrl !== "none: no ingressHost";
+
+/** Per Secret name, the keys the stack makes exist: those the program writes and those cert-manager writes for its Certificates. */
+function availableSecretKeys(result: RunResult): Map<string, Set<string>> {
+    const out = new Map([...secretsByName(result)].map(([name, f]) => [name, new Set(Object.keys(f.files))]));
+    for (const c of ofType(result, "kubernetes:cert-manager.io/v1:Certificate")) {
+        const spec = (unwrap(c.inputs) as { spec: { secretName: string; keystores?: { pkcs12?: { create: boolean } } } }).spec;
+        const keys = ["tls.crt", "tls.key", "ca.crt", ...(spec.keystores?.pkcs12?.create ? ["keystore.p12", "truststore.p12"] : [])];
+        out.set(spec.secretName, new Set([...(out.get(spec.secretName) ?? []), ...keys]));
+    }
+    return out;
+}
 
 /** Every `encrypted(File)?:k8s!n:<secret>!k:<key>` string anywhere in a value, with where it was found. */
 function k8sRefs(v: unknown, where = ""): { where: string; file: boolean; secret: string; key: string }[] {
@@ -71,7 +87,11 @@ for (const stack of ["dev", "prod"]) {
             for (const s of servicesOf(result)) {
                 const runtime = SERVICE_CATALOG[s].runtime;
                 const profile = m.spec.spinnakerConfig.profiles[s] as Record<string, Record<string, Tree>> | undefined;
-                if (runtime === "java") {
+                if (s === "gate" && edgeOf(result)) {
+                    // Behind the Istio ingress Gate's own listener is plain HTTP (see the mesh tests); its client side is unchanged.
+                    assert.deepStrictEqual(profile!.server, { ssl: { enabled: false }, servlet: { "context-path": "/api/v1" } });
+                    assert.deepStrictEqual(Object.keys(profile!["ok-http-client"]).sort(), [...JAVA_OK_HTTP_CLIENT_KEYS].sort(), s);
+                } else if (runtime === "java") {
                     assert.deepStrictEqual(Object.keys(profile!.server.ssl).sort(), [...JAVA_SERVER_SSL_KEYS].sort(), s);
                     assert.deepStrictEqual(Object.keys(profile!["ok-http-client"]).sort(), [...JAVA_OK_HTTP_CLIENT_KEYS].sort(), s);
                 } else if (runtime === "go") {
@@ -85,36 +105,44 @@ for (const stack of ["dev", "prod"]) {
 
         it(`asks every service for client certificates with "${stack === "dev" ? "want" : "need"}"`, () => {
             const expected = stack === "dev" ? "want" : "need";
+            const asked: string[] = [];
             for (const s of servicesOf(result)) {
                 const ssl = (m.spec.spinnakerConfig.profiles[s] as { server?: { ssl: Tree } } | undefined)?.server?.ssl;
-                if (!ssl) continue;
+                if (!ssl || ssl.enabled === false) continue;
                 assert.strictEqual(ssl["client-auth"] ?? ssl.clientAuth, expected, s);
+                asked.push(s);
             }
+            // Deck has no Spring profile; behind the ingress Gate's listener is the mesh's.
+            const exempt = edgeOf(result) ? ["deck", "gate"] : ["deck"];
+            assert.deepStrictEqual(asked, servicesOf(result).filter((s) => !exempt.includes(s)));
         });
 
-        it("switches every service to HTTPS base URLs and TCP probes", () => {
+        it("switches every service to HTTPS base URLs and TCP probes (Deck and Gate behind the ingress: HTTP to their sidecars)", () => {
             const ns = m.metadata.namespace;
             for (const s of servicesOf(result)) {
                 const ss = m.spec.spinnakerConfig["service-settings"][s] as { baseUrl: string; kubernetes: { useTcpProbe: boolean } };
-                assert.strictEqual(ss.baseUrl, `https://spin-${s}.${ns}:${SERVICE_CATALOG[s].port}`);
+                const scheme = edgeOf(result) && (s === "deck" || s === "gate") ? "http" : "https";
+                assert.strictEqual(ss.baseUrl, `${scheme}://spin-${s}.${ns}:${SERVICE_CATALOG[s].port}`);
                 assert.strictEqual(ss.kubernetes.useTcpProbe, true);
             }
         });
 
-        it("serves Deck over HTTPS from its PEM certificate, mounted from its Secret", () => {
+        // Without an ingress (dev); behind prod's ingress Deck speaks HTTP to its sidecar (the mesh tests).
+        if (stack === "dev")
+            it("serves Deck over HTTPS from its PEM certificate, mounted from its Secret", () => {
             const deck = m.spec.spinnakerConfig["service-settings"].deck as { env: Record<string, string>; kubernetes: { volumes: Tree[] } };
             assert.deepStrictEqual(deck.env, { DECK_CERT: "/opt/deck/secrets/spin-deck-tls/tls.crt", DECK_KEY: "/opt/deck/secrets/spin-deck-tls/tls.key" });
             assert.deepStrictEqual(deck.kubernetes.volumes, [{ id: "spin-deck-tls", type: "secret", mountPath: "/opt/deck/secrets/spin-deck-tls" }]);
         });
 
-        it("refers to files and passwords only through Secrets and keys the program creates", () => {
-            const secrets = secretsByName(result);
+        it(`refers to files and passwords only through Secrets and keys that exist (backend ${stack === "prod" ? "cert-manager" : "pulumi"})`, () => {
+            const available = availableSecretKeys(result);
             const refs = k8sRefs(m.spec);
             assert.ok(refs.length > 10 * 8);
             for (const ref of refs) {
-                const secret = secrets.get(ref.secret);
-                assert.ok(secret, `${ref.where} names Secret ${ref.secret}, which the program does not create`);
-                assert.ok(ref.key in secret.files, `${ref.where} names key ${ref.key}, which Secret ${ref.secret} does not hold`);
+                const keys = available.get(ref.secret);
+                assert.ok(keys, `${ref.where} names Secret ${ref.secret}, which neither the program nor cert-manager creates`);
+                assert.ok(keys.has(ref.key), `${ref.where} names key ${ref.key}, which Secret ${ref.secret} does not hold`);
             }
             // Passwords are string references, stores and PEM files are file references.
             assert.ok(refs.filter((r) => /password/.test(r.key)).every((r) => !r.file));
@@ -129,11 +157,17 @@ for (const stack of ["dev", "prod"]) {
             assert.ok(!text.includes("PRIVATE KEY"));
         });
 
-        it("carries each pod's checksums, and the pods of a service roll when its certificate is renewed", async () => {
+        it("carries each pod's checksums, and the pods of a service roll when what it reads changes", async () => {
             const annotations = (r: RunResult, s: string) => (manifestOf(r).manifest.spec.spinnakerConfig["service-settings"][s] as { kubernetes: { podAnnotations: Record<string, string> } }).kubernetes.podAnnotations;
             assert.deepStrictEqual(Object.keys(annotations(result, "gate")).sort(), ["spinnaker-mtls/jvm-options-checksum", "spinnaker-mtls/jvm-truststore-checksum", "spinnaker-mtls/tls-checksum"]);
             assert.deepStrictEqual(Object.keys(annotations(result, "deck")), ["spinnaker-mtls/tls-checksum"]);
-            const later = await run({ stack, previous: result.export, now: new Date(Date.now() + (stack === "dev" ? 720 - 168 + 1 : 2160 - 360 + 1) * HOUR) });
+            // Backend pulumi: the program renews, so a later run inside the renewal window changes
+            // every certificate. Backend cert-manager: what the program controls is the Certificate
+            // spec (cert-manager's own renewals restart pods through Reloader, see the cert-manager tests).
+            const later =
+                stack === "dev"
+                    ? await run({ stack, previous: result.export, now: new Date(Date.now() + (720 - 168 + 1) * HOUR) })
+                    : await run({ stack, previous: result.export, config: { "spinnaker-mtls:certValidityHours": "1440" } });
             for (const s of servicesOf(result)) {
                 assert.notStrictEqual(annotations(later, s)["spinnaker-mtls/tls-checksum"], annotations(result, s)["spinnaker-mtls/tls-checksum"], s);
             }
@@ -149,7 +183,8 @@ describe("the Halyard files", () => {
             const m = manifestOf(result).manifest;
             const files = halyardFilesOf(result).halyardFiles;
             const secrets = secretsByName(result);
-            const fileValue = (secret: string, key: string) => `file:${secrets.get(secret)!.files[key].toString("base64")}`;
+            // A file stands for itself (Secret and key): cert-manager writes some of them in the cluster.
+            const fileValue = (secret: string, key: string) => `file:${secret}/${key}`;
             for (const s of servicesOf(result)) {
                 // The Operator: k8s references resolve to the Secret's key.
                 const viaOperator = JSON.parse(JSON.stringify(m.spec.spinnakerConfig.profiles[s] ?? {}), (_k, v) => {
@@ -184,6 +219,19 @@ describe("the Halyard files", () => {
                 assert.deepStrictEqual({ ...settingsFile, kubernetes: halyardKubernetes }, { ...operatorSettings, kubernetes: operatorKubernetes }, s);
             }
             assert.deepStrictEqual(YAML.parse(files["service-settings/redis.yml"]), m.spec.spinnakerConfig["service-settings"].redis);
+            // What Halyard keeps outside files: halconfig settings and the Operator's kustomize patches, as commands.
+            const script = files["hal-config.sh"] ?? "";
+            for (const [s, targets] of Object.entries(m.spec.kustomize ?? {})) {
+                for (const [target, { patchesStrategicMerge }] of Object.entries(targets as Record<string, { patchesStrategicMerge: string[] }>)) {
+                    assert.ok(script.includes(`patch ${target} spin-${s} --type strategic -p '${JSON.stringify(YAML.parse(patchesStrategicMerge[0]))}'`), `${s} ${target}`);
+                }
+            }
+            const security = (m.spec.spinnakerConfig.config as { security?: { uiSecurity: { overrideBaseUrl: string }; apiSecurity: { overrideBaseUrl: string } } } | undefined)?.security;
+            if (security) {
+                assert.ok(script.includes(`hal config security ui edit --override-base-url '${security.uiSecurity.overrideBaseUrl}'`));
+                assert.ok(script.includes(`hal config security api edit --override-base-url '${security.apiSecurity.overrideBaseUrl}'`));
+            }
+            assert.strictEqual(script === "", !m.spec.kustomize && !security, "the script exists exactly when there is something to run");
         });
     }
 

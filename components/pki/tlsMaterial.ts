@@ -2,7 +2,8 @@
 // Secret, which keys, and where the keystore passwords are. The settings
 // builder refers to material only through this, so the Spinnaker patch works
 // the same over certificates from Pulumi or from cert-manager.
-import { SECRET_KEY, SecretFormat, serviceSecretName } from "../pki/secretLayout";
+import type * as pulumi from "@pulumi/pulumi";
+import { SECRET_KEY, SecretFormat, serviceSecretName } from "./secretLayout";
 
 export interface SecretKeyRef {
     readonly secret: string;
@@ -34,4 +35,18 @@ export function pulumiTlsMaterial(name: string, format: SecretFormat): TlsMateri
         keystorePassword: { secret, key: SECRET_KEY.keystorePassword },
         truststorePassword: { secret, key: SECRET_KEY.truststorePassword },
     };
+}
+
+/** What either backend hands the rest of the program for one identity. */
+export interface IssuedIdentity {
+    readonly material: TlsMaterial;
+    readonly secretName: pulumi.Output<string>;
+    /** A digest that changes when what a pod reads at start does: pod-template annotations carry it. */
+    readonly checksum: pulumi.Output<string>;
+    readonly dnsNames: pulumi.Output<string[]>;
+    /** Secret; Java identities only. */
+    readonly keystorePassword?: pulumi.Output<string>;
+    readonly truststorePassword?: pulumi.Output<string>;
+    /** Known to the program only when it issued the certificate itself (backend pulumi). */
+    readonly notAfter?: pulumi.Output<string>;
 }

@@ -1,0 +1,106 @@
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import type { KeySpec } from "../config/pkiConfig";
+import { managedLabels } from "../kubernetes/labels";
+import { KEYSTORE_PASSWORD } from "../pki/serviceCertificate";
+import { SECRET_KEY, TlsIdentity, serviceSecretName } from "../pki/secretLayout";
+import { identityDnsNames } from "../pki/serviceCatalog";
+import { IssuedIdentity, TlsMaterial } from "../pki/tlsMaterial";
+import { CERT_MANAGER_API_VERSION, KEYSTORE_PASSWORD_KEY, keystorePasswordSecretName, serviceCertificateSpec } from "./certificateSpec";
+
+export interface CertManagerCertificateArgs {
+    readonly identity: TlsIdentity;
+    readonly namespace: string;
+    readonly key: KeySpec;
+    readonly organization: string;
+    readonly validityHours: number;
+    readonly renewBeforeHours: number;
+    readonly extraDnsNames?: readonly string[];
+    /** The ClusterIssuer that signs (the CA issuer backed by the program's CA). */
+    readonly issuer: string;
+}
+
+/** Where cert-manager writes an identity's files: its Secret's keys, and the password Secret it reads. */
+export function certManagerTlsMaterial(identity: TlsIdentity): TlsMaterial {
+    const secret = serviceSecretName(identity.name);
+    const pem = { secret, certificate: SECRET_KEY.certificate, privateKey: SECRET_KEY.privateKey, caCertificate: SECRET_KEY.caCertificate };
+    if (identity.format !== "pkcs12") return pem;
+    // cert-manager protects keystore.p12 and truststore.p12 with the same password.
+    const password = { secret: keystorePasswordSecretName(identity.name), key: KEYSTORE_PASSWORD_KEY };
+    return { ...pem, keystore: SECRET_KEY.keystore, truststore: SECRET_KEY.truststore, keystorePassword: password, truststorePassword: password };
+}
+
+/**
+ * One identity's certificate from cert-manager: a Certificate that renews
+ * itself (same Secret name and keys as the program's own PKI), and, for Java,
+ * the password Secret its PKCS#12 stores are protected with.
+ */
+export class CertManagerCertificate extends pulumi.ComponentResource implements IssuedIdentity {
+    static readonly TYPE = "spinnaker-mtls:certmanager:CertManagerCertificate";
+
+    readonly material: TlsMaterial;
+    readonly secretName: pulumi.Output<string>;
+    /**
+     * A digest of the Certificate's spec: pods roll when Pulumi changes what is
+     * issued. Renewals by cert-manager itself do not pass through Pulumi; see
+     * the Reloader annotation in the Spinnaker settings.
+     */
+    readonly checksum: pulumi.Output<string>;
+    readonly dnsNames: pulumi.Output<string[]>;
+    readonly keystorePassword?: pulumi.Output<string>;
+    readonly truststorePassword?: pulumi.Output<string>;
+
+    constructor(name: string, args: CertManagerCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(CertManagerCertificate.TYPE, name, {}, opts);
+        const id = args.identity;
+        const labels = managedLabels(id.name);
+        this.material = certManagerTlsMaterial(id);
+        const dnsNames = identityDnsNames(id.name, args.namespace, args.extraDnsNames);
+        const dependsOn: pulumi.Resource[] = [];
+        if (id.format === "pkcs12") {
+            const password = pulumi.secret(new random.RandomPassword(`${name}-keystore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-keystore-password`,
+                    {
+                        metadata: { name: keystorePasswordSecretName(id.name), namespace: args.namespace, labels },
+                        type: "Opaque",
+                        data: pulumi.secret(password.apply((p) => ({ [KEYSTORE_PASSWORD_KEY]: Buffer.from(p).toString("base64") }))),
+                    },
+                    { parent: this },
+                ),
+            );
+            this.keystorePassword = password;
+            this.truststorePassword = password;
+        }
+        const spec = serviceCertificateSpec({
+            name: id.name,
+            secretName: serviceSecretName(id.name),
+            dnsNames,
+            organization: args.organization,
+            key: args.key,
+            validityHours: args.validityHours,
+            renewBeforeHours: args.renewBeforeHours,
+            format: id.format,
+            issuer: args.issuer,
+            labels,
+        });
+        new k8s.apiextensions.CustomResource(
+            `${name}-certificate`,
+            { apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate", metadata: { name: `spin-${id.name}`, namespace: args.namespace, labels }, spec },
+            { parent: this, dependsOn },
+        );
+        this.secretName = pulumi.output(spec.secretName);
+        this.checksum = pulumi.output(crypto.createHash("sha256").update(JSON.stringify(spec)).digest("hex"));
+        this.dnsNames = pulumi.output(dnsNames);
+        this.registerOutputs({
+            secretName: this.secretName,
+            checksum: this.checksum,
+            dnsNames: this.dnsNames,
+            keystorePassword: this.keystorePassword,
+            truststorePassword: this.truststorePassword,
+        });
+    }
+}

@@ -1,0 +1,4 @@
+export * from "./certificateSpec";
+export * from "./certManagerCertificate";
+export * from "./certManagerIssuers";
+export * from "./certManagerInstall";

@@ -1,0 +1,40 @@
+// The cert-manager part of the stack config: which backend issues the
+// service certificates, where cert-manager keeps its cluster resources, and
+// whether this program installs it.
+import { ConfigReader, fq } from "./reader";
+
+export type CertificateBackend = "pulumi" | "cert-manager";
+export const CERTIFICATE_BACKENDS: readonly CertificateBackend[] = ["pulumi", "cert-manager"];
+
+/** keystores.pkcs12.profile (Modern2023) arrived in cert-manager 1.14. */
+export const MIN_CERT_MANAGER = [1, 14] as const;
+
+export interface CertManagerConfig {
+    /** pulumi: the program's own PKI (any cluster). cert-manager: Certificates that renew themselves. */
+    readonly backend: CertificateBackend;
+    /** cert-manager's cluster resource namespace: ClusterIssuers read their CA Secret from here. */
+    readonly namespace: string;
+    readonly install: boolean;
+    /** The Helm chart version installed when `install` is on. */
+    readonly version: string;
+}
+
+export function readCertManagerConfig(r: ConfigReader): CertManagerConfig | undefined {
+    const before = r.problems.length;
+    const backend = r.oneOf<CertificateBackend>("certificateBackend", CERTIFICATE_BACKENDS);
+    const namespace = r.dnsLabel("certManagerNamespace", "namespace");
+    const install = r.bool("certManagerInstall");
+    const version = r.get("certManagerVersion");
+    if (version !== undefined) {
+        const m = /^v([0-9]+)\.([0-9]+)\.([0-9]+)$/.exec(version);
+        if (!m) {
+            r.bad("certManagerVersion", version, 'allowed: a cert-manager release such as "v1.16.2"');
+        } else if (Number(m[1]) < MIN_CERT_MANAGER[0] || (Number(m[1]) === MIN_CERT_MANAGER[0] && Number(m[2]) < MIN_CERT_MANAGER[1])) {
+            r.problem(
+                `${fq("certManagerVersion")} is "${version}", older than v${MIN_CERT_MANAGER.join(".")}; cert-manager writes Java keystores in the Modern2023 profile (readable by OpenSSL 3 and Java 20+) only from v1.14 on`,
+            );
+        }
+    }
+    if (r.problems.length > before) return undefined;
+    return { backend: backend!, namespace: namespace!, install: install!, version: version! };
+}

@@ -1,0 +1,3 @@
+export * from "./istioSpecs";
+export * from "./istioMesh";
+export * from "./istioIngress";

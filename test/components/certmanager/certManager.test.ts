@@ -1,0 +1,122 @@
+// cert-manager: the issuers, the per-service Certificates of the cert-manager
+// backend, and the optional install, as the offline engine records them.
+import * as assert from "assert";
+import { unwrap } from "../../../engine/monitor";
+import { RunResult } from "../../../engine/run";
+import { validateObject } from "../../../engine/schemas";
+import { identityDnsNames } from "../../../components/pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
+import { objectNamed, ofType, run, secretsByName, stackRun } from "../../support/stacks";
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec: Record<string, unknown> };
+const objects = (r: RunResult, type: string) => ofType(r, type).map((x) => unwrap(x.inputs) as Obj);
+const CERT = "kubernetes:cert-manager.io/v1:Certificate";
+const ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
+
+describe("cert-manager", () => {
+    it("prod: every cert-manager object validates against cert-manager's CRD schemas", async () => {
+        const r = await stackRun("prod");
+        const all = [...objects(r, CERT), ...objects(r, ISSUER)];
+        assert.strictEqual(all.length, 14 + 1 + 3, "a Certificate per service, per Redis and for the ingress; three ClusterIssuers");
+        for (const o of all) assert.deepStrictEqual(await validateObject(o), { checked: true, problems: [] }, `${o.kind} ${o.metadata.name}`);
+    });
+
+    it("a Certificate that breaks the CRD schema is caught (the check can fail)", async () => {
+        const c = JSON.parse(JSON.stringify(objects(await stackRun("prod"), CERT)[0])) as Obj;
+        (c.spec.privateKey as Record<string, unknown>).rotationPolicy = "Sometimes";
+        const v = await validateObject(c);
+        assert.strictEqual(v.checked, true);
+        assert.match(v.problems.join("\n"), /spec\/privateKey\/rotationPolicy must be equal to one of the allowed values/);
+    });
+
+    it("dev (backend pulumi, no ingress) uses no cert-manager at all", async () => {
+        const r = await stackRun("dev");
+        assert.strictEqual(objects(r, CERT).length + objects(r, ISSUER).length, 0);
+    });
+
+    describe("issuers", () => {
+        it("a CA ClusterIssuer backed by the program's CA, whose Secret sits in cert-manager's cluster resource namespace", async () => {
+            const r = await stackRun("prod");
+            const ca = objectNamed<Obj>(r, ISSUER, "spinnaker-mtls-ca");
+            assert.deepStrictEqual(ca.spec, { ca: { secretName: "spinnaker-mtls-ca" } });
+            const secret = ofType(r, "kubernetes:core/v1:Secret").map((s) => unwrap(s.outputs) as { metadata: { name: string; namespace: string }; data: Record<string, string> });
+            const caSecret = secret.find((s) => s.metadata.name === "spinnaker-mtls-ca")!;
+            assert.strictEqual(caSecret.metadata.namespace, "cert-manager");
+            const caCert = (unwrap(r.stackOutputs.caCertificatePem) as string).trim();
+            assert.strictEqual(Buffer.from(caSecret.data["tls.crt"], "base64").toString().trim(), caCert, "the same CA as the stack's");
+            assert.match(Buffer.from(caSecret.data["tls.key"], "base64").toString(), /PRIVATE KEY/);
+            assert.deepStrictEqual(objectNamed<Obj>(r, ISSUER, "spinnaker-mtls-selfsigned").spec, { selfSigned: {} });
+        });
+        it("an ACME ClusterIssuer proving the ingress host through DNS-01 only", async () => {
+            const acme = objectNamed<Obj>(await stackRun("prod"), ISSUER, "spinnaker-mtls-acme").spec.acme as { solvers: Record<string, unknown>[]; email: string };
+            assert.strictEqual(acme.email, "platform-team@example.com");
+            assert.deepStrictEqual(acme.solvers, [{ selector: { dnsNames: ["spinnaker.example.com"] }, dns01: { route53: { region: "us-east-1" } } }]);
+        });
+    });
+
+    describe("the cert-manager backend's Certificates (prod)", () => {
+        let r: RunResult;
+        before(async () => {
+            r = await stackRun("prod");
+        });
+        const services = (): ServiceName[] => Object.keys(unwrap(r.stackOutputs.serviceCertificates) as object) as ServiceName[];
+
+        it("one per service, for both server and client auth, with the same SANs the program's own PKI would issue", () => {
+            for (const s of services()) {
+                const c = objectNamed<Obj>(r, CERT, `spin-${s}`).spec as Record<string, unknown>;
+                assert.deepStrictEqual(c.usages, ["digital signature", "server auth", "client auth"], s);
+                const extra = s === "gate" ? ["spinnaker-api.example.com"] : s === "deck" ? ["spinnaker.example.com"] : [];
+                assert.deepStrictEqual(c.dnsNames, identityDnsNames(s, "spinnaker", extra), s);
+                assert.deepStrictEqual(c.issuerRef, { name: "spinnaker-mtls-ca", kind: "ClusterIssuer", group: "cert-manager.io" });
+                assert.strictEqual(c.secretName, `spin-${s}-tls`);
+            }
+        });
+
+        it("keys from config (prod: ECDSA P-384), a new key at every renewal, duration and renewal window from config", () => {
+            const c = objectNamed<Obj>(r, CERT, "spin-orca").spec;
+            assert.deepStrictEqual(c.privateKey, { algorithm: "ECDSA", size: 384, rotationPolicy: "Always" });
+            assert.deepStrictEqual({ duration: c.duration, renewBefore: c.renewBefore }, { duration: "2160h", renewBefore: "360h" });
+        });
+
+        it("Java services get PKCS#12 stores on the Modern2023 profile, protected by a password Secret the program creates", () => {
+            const secrets = secretsByName(r);
+            for (const s of services()) {
+                const keystores = (objectNamed<Obj>(r, CERT, `spin-${s}`).spec as { keystores?: { pkcs12: { create: boolean; profile: string; passwordSecretRef: { name: string; key: string } } } }).keystores;
+                if (SERVICE_CATALOG[s].runtime !== "java") {
+                    assert.strictEqual(keystores, undefined, s);
+                    continue;
+                }
+                assert.strictEqual(keystores!.pkcs12.create, true);
+                assert.strictEqual(keystores!.pkcs12.profile, "Modern2023");
+                const ref = keystores!.pkcs12.passwordSecretRef;
+                const password = secrets.get(ref.name)?.files[ref.key]?.toString();
+                assert.match(password ?? "", /^[A-Za-z0-9]{32}$/, `${s}: ${ref.name}/${ref.key}`);
+            }
+        });
+
+        it("RSA keys from config become RSA Certificates with key encipherment", async () => {
+            const rsa = await run({ stack: "prod", config: { "spinnaker-mtls:keyAlgorithm": "RSA", "spinnaker-mtls:rsaBits": "4096" } });
+            const c = objectNamed<Obj>(rsa, CERT, "spin-orca").spec;
+            assert.deepStrictEqual(c.privateKey, { algorithm: "RSA", size: 4096, rotationPolicy: "Always" });
+            assert.deepStrictEqual(c.usages, ["digital signature", "key encipherment", "server auth", "client auth"]);
+        });
+
+        it("asks Reloader to restart a service when cert-manager renews its Secrets, since Java reads keystores only at start", () => {
+            const m = unwrap(ofType(r, "kubernetes:spinnaker.armory.io/v1alpha2:SpinnakerServicePatch")[0].inputs) as { spec: { kustomize: Record<string, { deployment?: { patchesStrategicMerge: string[] } }> } };
+            assert.match(m.spec.kustomize.orca.deployment!.patchesStrategicMerge[0], /secret\.reloader\.stakater\.com\/reload: spin-orca-keystore-password,spin-orca-tls/);
+            assert.match(m.spec.kustomize.dinghy.deployment!.patchesStrategicMerge[0], /secret\.reloader\.stakater\.com\/reload: spin-dinghy-tls\n/);
+        });
+    });
+
+    it("installs cert-manager itself when asked, pinned, with its CRDs, before anything that needs them", async () => {
+        const r = await run({ stack: "prod", config: { "spinnaker-mtls:certManagerInstall": "true" } });
+        const release = ofType(r, "kubernetes:helm.sh/v3:Release")[0];
+        const inputs = unwrap(release.inputs) as Record<string, unknown>;
+        assert.deepStrictEqual(
+            { chart: inputs.chart, version: inputs.version, repo: (inputs.repositoryOpts as { repo: string }).repo, namespace: inputs.namespace, values: inputs.values },
+            { chart: "cert-manager", version: "v1.16.2", repo: "https://charts.jetstack.io", namespace: "cert-manager", values: { crds: { enabled: true } } },
+        );
+        const issuers = ofType(r, "spinnaker-mtls:certmanager:CertManagerIssuers")[0];
+        assert.deepStrictEqual(issuers.dependencies, [release.urn], "the issuers, and through them every Certificate, wait for the release");
+    });
+});
