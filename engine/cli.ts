@@ -1,6 +1,7 @@
 // npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <previous export>] [--config key=value]... [--project <dir>]
 import * as fs from "fs";
 import * as path from "path";
+import { parseFlags } from "./flags";
 import { StackExport, runProgram, summarize } from "./run";
 
 interface Args {
@@ -15,28 +16,9 @@ interface Args {
 const USAGE = "usage: npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <export.json>] [--config <project:key>=<value>]... [--project <dir with Pulumi.yaml>]";
 
 export function parseArgs(argv: string[]): Args {
-    const args: Args = { showSecrets: false, config: {} };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value\n${USAGE}`);
-            return v;
-        };
-        if (a === "--stack") args.stack = value();
-        else if (a === "--out") args.out = value();
-        else if (a === "--state") args.state = value();
-        else if (a === "--project") args.project = value();
-        else if (a === "--show-secrets") args.showSecrets = true;
-        else if (a === "--config") {
-            const kv = value();
-            const eq = kv.indexOf("=");
-            if (eq < 1) throw new Error(`--config takes <key>=<value>, got ${JSON.stringify(kv)}`);
-            args.config[kv.slice(0, eq)] = kv.slice(eq + 1);
-        } else throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
-    }
-    if (!args.stack) throw new Error(`--stack is required\n${USAGE}`);
-    return args;
+    const f = parseFlags(argv, { values: ["stack", "out", "state", "project"], switches: ["show-secrets"], pairs: ["config"] }, USAGE);
+    if (!f.values.stack) throw new Error(`--stack is required\n${USAGE}`);
+    return { ...f.values, showSecrets: f.switches.has("show-secrets"), config: f.pairs.config };
 }
 
 async function main(): Promise<number> {

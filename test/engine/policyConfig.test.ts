@@ -1,0 +1,54 @@
+// The engine's policy-config semantics, without a pack: defaults from each
+// policy's schema, the pack's initial config, then the file (`all` first).
+import * as assert from "assert";
+import { parsePolicyConfigFile, reconcilePolicyConfig, unknownPolicies } from "../../engine/policyConfig";
+import { AnalyzerInfo } from "../../engine/policyHost";
+
+const info: AnalyzerInfo = {
+    name: "pack",
+    version: "1.0.0",
+    policies: [
+        { name: "a", description: "", enforcementLevel: "mandatory", configSchema: { properties: { max: { type: "integer", minimum: 1, default: 90 }, names: { type: "array", items: { type: "string" }, default: [] } }, required: [] } },
+        { name: "b", description: "", enforcementLevel: "advisory" },
+        { name: "c", description: "", enforcementLevel: "mandatory", configSchema: { properties: { flag: { type: "boolean" } }, required: ["flag"] } },
+    ],
+    initialConfig: { c: { properties: { flag: true } } },
+};
+
+describe("policy config (engine semantics)", () => {
+    it("starts from each policy's level, its schema's defaults and the pack's initial config", () => {
+        assert.deepStrictEqual(reconcilePolicyConfig(info, {}), {
+            a: { enforcementLevel: "mandatory", properties: { max: 90, names: [] } },
+            b: { enforcementLevel: "advisory", properties: undefined },
+            c: { enforcementLevel: "mandatory", properties: { flag: true } },
+        });
+    });
+
+    it("applies 'all' before per-policy settings, and merges properties over the defaults", () => {
+        const given = parsePolicyConfigFile(JSON.stringify({ all: "disabled", a: { enforcementLevel: "advisory", max: 30 }, b: "mandatory" }));
+        assert.deepStrictEqual(reconcilePolicyConfig(info, given), {
+            all: { enforcementLevel: "disabled", properties: undefined },
+            a: { enforcementLevel: "advisory", properties: { max: 30, names: [] } },
+            b: { enforcementLevel: "mandatory", properties: undefined },
+            c: { enforcementLevel: "disabled", properties: { flag: true } },
+        });
+    });
+
+    it("refuses an invalid level, naming the policy and what is allowed", () => {
+        assert.throws(() => parsePolicyConfigFile('{"a": "strict"}'), /^Error: parsing enforcement level for "a": "strict" is not a valid enforcement level \(allowed: advisory, mandatory, remediate, disabled\)$/);
+        assert.throws(() => parsePolicyConfigFile('{"a": 3}'), /parsing "a": 3 is not a valid value; must be a string or object/);
+    });
+
+    it("validates the result against each policy's schema, listing every problem", () => {
+        assert.throws(() => reconcilePolicyConfig(info, parsePolicyConfigFile('{"a": {"max": 0, "names": "x"}}')), (e: Error) => {
+            assert.strictEqual(e.message, "policy pack configuration is invalid:\n  a: max must be >= 1\n  a: names must be array");
+            return true;
+        });
+        assert.throws(() => reconcilePolicyConfig({ ...info, initialConfig: {} }, {}), /c: must have required property 'flag'/);
+    });
+
+    it("treats an empty file as no config, and reports names the pack does not have", () => {
+        assert.deepStrictEqual(parsePolicyConfigFile("  \n"), {});
+        assert.deepStrictEqual(unknownPolicies(info, parsePolicyConfigFile('{"all": "advisory", "a": "advisory", "typo": "disabled"}')), ["typo"]);
+    });
+});

@@ -1,0 +1,124 @@
+// npm run verify: the offline policy check of a stack or of an export.
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { checkState } from "../../engine/policyCheck";
+import { reconcilePolicyConfig } from "../../engine/policyConfig";
+import { PolicyPackHost } from "../../engine/policyHost";
+import { PROJECT_ROOT, StackExport } from "../../engine/run";
+import { parseVerifyArgs, policyConfigFor, verify } from "../../engine/verify";
+import { policyPack } from "../support/policyPack";
+import { stackRun } from "../support/stacks";
+
+const npmVerify = (...args: string[]) => spawnSync("npm", ["run", "-s", "verify", "--", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 300_000 });
+
+describe("npm run verify", () => {
+    let dir: string;
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-"))));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("takes exactly one of --stack and --state, and names what is wrong", () => {
+        assert.throws(() => parseVerifyArgs([]), /give exactly one of --stack and --state/);
+        assert.throws(() => parseVerifyArgs(["--stack", "dev", "--state", "x.json"]), /give exactly one of --stack and --state/);
+        assert.throws(() => parseVerifyArgs(["--stack"]), /--stack needs a value/);
+        assert.throws(() => parseVerifyArgs(["--tag", "novalue"]), /--tag takes <key>=<value>, got "novalue"/);
+        assert.deepStrictEqual(parseVerifyArgs(["--state", "s.json", "--policy-config", "c.json", "--tag", "env=prod"]), { state: "s.json", policyConfig: "c.json", tags: { env: "prod" } });
+    });
+
+    it("passes dev with its rollout reported as advisory: client-auth want, nothing mandatory", async () => {
+        const outcome = await verify({ stack: "dev", tags: {} }, await policyPack());
+        assert.strictEqual(outcome.exitCode, 0, outcome.report);
+        assert.ok(outcome.result.findings.length > 0);
+        for (const f of outcome.result.findings) assert.deepStrictEqual([f.policy, f.level], ["spinnaker-client-auth-need", "advisory"]);
+        assert.ok(outcome.result.schemaChecked > 20);
+    });
+
+    it("passes prod with no finding at all, every Kubernetes object schema-checked", async () => {
+        const outcome = await verify({ stack: "prod", tags: {} }, await policyPack());
+        assert.strictEqual(outcome.exitCode, 0, outcome.report);
+        assert.deepStrictEqual(outcome.result.findings, []);
+        const kubeObjects = (await stackRun("prod")).export.deployment.resources.filter((r) => r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string");
+        assert.strictEqual(outcome.result.schemaChecked, kubeObjects.length);
+    });
+
+    it("as a command: prints the table and exits 1 on a mandatory violation; exits 2 on bad arguments or config", async () => {
+        const exp = (await stackRun("prod")).export;
+        const broken = JSON.parse(JSON.stringify(exp)) as StackExport;
+        const pa = broken.deployment.resources.find((r) => r.type.endsWith(":PeerAuthentication"))!;
+        for (const o of [pa.inputs, pa.outputs]) ((o.spec as Record<string, Record<string, string>>).mtls.mode = "PERMISSIVE");
+        const file = path.join(dir, "prod-broken.json");
+        fs.writeFileSync(file, JSON.stringify(broken));
+        const r = npmVerify("--state", file, "--policy-config", policyConfigFor("prod"));
+        assert.strictEqual(r.status, 1, r.stdout + r.stderr);
+        const lines = r.stdout.split("\n");
+        assert.match(lines[1], /^POLICY\s+LEVEL\s+RESOURCE\s+MESSAGE$/);
+        assert.ok(lines.some((l) => /^peer-authentication-strict\s+mandatory\s+istio-peer-authentication\s+PeerAuthentication spinnaker\/default: spec\.mtls\.mode: is 'PERMISSIVE'/.test(l)), r.stdout);
+        assert.match(r.stdout, /^\d+ mandatory, 0 advisory$/m);
+
+        const usage = npmVerify("--stack");
+        assert.strictEqual(usage.status, 2);
+        assert.match(usage.stderr, /--stack needs a value/);
+        const typo = path.join(dir, "typo.json");
+        fs.writeFileSync(typo, '{"peer-authentication-strickt": "advisory"}');
+        const bad = npmVerify("--state", file, "--policy-config", typo);
+        assert.strictEqual(bad.status, 2);
+        assert.match(bad.stderr, /no policy named "peer-authentication-strickt" in pack spinnaker-mtls/);
+    });
+
+    it("reads a real `pulumi stack export`: provider resources, provider references, pending deletes, secrets it cannot decrypt", async () => {
+        const stackUrn = "urn:pulumi:prod::spinnaker-mtls::pulumi:pulumi:Stack::spinnaker-mtls-prod";
+        const provider = "urn:pulumi:prod::spinnaker-mtls::pulumi:providers:kubernetes::default_4_34_2";
+        const permissive = (name: string) => ({ apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name, namespace: "spinnaker" }, spec: { mtls: { mode: "PERMISSIVE" } } });
+        const exp = {
+            version: 3,
+            deployment: {
+                manifest: { time: "2026-11-23T00:00:00Z", magic: "x", version: "v3.248.0" },
+                secrets_providers: { type: "passphrase", state: { salt: "v1:abc" } },
+                resources: [
+                    { urn: stackUrn, custom: false, type: "pulumi:pulumi:Stack", outputs: {} },
+                    { urn: provider, custom: true, id: "0d4c", type: "pulumi:providers:kubernetes", inputs: { version: "4.34.2" }, outputs: { version: "4.34.2" } },
+                    {
+                        urn: "urn:pulumi:prod::spinnaker-mtls::kubernetes:core/v1:Secret::creds",
+                        custom: true,
+                        type: "kubernetes:core/v1:Secret",
+                        provider: `${provider}::0d4c`,
+                        inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "creds", namespace: "spinnaker" }, stringData: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:AAAA:BBBB" } },
+                        outputs: {},
+                        parent: stackUrn,
+                    },
+                    { urn: "urn:pulumi:prod::spinnaker-mtls::kubernetes:security.istio.io/v1:PeerAuthentication::old", custom: true, type: "kubernetes:security.istio.io/v1:PeerAuthentication", delete: true, inputs: permissive("old"), outputs: permissive("old") },
+                    { urn: "urn:pulumi:prod::spinnaker-mtls::kubernetes:security.istio.io/v1:PeerAuthentication::live", custom: true, type: "kubernetes:security.istio.io/v1:PeerAuthentication", provider: `${provider}::0d4c`, inputs: permissive("live"), outputs: permissive("live") },
+                ],
+            },
+        } as unknown as StackExport;
+        const file = path.join(dir, "real.json");
+        fs.writeFileSync(file, JSON.stringify(exp));
+        const outcome = await verify({ state: file, policyConfig: policyConfigFor("prod"), tags: {} }, await policyPack());
+        assert.strictEqual(outcome.result.resources, 3, `providers and pending deletes are not analyzed\n${outcome.report}`);
+        assert.deepStrictEqual(outcome.result.findings.filter((f) => f.policy === "peer-authentication-strict").map((f) => f.urn), ["urn:pulumi:prod::spinnaker-mtls::kubernetes:security.istio.io/v1:PeerAuthentication::live"]);
+        assert.strictEqual(outcome.result.unreadableSecrets, 1);
+        assert.match(outcome.report, /note: 1 secret value\(s\) could not be decrypted/);
+        assert.match(outcome.report, /^stack prod: 3 resources/);
+    });
+
+    it("surfaces a pack that does not type-check, as the CLI would refuse to load it", async () => {
+        const pack = fs.mkdtempSync(path.join(PROJECT_ROOT, "test", ".broken-pack-"));
+        try {
+            fs.writeFileSync(path.join(pack, "package.json"), JSON.stringify({ name: "broken", version: "0.0.1", main: "index.ts" }));
+            fs.writeFileSync(path.join(pack, "index.ts"), 'const port: number = "6379";\nexport default port;\n');
+            await assert.rejects(PolicyPackHost.start(pack, 120_000), /exited \(code \d+\) before serving[\s\S]*TS2322/);
+        } finally {
+            fs.rmSync(pack, { recursive: true, force: true });
+        }
+    });
+
+    it("reports each policy that did not apply, with the reason the pack gave", async () => {
+        const h = await policyPack();
+        const exp = JSON.parse(JSON.stringify((await stackRun("dev")).export)) as StackExport;
+        await h.configure(reconcilePolicyConfig(await h.info(), {}));
+        const result = await checkState(exp, h);
+        assert.deepStrictEqual(result.notApplicable["sidecar-injection-not-disabled"], ["no namespace of this stack is mesh-enabled"]);
+    });
+});
