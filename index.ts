@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CA_ISSUER, CertManagerCertificate, CertManagerInstall, CertManagerIssuers } from "./components/certmanager";
 import { istioPrincipal, loadStackConfig, usesCertManager } from "./components/config";
+import { kubernetesProvider } from "./components/kubernetes/provider";
 import { IstioIngress, IstioMesh } from "./components/mesh";
 import {
     CertificateAuthority,
@@ -22,6 +23,10 @@ import { JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinn
 
 const config = loadStackConfig();
 const ns = config.namespace;
+
+// Every Kubernetes object goes through this provider (a cluster, or files in render mode).
+const k8sProvider = kubernetesProvider("kubernetes", config.kubernetes);
+const inCluster = (opts: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => ({ ...opts, providers: [k8sProvider] });
 const edge = config.istio.enabled ? config.istio.ingress : undefined;
 
 const ca = new CertificateAuthority("spinnaker-ca", {
@@ -30,10 +35,10 @@ const ca = new CertificateAuthority("spinnaker-ca", {
     validityHours: config.caValidityHours,
     renewBeforeHours: config.renewBeforeHours,
     imported: config.importedCa,
-});
+}, inCluster());
 
 // --- cert-manager, when anything is issued through it ----------------------
-const certManagerInstall = config.certManager.install ? new CertManagerInstall("cert-manager", { namespace: config.certManager.namespace, version: config.certManager.version }) : undefined;
+const certManagerInstall = config.certManager.install ? new CertManagerInstall("cert-manager", { namespace: config.certManager.namespace, version: config.certManager.version }, inCluster()) : undefined;
 const issuers = usesCertManager(config)
     ? new CertManagerIssuers(
           "cert-manager-issuers",
@@ -43,7 +48,7 @@ const issuers = usesCertManager(config)
               caPrivateKeyPem: ca.privateKeyPem,
               acme: edge?.acme ? { ...edge.acme, host: edge.host } : undefined,
           },
-          { dependsOn: certManagerInstall ? [certManagerInstall.release] : [] },
+          inCluster({ dependsOn: certManagerInstall ? [certManagerInstall.release] : [] }),
       )
     : undefined;
 
@@ -51,8 +56,8 @@ const issuers = usesCertManager(config)
 function issue(identity: TlsIdentity, extraDnsNames?: readonly string[]): IssuedIdentity {
     const common = { identity, namespace: ns, key: config.key, organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
     return config.certManager.backend === "cert-manager"
-        ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, { dependsOn: [issuers!] })
-        : new ServiceCertificate(`spin-${identity.name}`, { ...common, caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem });
+        ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))
+        : new ServiceCertificate(`spin-${identity.name}`, { ...common, caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem }, inCluster());
 }
 
 const certificates = Object.fromEntries(config.services.map((name) => [name, issue(identityOf(SERVICE_CATALOG[name]), config.extraSans[name])])) as Record<ServiceName, IssuedIdentity>;
@@ -73,10 +78,10 @@ function tlsRedis(name: string, clientAuth: "yes" | "no", replicas: number, allo
         allowedClusters,
         podLabels: sidecarLabel,
         tls: { secretName: cert.secretName, checksum: cert.checksum },
-    });
+    }, inCluster());
 }
 const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
-const external = config.redis.mode === "external" ? new ExternalRedis("spinnaker-redis", { namespace: ns, url: config.redis.externalUrl! }) : undefined;
+const external = config.redis.mode === "external" ? new ExternalRedis("spinnaker-redis", { namespace: ns, url: config.redis.externalUrl! }, inCluster()) : undefined;
 const redis = external ? undefined : tlsRedis("redis", "yes", config.redis.replicas);
 const goRedis = config.redis.goServices === "tls-only" && goServices.length > 0 ? tlsRedis("redis-go", "no", 0, goServices.map((s) => `spin-${s}`)) : undefined;
 const redisPlan = planRedisClients({
@@ -109,7 +114,7 @@ const jvmTrust =
               namespace: ns,
               caCertPem: ca.certPem,
               extraCasPem: [config.jvmExtraCaCertsPem, config.redis.externalCaCertPem].filter((p): p is string => p !== undefined),
-          })
+          }, inCluster())
         : undefined;
 /** The values behind the string Secret references the settings hold, for Halyard's argfile properties. */
 const secretValues = new Map<string, pulumi.Output<string>>();
@@ -132,7 +137,7 @@ const jvmOptions = Object.fromEntries(
                 keyStore: redisClient ? { path: secretFilePath(name, { secret: t.secret, key: t.keystore! }), password: valueOf(t.keystorePassword!) } : undefined,
                 trustStore: redisClient && jvmTrust ? { path: secretFilePath(name, jvmTrustStoreRef), password: jvmTrust.password } : undefined,
                 properties: Object.fromEntries(Object.entries(halyardProperties(settings, name)).map(([prop, ref]) => [prop, valueOf(ref)])),
-            }),
+            }, inCluster()),
         ];
     }),
 );
@@ -156,7 +161,7 @@ const spinnaker = new SpinnakerPatches("spinnaker", {
         ]),
     ),
     halyardDir: config.spinnaker.halyardDir,
-});
+}, inCluster());
 
 // --- Istio: the mesh and the ingress for Deck and Gate -----------------------
 if (config.istio.enabled) {
@@ -173,7 +178,7 @@ if (config.istio.enabled) {
                   },
               }
             : undefined,
-    });
+    }, inCluster());
 }
 const ingress = edge
     ? new IstioIngress("ingress", {
@@ -187,7 +192,7 @@ const ingress = edge
           gate: { host: clusterLocalHost("gate", ns), port: SERVICE_CATALOG.gate.port },
           deck: { host: clusterLocalHost("deck", ns), port: SERVICE_CATALOG.deck.port },
           dependsOn: [issuers!],
-      })
+      }, inCluster())
     : undefined;
 
 // --- Stack outputs: public values only ------------------------------------

@@ -1,6 +1,7 @@
 // npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <previous export>] [--config key=value]... [--project <dir>]
 import * as fs from "fs";
 import * as path from "path";
+import { runCommand } from "./command";
 import { parseFlags } from "./flags";
 import { StackExport, runProgram, summarize } from "./run";
 
@@ -21,14 +22,7 @@ export function parseArgs(argv: string[]): Args {
     return { ...f.values, showSecrets: f.switches.has("show-secrets"), config: f.pairs.config };
 }
 
-async function main(): Promise<number> {
-    let args: Args;
-    try {
-        args = parseArgs(process.argv.slice(2));
-    } catch (e) {
-        console.error((e as Error).message);
-        return 2;
-    }
+async function main(args: Args): Promise<number> {
     const previous = args.state ? (JSON.parse(fs.readFileSync(args.state, "utf8")) as StackExport) : undefined;
     const result = await runProgram({ stack: args.stack!, projectDir: args.project ? path.resolve(args.project) : undefined, previous, showSecrets: args.showSecrets, config: args.config });
     if (previous) {
@@ -48,12 +42,4 @@ async function main(): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: Error) => {
-            console.error(err.message);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runCommand(parseArgs, main, 1);

@@ -4,6 +4,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { PROJECT_ROOT } from "./paths";
 import { OfflineMonitor, Operation, PriorResource, RecordedResource, isSecretMarker, secretMarker } from "./monitor";
 import { loadProject, loadStackConfig } from "./project";
 import { Envelope, SECRET_SIG, SECRET_SIG_KEY, SecretCrypter, SecretsProviderState, isEnvelope } from "./secrets";
@@ -63,7 +64,7 @@ const internalState = require("@pulumi/pulumi/runtime/state") as { getStore(): R
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const internalSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export { PROJECT_ROOT };
 
 // --- converting between in-memory values and the export's envelopes -----------
 

@@ -13,25 +13,29 @@ import { loadProject, loadStackConfig } from "./project";
 import { CheckResult, checkState, formatFindings, mandatoryCount } from "./policyCheck";
 import { parsePolicyConfigFile, reconcilePolicyConfig, unknownPolicies } from "./policyConfig";
 import { PolicyPackHost } from "./policyHost";
-import { PROJECT_ROOT, StackExport, runProgram } from "./run";
+import { PROJECT_ROOT, policyConfigFor } from "./paths";
+import { StackExport, runProgram } from "./run";
+import { runCommand, withPolicyPack } from "./command";
 
-export const POLICY_PACK_DIR = path.join(PROJECT_ROOT, "policies");
-export const policyConfigFor = (stack: string): string => path.join(POLICY_PACK_DIR, "config", `${stack}.json`);
+export { POLICY_PACK_DIR, policyConfigFor } from "./paths";
 
-const USAGE = "usage: npm run verify -- (--stack <name> | --state <export.json>) [--policy-config <file>] [--tag <key>=<value>]...";
+const USAGE = "usage: npm run verify -- (--stack <name> [--config <project:key>=<value>]... | --state <export.json>) [--policy-config <file>] [--tag <key>=<value>]...";
 
 export interface VerifyArgs {
     readonly stack?: string;
     readonly state?: string;
     readonly policyConfig?: string;
     readonly tags: Record<string, string>;
+    /** With --stack: config values over the stack file's, as `pulumi config set` would set them (secure values included). */
+    readonly config?: Record<string, string>;
 }
 
 export function parseVerifyArgs(argv: string[]): VerifyArgs {
-    const f = parseFlags(argv, { values: ["stack", "state", "policy-config"], pairs: ["tag"] }, USAGE);
+    const f = parseFlags(argv, { values: ["stack", "state", "policy-config"], pairs: ["tag", "config"] }, USAGE);
     const { stack, state, "policy-config": policyConfig } = f.values;
     if (!stack === !state) throw new Error(`give exactly one of --stack and --state\n${USAGE}`);
-    return { ...(stack ? { stack } : { state }), ...(policyConfig ? { policyConfig } : {}), tags: f.pairs.tag };
+    if (state && Object.keys(f.pairs.config).length) throw new Error(`--config goes with --stack (an export is not re-run)\n${USAGE}`);
+    return { ...(stack ? { stack, config: f.pairs.config } : { state }), ...(policyConfig ? { policyConfig } : {}), tags: f.pairs.tag };
 }
 
 export interface VerifyOutcome {
@@ -55,13 +59,13 @@ export async function verify(args: VerifyArgs, host: PolicyPackHost): Promise<Ve
     let config: Record<string, string> = {};
     let secretKeys: string[] = [];
     if (args.stack) {
-        const run = await runProgram({ stack: args.stack, showSecrets: true });
+        const run = await runProgram({ stack: args.stack, showSecrets: true, config: args.config });
         exp = run.export;
         // The tags the engine sets on every stack of a Node.js project.
         const project = loadProject(PROJECT_ROOT);
         tags["pulumi:project"] = project.name;
         tags["pulumi:runtime"] = "nodejs";
-        const c = loadStackConfig(project, args.stack);
+        const c = loadStackConfig(project, args.stack, args.config);
         config = c.values;
         secretKeys = c.secretKeys;
     } else {
@@ -89,30 +93,12 @@ export async function verify(args: VerifyArgs, host: PolicyPackHost): Promise<Ve
     return { result, policyConfig, report: lines.join("\n"), exitCode: mandatory > 0 ? 1 : 0 };
 }
 
-async function main(): Promise<number> {
-    let args: VerifyArgs;
-    try {
-        args = parseVerifyArgs(process.argv.slice(2));
-    } catch (e) {
-        console.error((e as Error).message);
-        return 2;
-    }
-    const host = await PolicyPackHost.start(POLICY_PACK_DIR);
-    try {
-        const outcome = await verify(args, host);
-        console.log(outcome.report);
-        return outcome.exitCode;
-    } finally {
-        host.close();
-    }
-}
-
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: Error) => {
-            console.error(err.message);
-            process.exit(2);
-        },
+    runCommand(parseVerifyArgs, (args) =>
+        withPolicyPack(async (host) => {
+            const outcome = await verify(args, host);
+            console.log(outcome.report);
+            return outcome.exitCode;
+        }),
     );
 }

@@ -61,6 +61,9 @@ export const CONFIG_KEYS = [
     "acmeEmail",
     "acmeServer",
     "acmeDns01Solver",
+    // Kubernetes
+    "renderYamlToDirectory",
+    "kubeContext",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -77,6 +80,8 @@ export const OPTIONAL_KEYS: ReadonlySet<string> = new Set<ConfigKey>([
     "ingressHost",
     "acmeEmail",
     "acmeDns01Solver",
+    "renderYamlToDirectory",
+    "kubeContext",
 ]);
 
 /** Keys whose values never appear in a message and that Pulumi.yaml declares secret. */

@@ -10,6 +10,7 @@ import { RedisConfig, readRedisConfig } from "./redisConfig";
 import { SpinnakerConfig, readSpinnakerConfig } from "./spinnakerConfig";
 import { CertManagerConfig, readCertManagerConfig } from "./certManagerConfig";
 import { IstioConfig, readIstioConfig } from "./istioConfig";
+import { KubernetesConfig, readKubernetesConfig } from "./kubernetesConfig";
 
 export { CONFIG_KEYS, CONFIG_NAMESPACE } from "./keys";
 export type { ConfigKey } from "./keys";
@@ -19,12 +20,14 @@ export * from "./redisConfig";
 export * from "./spinnakerConfig";
 export * from "./certManagerConfig";
 export * from "./istioConfig";
+export * from "./kubernetesConfig";
 
 export interface StackConfig extends PkiConfig {
     readonly redis: RedisConfig;
     readonly spinnaker: SpinnakerConfig;
     readonly certManager: CertManagerConfig;
     readonly istio: IstioConfig;
+    readonly kubernetes: KubernetesConfig;
 }
 
 /** cert-manager is needed for its Certificates: the service certificates (backend cert-manager) or the ingress certificate. */
@@ -56,10 +59,14 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date()): StackC
     const spinnaker = readSpinnakerConfig(r, services);
     const certManager = readCertManagerConfig(r);
     const istio = readIstioConfig(r);
+    const kubernetes = readKubernetesConfig(r);
     if (istio?.ingress && services) {
         const missing = (["deck", "gate"] as const).filter((s) => !services.includes(s));
         if (missing.length) r.problem(`${fq("ingressHost")} is set but ${fq("services")} does not enable ${missing.join(" and ")}; the ingress serves Deck and Gate`);
     }
-    if (r.problems.length > 0 || !pki || !redis || !spinnaker || !certManager || !istio) throw new StackConfigError(r.problems);
-    return { ...pki, redis, spinnaker, certManager, istio };
+    if (kubernetes?.renderYamlToDirectory !== undefined && certManager?.install) {
+        r.problem(`${fq("certManagerInstall")} is true but ${fq("renderYamlToDirectory")} is set; installing cert-manager is a Helm release, which needs a cluster: install cert-manager yourself, or render without it`);
+    }
+    if (r.problems.length > 0 || !pki || !redis || !spinnaker || !certManager || !istio || !kubernetes) throw new StackConfigError(r.problems);
+    return { ...pki, redis, spinnaker, certManager, istio, kubernetes };
 }

@@ -85,14 +85,15 @@ export const redisTlsOnly: ResourceValidationPolicy = {
                 items: { type: "string" },
                 default: [],
                 description:
-                    "ConfigMaps or workloads (namespace/name) of a Redis that may skip client certificates, for clients that cannot present one (Armory's dinghy and terraformer). Such a Redis must still be TLS-only.",
+                    "ConfigMaps or workloads of a Redis that may skip client certificates, for clients that cannot present one (Armory's dinghy and terraformer): namespace/name, or a name in any namespace. Such a Redis must still be TLS-only.",
             },
         },
     },
     validateResource: (args, report) => {
         const o = kubeObject(args.type, args.props);
         if (!o) return;
-        const exempt = args.getConfig<Config>().serverAuthOnly.includes(`${namespaceOf(o)}/${o.name}`);
+        const listed = args.getConfig<Config>().serverAuthOnly;
+        const exempt = listed.includes(`${namespaceOf(o)}/${o.name}`) || listed.includes(o.name);
         for (const m of problems(o, exempt)) report(m);
     },
 };

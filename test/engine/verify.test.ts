@@ -25,6 +25,8 @@ describe("npm run verify", () => {
         assert.throws(() => parseVerifyArgs(["--stack"]), /--stack needs a value/);
         assert.throws(() => parseVerifyArgs(["--tag", "novalue"]), /--tag takes <key>=<value>, got "novalue"/);
         assert.deepStrictEqual(parseVerifyArgs(["--state", "s.json", "--policy-config", "c.json", "--tag", "env=prod"]), { state: "s.json", policyConfig: "c.json", tags: { env: "prod" } });
+        assert.deepStrictEqual(parseVerifyArgs(["--stack", "dev", "--config", "spinnaker-mtls:clientAuth=need"]), { stack: "dev", config: { "spinnaker-mtls:clientAuth": "need" }, tags: {} });
+        assert.throws(() => parseVerifyArgs(["--state", "s.json", "--config", "a:b=c"]), /--config goes with --stack/);
     });
 
     it("passes dev with its rollout reported as advisory: client-auth want, nothing mandatory", async () => {

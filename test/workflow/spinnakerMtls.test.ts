@@ -1,6 +1,7 @@
 // The GitHub workflow users run cannot run here; this keeps it honest: it
-// parses, it previews the stacks that exist with the pack and the policy
-// configs that exist, and it installs what the pack loads before using it.
+// parses, it previews and deploys the stacks that exist with the pack and the
+// policy configs that exist, it installs what the pack loads before using it,
+// and prod waits for dev, an approval and the promotion gate.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -30,6 +31,7 @@ const lines = (v: unknown) => String(v ?? "").split("\n").map((l) => l.trim()).f
 describe("GitHub workflow .github/workflows/spinnaker-mtls.yml", () => {
     it("previews every pull request, commenting on it, with write access to pull requests only", () => {
         assert.ok("pull_request" in workflow.on);
+        assert.strictEqual(workflow.jobs.preview.if, "github.event_name == 'pull_request'");
         const previews = pulumiSteps.filter((p) => p.step.with?.command === "preview");
         assert.ok(previews.length > 0);
         for (const p of previews) assert.strictEqual(p.step.with!["comment-on-pr"], true);
@@ -69,6 +71,31 @@ describe("GitHub workflow .github/workflows/spinnaker-mtls.yml", () => {
     it("pins the Pulumi CLI to the SDK version in the lockfile", () => {
         const sdk = lock.packages["node_modules/@pulumi/pulumi"].version;
         for (const { step } of pulumiSteps) assert.strictEqual(expand(String(step.with!["pulumi-version"]), {}), sdk);
+    });
+
+    it("deploys dev on a merge to main, then prod behind the prod environment's approval and the promotion gate", () => {
+        assert.deepStrictEqual(workflow.on.push, { branches: ["main"] });
+        const up = (job: string) => pulumiSteps.find((p) => p.name === job && p.step.with?.command === "up")!;
+        assert.strictEqual(workflow.jobs["deploy-dev"].if, "github.event_name == 'push'");
+        assert.strictEqual(workflow.jobs["deploy-dev"].environment, "dev");
+        assert.strictEqual(up("deploy-dev").step.with!["stack-name"], "dev");
+        const prod = workflow.jobs["deploy-prod"];
+        assert.strictEqual(prod.if, "github.event_name == 'push'");
+        assert.strictEqual(prod.needs, "deploy-dev");
+        assert.strictEqual(prod.environment, "prod");
+        assert.strictEqual(up("deploy-prod").step.with!["stack-name"], "prod");
+        const gate = prod.steps.findIndex((s) => s.run?.trim() === "npm run promote -- dev prod");
+        assert.ok(gate >= 0 && gate < prod.steps.indexOf(up("deploy-prod").step), "promote runs before pulumi up prod");
+        assert.ok(scripts.promote);
+    });
+
+    it("uses only local actions that exist", () => {
+        for (const job of Object.values(workflow.jobs)) {
+            for (const step of job.steps.filter((s) => s.uses?.startsWith("./"))) {
+                const action = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, step.uses!, "action.yml"), "utf8")) as { inputs: Record<string, unknown> };
+                for (const input of Object.keys(step.with ?? {})) assert.ok(input in action.inputs, `${step.uses} has no input ${input}`);
+            }
+        }
     });
 
     it("gates previews on the offline check, whose commands exist", () => {

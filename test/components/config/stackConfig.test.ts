@@ -53,7 +53,7 @@ describe("stack config", () => {
         assert.strictEqual(c.importedCa, undefined);
     });
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ["dev", "prod", "local"]) {
         it(`Pulumi.${stack}.yaml validates against the schema and the parser`, () => {
             const values = loadStackConfig(project, stack).values;
             assert.doesNotThrow(() => parseStackConfig(values));
@@ -423,6 +423,29 @@ describe("stack config", () => {
                     'spinnaker-mtls:acmeEmail and spinnaker-mtls:acmeDns01Solver apply only with spinnaker-mtls:ingressIssuer "acme-dns01"',
                 ]);
             });
+        });
+    });
+
+    describe("kubernetes (render mode)", () => {
+        it("defaults: a cluster from the ambient kubeconfig", () => {
+            assert.deepStrictEqual(parseStackConfig(defaults).kubernetes, {});
+        });
+        it("renderYamlToDirectory and kubeContext are read", () => {
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:renderYamlToDirectory": "out/render" }).kubernetes, { renderYamlToDirectory: "out/render" });
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:kubeContext": "prod-eu" }).kubernetes, { context: "prod-eu" });
+        });
+        it("render mode talks to no cluster: not with kubeContext", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:renderYamlToDirectory": "out/render", "spinnaker-mtls:kubeContext": "prod-eu" }), [
+                "spinnaker-mtls:renderYamlToDirectory and spinnaker-mtls:kubeContext are both set; render mode talks to no cluster, so unset one of them",
+            ]);
+        });
+        it("render mode cannot install cert-manager (a Helm release needs a cluster)", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:renderYamlToDirectory": "out/render", "spinnaker-mtls:certManagerInstall": "true" }), [
+                "spinnaker-mtls:certManagerInstall is true but spinnaker-mtls:renderYamlToDirectory is set; installing cert-manager is a Helm release, which needs a cluster: install cert-manager yourself, or render without it",
+            ]);
+        });
+        it("renderYamlToDirectory must be a path", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:renderYamlToDirectory": " " }), ['spinnaker-mtls:renderYamlToDirectory is " "; allowed: a directory path']);
         });
     });
 

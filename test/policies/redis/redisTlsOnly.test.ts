@@ -32,6 +32,8 @@ describe("policy redis-tls-only", () => {
         const goRedis = configMap(replace("tls-auth-clients", "tls-auth-clients no"), "spin-redis-go-config");
         assert.strictEqual((await messages(POLICY, [goRedis])).length, 1);
         assert.deepStrictEqual(await messages(POLICY, [goRedis], { [POLICY]: { serverAuthOnly: [`${NS}/spin-redis-go-config`] } }), []);
+        assert.deepStrictEqual(await messages(POLICY, [goRedis], { [POLICY]: { serverAuthOnly: ["spin-redis-go-config"] } }), [], "a bare name matches in any namespace");
+        assert.strictEqual((await messages(POLICY, [goRedis], { [POLICY]: { serverAuthOnly: ["elsewhere/spin-redis-go-config"] } })).length, 1);
         // The exception is for client certificates only: the listed Redis must still be TLS-only.
         const goPlain = configMap([...replace("tls-auth-clients", "tls-auth-clients no"), "port 6379"], "spin-redis-go-config");
         assert.deepStrictEqual(await messages(POLICY, [goPlain], { [POLICY]: { serverAuthOnly: [`${NS}/spin-redis-go-config`] } }), [

@@ -1,0 +1,13 @@
+// The one Kubernetes provider every object of this program goes through, so
+// that render mode covers all of them and no default provider (which would
+// read the ambient kubeconfig) is ever created.
+import * as k8s from "@pulumi/kubernetes";
+import { KubernetesConfig } from "../config/kubernetesConfig";
+
+export function providerArgs(c: KubernetesConfig): k8s.ProviderArgs {
+    // The patches (SpinnakerService, Namespace) are server-side apply; say so rather than rely on the default.
+    if (c.renderYamlToDirectory !== undefined) return { renderYamlToDirectory: c.renderYamlToDirectory, enableServerSideApply: true };
+    return { enableServerSideApply: true, ...(c.context !== undefined ? { context: c.context } : {}) };
+}
+
+export const kubernetesProvider = (name: string, c: KubernetesConfig): k8s.Provider => new k8s.Provider(name, providerArgs(c));

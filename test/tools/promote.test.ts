@@ -1,0 +1,66 @@
+// npm run promote: the gate between dev and prod.
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import { PROJECT_ROOT } from "../../engine/run";
+import { parsePromoteArgs, promote } from "../../tools/promote";
+import { policyPack } from "../support/policyPack";
+
+const P = "spinnaker-mtls";
+const promoteWith = async (config: { dev?: Record<string, string>; prod?: Record<string, string> } = {}) =>
+    promote({ from: "dev", to: "prod", config: { dev: config.dev ?? {}, prod: config.prod ?? {} } }, await policyPack());
+
+describe("npm run promote", () => {
+    it("takes two stacks and per-stack config, and names what is wrong", () => {
+        assert.deepStrictEqual(parsePromoteArgs(["dev", "prod", "--config", `prod:${P}:clientAuth=want`]), { from: "dev", to: "prod", config: { dev: {}, prod: { [`${P}:clientAuth`]: "want" } } });
+        assert.throws(() => parsePromoteArgs(["dev"]), /name the stack to promote from and the stack to promote to, e.g. dev prod/);
+        assert.throws(() => parsePromoteArgs(["dev", "dev"]), /promoting dev to itself means nothing/);
+        assert.throws(() => parsePromoteArgs(["dev", "prod", "--config", `staging:${P}:clientAuth=need`]), /--config takes <stack>:<project:key>=<value> with stack dev or prod, got "staging:spinnaker-mtls:clientAuth"/);
+    });
+
+    it("allows dev -> prod as the stacks stand, showing how prod's config differs, and says how to deploy", async () => {
+        const outcome = await promoteWith();
+        assert.strictEqual(outcome.exitCode, 0, outcome.report);
+        assert.match(outcome.report, /^ {2}spinnaker-mtls:clientAuth\s+want\s+need$/m);
+        assert.match(outcome.report, /^ {2}spinnaker-mtls:istio\s+false\s+true$/m);
+        assert.match(outcome.report, /^prod is at least as strict as dev on every knob the policies care about\.$/m);
+        assert.match(outcome.report, /^npm run verify -- --stack dev: passed \(0 mandatory, \d+ advisory\)$/m);
+        assert.match(outcome.report, /^ {2}pulumi up --stack prod --policy-pack policies --policy-pack-config policies\/config\/prod\.json$/m);
+    });
+
+    it("refuses prod with clientAuth want once the rollout is done (prod's policy config requires need)", async () => {
+        const outcome = await promoteWith({ prod: { [`${P}:clientAuth`]: "want" } });
+        assert.strictEqual(outcome.exitCode, 1);
+        assert.ok(
+            outcome.refusals.includes(
+                "prod is weaker than its policy config (policies/config/prod.json) allows: spinnaker-client-auth-need: SpinnakerService spinnaker/spinnaker: spec.spinnakerConfig.profiles.clouddriver.server.ssl.client-auth: clouddriver has client-auth 'want': a caller without a certificate still gets in. Fix: finish the rollout: set clientAuth: need in the stack config",
+            ),
+            outcome.report,
+        );
+        assert.match(outcome.report, /^REFUSED: dev is not promoted to prod:$/m);
+    });
+
+    it("refuses when dev has not passed npm run verify", async () => {
+        const outcome = await promoteWith({ dev: { [`${P}:certValidityHours`]: "8760" } });
+        assert.strictEqual(outcome.exitCode, 1);
+        assert.match(outcome.report, /^npm run verify -- --stack dev: FAILED \(\d+ mandatory/m);
+        assert.ok(outcome.refusals.every((r) => r.startsWith("dev has not passed npm run verify: certificate-validity: LocallySignedCert ")), outcome.report);
+    });
+
+    it("refuses prod weaker than dev on a knob the policies care about", async () => {
+        const outcome = await promoteWith({ dev: { [`${P}:ecdsaCurve`]: "P384" }, prod: { [`${P}:ecdsaCurve`]: "P256" } });
+        assert.strictEqual(outcome.exitCode, 1);
+        assert.deepStrictEqual(outcome.refusals, ["prod is weaker than dev on key strength (keyAlgorithm, ecdsaCurve, rsaBits): dev ECDSA P384, prod ECDSA P256"]);
+    });
+
+    it("refuses an invalid stack config, naming the key", async () => {
+        const outcome = await promoteWith({ prod: { [`${P}:clientAuth`]: "sometimes" } });
+        assert.strictEqual(outcome.exitCode, 1);
+        assert.deepStrictEqual(outcome.refusals, ['prod: invalid stack config: spinnaker-mtls:clientAuth is "sometimes"; allowed: want, need']);
+    });
+
+    it("as a command: exit 2 on bad arguments", () => {
+        const r = spawnSync("npm", ["run", "-s", "promote", "--", "dev"], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 120_000 });
+        assert.strictEqual(r.status, 2);
+        assert.match(r.stderr, /usage: npm run promote -- <from-stack> <to-stack>/);
+    });
+});
