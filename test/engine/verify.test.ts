@@ -123,4 +123,71 @@ describe("npm run verify", () => {
         const result = await checkState(exp, h);
         assert.deepStrictEqual(result.notApplicable["sidecar-injection-not-disabled"], ["no namespace of this stack is mesh-enabled"]);
     });
+
+    it("hands a pack exactly what the engine does: args, stack tags, config defaults, secrets, providers, levels, notApplicable", async () => {
+        // A probe pack that reports what it was given.
+        const pack = fs.mkdtempSync(path.join(PROJECT_ROOT, "test", ".probe-pack-"));
+        let host: PolicyPackHost | undefined;
+        try {
+            fs.writeFileSync(path.join(pack, "package.json"), JSON.stringify({ name: "probe", version: "1.2.3", main: "index.ts" }));
+            fs.writeFileSync(
+                path.join(pack, "index.ts"),
+                `import { PolicyPack } from "@pulumi/policy";
+new PolicyPack("probe", {
+    enforcementLevel: "advisory",
+    policies: [
+        {
+            name: "echo-args",
+            description: "echo",
+            configSchema: { properties: { limit: { type: "number", default: 3 } } },
+            validateResource: (args, report) =>
+                report(JSON.stringify({ type: args.type, name: args.name, tags: [...args.stackTags.entries()], config: args.getConfig(), props: args.props, provider: args.provider ? [args.provider.type, args.provider.props] : null, parent: args.opts.parent ?? null })),
+        },
+        { name: "not-for-me", description: "na", validateStack: (args) => args.notApplicable("nothing to see") },
+        { name: "count", description: "count", enforcementLevel: "mandatory", validateStack: (args, report) => report(args.resources.map((r) => r.type + (r.parent ? "<" + r.parent.type : "")).join(",")) },
+    ],
+});
+`,
+            );
+            host = await PolicyPackHost.start(pack, 120_000);
+            const info = await host.info();
+            assert.deepStrictEqual([info.name, info.version], ["probe", "1.2.3"]);
+            await host.configure(reconcilePolicyConfig(info, {}));
+            await host.configureStack({ stack: "dev", project: "spinnaker-mtls", organization: "organization", dryRun: true, tags: { team: "platform" } });
+            const provider = "urn:pulumi:dev::spinnaker-mtls::pulumi:providers:kubernetes::k8s";
+            const stackUrn = "urn:pulumi:dev::spinnaker-mtls::pulumi:pulumi:Stack::spinnaker-mtls-dev";
+            const secretData = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify({ password: "x" }) };
+            const exp = {
+                version: 3,
+                deployment: {
+                    manifest: {},
+                    resources: [
+                        { urn: stackUrn, custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: {} },
+                        { urn: provider, custom: true, id: "p1", type: "pulumi:providers:kubernetes", inputs: { context: "c" }, outputs: {} },
+                        { urn: "urn:pulumi:dev::spinnaker-mtls::kubernetes:core/v1:Secret::s", custom: true, type: "kubernetes:core/v1:Secret", parent: stackUrn, provider: `${provider}::p1`, inputs: { stringData: secretData }, outputs: {} },
+                    ],
+                },
+            } as unknown as StackExport;
+            const result = await checkState(exp, host);
+            const echoed = result.findings.filter((f) => f.policy === "echo-args").map((f) => [f.level, JSON.parse(f.message)]);
+            assert.deepStrictEqual(echoed[1], [
+                "advisory",
+                {
+                    type: "kubernetes:core/v1:Secret",
+                    name: "s",
+                    tags: [["team", "platform"]],
+                    config: { limit: 3 },
+                    props: { stringData: { password: "x" } },
+                    provider: ["pulumi:providers:kubernetes", { context: "c" }],
+                    parent: stackUrn,
+                },
+            ]);
+            assert.strictEqual(echoed.length, 2, "the Stack and the Secret; never the provider");
+            assert.deepStrictEqual(result.findings.filter((f) => f.policy === "count").map((f) => [f.level, f.message]), [["mandatory", "pulumi:pulumi:Stack,kubernetes:core/v1:Secret<pulumi:pulumi:Stack"]]);
+            assert.deepStrictEqual(result.notApplicable["not-for-me"], ["nothing to see"]);
+        } finally {
+            host?.close();
+            fs.rmSync(pack, { recursive: true, force: true });
+        }
+    });
 });
