@@ -35,7 +35,7 @@ const ca = new CertificateAuthority("spinnaker-ca", {
     validityHours: config.caValidityHours,
     renewBeforeHours: config.renewBeforeHours,
     imported: config.importedCa,
-}, inCluster());
+});
 
 // --- cert-manager, when anything is issued through it ----------------------
 const certManagerInstall = config.certManager.install ? new CertManagerInstall("cert-manager", { namespace: config.certManager.namespace, version: config.certManager.version }, inCluster()) : undefined;

@@ -5,9 +5,9 @@ import * as random from "@pulumi/random";
 import type { KeySpec } from "../config/pkiConfig";
 import { managedLabels } from "../kubernetes/labels";
 import { KEYSTORE_PASSWORD } from "../pki/serviceCertificate";
-import { SECRET_KEY, TlsIdentity, serviceSecretName } from "../pki/secretLayout";
+import { TlsIdentity, serviceSecretName } from "../pki/secretLayout";
 import { identityDnsNames } from "../pki/serviceCatalog";
-import { IssuedIdentity, TlsMaterial } from "../pki/tlsMaterial";
+import { IssuedIdentity, TlsMaterial, tlsMaterial } from "../pki/tlsMaterial";
 import { CERT_MANAGER_API_VERSION, KEYSTORE_PASSWORD_KEY, keystorePasswordSecretName, serviceCertificateSpec } from "./certificateSpec";
 
 export interface CertManagerCertificateArgs {
@@ -24,12 +24,9 @@ export interface CertManagerCertificateArgs {
 
 /** Where cert-manager writes an identity's files: its Secret's keys, and the password Secret it reads. */
 export function certManagerTlsMaterial(identity: TlsIdentity): TlsMaterial {
-    const secret = serviceSecretName(identity.name);
-    const pem = { secret, certificate: SECRET_KEY.certificate, privateKey: SECRET_KEY.privateKey, caCertificate: SECRET_KEY.caCertificate };
-    if (identity.format !== "pkcs12") return pem;
-    // cert-manager protects keystore.p12 and truststore.p12 with the same password.
+    // cert-manager protects keystore.p12 and truststore.p12 with the same password, from a Secret of its own.
     const password = { secret: keystorePasswordSecretName(identity.name), key: KEYSTORE_PASSWORD_KEY };
-    return { ...pem, keystore: SECRET_KEY.keystore, truststore: SECRET_KEY.truststore, keystorePassword: password, truststorePassword: password };
+    return tlsMaterial(identity.name, identity.format, { keystore: password, truststore: password });
 }
 
 /**

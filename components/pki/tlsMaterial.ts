@@ -23,18 +23,20 @@ export interface TlsMaterial {
     readonly truststorePassword?: SecretKeyRef;
 }
 
-/** The PKI's own Secrets (certificateBackend pulumi): everything in spin-<svc>-tls. */
+/**
+ * An identity's files in spin-<svc>-tls, the layout both backends write; for
+ * Java, its PKCS#12 stores and where their passwords are.
+ */
+export function tlsMaterial(name: string, format: SecretFormat, passwords: { keystore: SecretKeyRef; truststore: SecretKeyRef }): TlsMaterial {
+    const pem = { secret: serviceSecretName(name), certificate: SECRET_KEY.certificate, privateKey: SECRET_KEY.privateKey, caCertificate: SECRET_KEY.caCertificate };
+    if (format !== "pkcs12") return pem;
+    return { ...pem, keystore: SECRET_KEY.keystore, truststore: SECRET_KEY.truststore, keystorePassword: passwords.keystore, truststorePassword: passwords.truststore };
+}
+
+/** The PKI's own Secrets (certificateBackend pulumi): the passwords sit beside the stores in spin-<svc>-tls. */
 export function pulumiTlsMaterial(name: string, format: SecretFormat): TlsMaterial {
     const secret = serviceSecretName(name);
-    const pem = { secret, certificate: SECRET_KEY.certificate, privateKey: SECRET_KEY.privateKey, caCertificate: SECRET_KEY.caCertificate };
-    if (format !== "pkcs12") return pem;
-    return {
-        ...pem,
-        keystore: SECRET_KEY.keystore,
-        truststore: SECRET_KEY.truststore,
-        keystorePassword: { secret, key: SECRET_KEY.keystorePassword },
-        truststorePassword: { secret, key: SECRET_KEY.truststorePassword },
-    };
+    return tlsMaterial(name, format, { keystore: { secret, key: SECRET_KEY.keystorePassword }, truststore: { secret, key: SECRET_KEY.truststorePassword } });
 }
 
 /** What either backend hands the rest of the program for one identity. */
