@@ -2,7 +2,7 @@
 // operators need. No logic of its own lives here.
 import * as pulumi from "@pulumi/pulumi";
 import { CA_ISSUER, CertManagerCertificate, CertManagerInstall, CertManagerIssuers } from "./components/certmanager";
-import { istioPrincipal, loadStackConfig, usesCertManager } from "./components/config";
+import { istioPrincipal, loadStackConfig, serviceExtraDnsNames, usesCertManager } from "./components/config";
 import { kubernetesProvider } from "./components/kubernetes/provider";
 import { IstioIngress, IstioMesh } from "./components/mesh";
 import {
@@ -16,6 +16,7 @@ import {
     ServiceName,
     TlsIdentity,
     clusterLocalHost,
+    identityKeySpec,
     identityOf,
 } from "./components/pki";
 import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisUrl } from "./components/redis";
@@ -54,13 +55,19 @@ const issuers = usesCertManager(config)
 
 /** Every identity's certificate, from the configured backend; the rest of the program does not care which. */
 function issue(identity: TlsIdentity, extraDnsNames?: readonly string[]): IssuedIdentity {
-    const common = { identity, namespace: ns, key: config.key, organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
+    const common = { identity, namespace: ns, key: identityKeySpec(identity, config.key, config.rsaBits), organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
     return config.certManager.backend === "cert-manager"
         ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))
-        : new ServiceCertificate(`spin-${identity.name}`, { ...common, caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem }, inCluster());
+        : new ServiceCertificate(
+              `spin-${identity.name}`,
+              { ...common, caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem, retainSecretOnDelete: config.certManager.tlsSecretHandover },
+              inCluster(),
+          );
 }
 
-const certificates = Object.fromEntries(config.services.map((name) => [name, issue(identityOf(SERVICE_CATALOG[name]), config.extraSans[name])])) as Record<ServiceName, IssuedIdentity>;
+const certificates = Object.fromEntries(
+    config.services.map((name) => [name, issue(identityOf(SERVICE_CATALOG[name]), serviceExtraDnsNames(name, ns, config.spinnaker, config.extraSans[name]))]),
+) as Record<ServiceName, IssuedIdentity>;
 
 // --- Redis -----------------------------------------------------------------
 const sidecarLabel = config.istio.enabled && config.istio.injection === "per-service" ? { "sidecar.istio.io/inject": "true" } : undefined;
@@ -96,20 +103,25 @@ const redisPlan = planRedisClients({
 const javaServices = config.services.filter((s) => SERVICE_CATALOG[s].runtime === "java");
 const redisJavaClients = javaServices.filter((s) => redisPlan.services[s]?.client === "kork");
 const jvmTrustStoreRef = { secret: JVM_TRUSTSTORE_SECRET, key: SECRET_KEY.truststore };
+const jvmTrustStorePasswordRef = { secret: JVM_TRUSTSTORE_SECRET, key: SECRET_KEY.truststorePassword };
 const settings = buildSpinnakerSettings({
     namespace: ns,
     services: config.services,
     clientAuth: config.clientAuth,
     tls: Object.fromEntries(config.services.map((s) => [s, certificates[s].material])),
     redis: redisPlan,
-    jvmTrustStore: redisJavaClients.length > 0 ? jvmTrustStoreRef : undefined,
-    mesh: config.istio.enabled ? { perServiceInjection: config.istio.injection === "per-service", edge: edge && { host: edge.host } } : undefined,
+    jvmTrustStore: javaServices.length > 0 ? { ...jvmTrustStoreRef, passwordKey: jvmTrustStorePasswordRef } : undefined,
+    mesh: config.istio.enabled
+        ? { perServiceInjection: config.istio.injection === "per-service", servicePortPatch: config.istio.servicePortPatch, edge: edge && { host: edge.host } }
+        : undefined,
     reloadOnSecretChange: config.certManager.backend === "cert-manager",
+    browserUrls: { gate: config.spinnaker.gateUrl, deck: config.spinnaker.deckUrl },
+    haServices: config.spinnaker.haServices,
 });
 
 // --- Java runtime: the JVM-wide trust store and each service's argfile ------
 const jvmTrust =
-    redisJavaClients.length > 0
+    javaServices.length > 0
         ? new JvmTrustStore("jvm-truststore", {
               namespace: ns,
               caCertPem: ca.certPem,
@@ -124,6 +136,7 @@ for (const name of javaServices) {
     secretValues.set(`${material.truststorePassword!.secret}/${material.truststorePassword!.key}`, truststorePassword!);
 }
 if (external) secretValues.set(`${external.urlRef.secret}/${external.urlRef.key}`, external.url);
+if (jvmTrust) secretValues.set(`${jvmTrustStorePasswordRef.secret}/${jvmTrustStorePasswordRef.key}`, jvmTrust.password);
 const valueOf = (ref: { secret: string; key: string }) => secretValues.get(`${ref.secret}/${ref.key}`)!;
 const jvmOptions = Object.fromEntries(
     javaServices.map((name) => {
@@ -156,11 +169,13 @@ const spinnaker = new SpinnakerPatches("spinnaker", {
             {
                 "spinnaker-mtls/tls-checksum": certificates[name].checksum,
                 ...(jvmOptions[name] ? { "spinnaker-mtls/jvm-options-checksum": jvmOptions[name].checksum } : {}),
-                ...(jvmTrust && redisJavaClients.includes(name) ? { "spinnaker-mtls/jvm-truststore-checksum": jvmTrust.checksum } : {}),
+                ...(jvmTrust && jvmOptions[name] ? { "spinnaker-mtls/jvm-truststore-checksum": jvmTrust.checksum } : {}),
             },
         ]),
     ),
     halyardDir: config.spinnaker.halyardDir,
+    // The pods roll once their TLS Secrets are there (cert-manager's, once its Certificates are Ready).
+    after: Object.values(certificates),
 }, inCluster());
 
 // --- Istio: the mesh and the ingress for Deck and Gate -----------------------

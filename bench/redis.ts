@@ -26,11 +26,27 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
+import { CommandHelp, exitWhenFlushed, helpText, wantsHelp } from "../engine/command";
 import { runProgram } from "../engine/run";
 import { unwrap } from "../engine/monitor";
 import { RedisServer } from "../test/support/redisServer";
 
-const reps = Number(process.argv[2] ?? 5);
+export const HELP: CommandHelp = {
+    usage: "usage: npm run bench:redis [-- <repetitions>]   (default 5)",
+    summary:
+        "redis-benchmark against the redis.conf the program produces for dev: TLS with client certificates against\n" +
+        "plaintext, on this machine, in one run. Needs redis-server and redis-benchmark built with TLS. Prints Markdown\n" +
+        "tables on stdout. Not a test: nothing is asserted. Takes several minutes.",
+    flags: [["<repetitions>", "a whole number from 1 to 99; the median is reported"]],
+    examples: ["npm run bench:redis", "npm run bench:redis -- 9"],
+};
+
+const repsArg = process.argv.slice(2);
+const help = wantsHelp(repsArg);
+const badArgs = !help && (repsArg.length > 1 || (repsArg.length === 1 && !/^[1-9][0-9]?$/.test(repsArg[0])));
+if (help) process.stdout.write(helpText(HELP) + "\n");
+if (badArgs) process.stderr.write(`expected at most one argument, the repetitions (1 to 99), got ${repsArg.map((a) => JSON.stringify(a)).join(" ")}\n${HELP.usage}\n`);
+const reps = Number(repsArg[0] ?? 5);
 const cores = os.cpus().length;
 const serverCpus = cores > 1 ? "0" : undefined;
 const clientCpus = cores > 1 ? `1-${cores - 1}` : undefined;
@@ -110,7 +126,8 @@ async function reconnects(port: number, files: Files, version: tls.SecureVersion
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-    const result = await runProgram({ stack: "dev" });
+    // Nothing is exported, so the secrets stay in plain text in memory and no passphrase is needed.
+    const result = await runProgram({ stack: "dev", showSecrets: true });
     const byName = (type: string, name: string) => result.resources.find((r) => r.type === type && (unwrap(r.inputs) as { metadata: { name: string } }).metadata.name === name)!;
     const produced = (unwrap(byName("kubernetes:core/v1:ConfigMap", "spin-redis-config").inputs) as { data: Record<string, string> }).data["redis.conf"];
     const secret = (name: string) => (unwrap(byName("kubernetes:core/v1:Secret", name).outputs) as { data: Record<string, string> }).data;
@@ -184,10 +201,14 @@ async function main(): Promise<void> {
     }
 }
 
-main().then(
-    () => process.exit(0),
-    (e: Error) => {
-        console.error(e.message);
-        process.exit(1);
-    },
-);
+if (help || badArgs) {
+    exitWhenFlushed(help ? 0 : 2);
+} else {
+    main().then(
+        () => exitWhenFlushed(0),
+        (e: Error) => {
+            console.error(e.message);
+            exitWhenFlushed(2);
+        },
+    );
+}

@@ -1,45 +1,86 @@
-// npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <previous export>] [--config key=value]... [--project <dir>]
-import * as fs from "fs";
+// npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <previous export>] [--config|--secret-file|--secret-env <key>=...]... [--project <dir>]
+//
+// stdout carries the export (when there is no --out) and nothing else; the
+// plan, the summary and progress go to stderr.
+// First: every module loaded after it is transpiled once, not on every run.
+import "./transpileCache";
 import * as path from "path";
-import { runCommand } from "./command";
-import { parseFlags } from "./flags";
+import { CommandHelp, EXIT_OK, progress, runCommand } from "./command";
+import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "./configInputs";
+import { readExportFile, writePrivateFile } from "./files";
+import { UsageError, parseFlags } from "./flags";
 import { StackExport, runProgram, summarize } from "./run";
+import { passphraseFromEnv } from "./secrets";
 
 interface Args {
-    stack?: string;
+    stack: string;
     out?: string;
     state?: string;
     project?: string;
     showSecrets: boolean;
     config: Record<string, string>;
+    secretConfigKeys: string[];
 }
 
-const USAGE = "usage: npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <export.json>] [--config <project:key>=<value>]... [--project <dir with Pulumi.yaml>]";
+const USAGE = "usage: npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <export.json>] [--config|--secret-file|--secret-env <key>=...]... [--project <dir>]";
+
+export const HELP: CommandHelp = {
+    usage: USAGE,
+    summary:
+        "Runs the program (index.ts) for a stack under the offline engine, with no Pulumi CLI and no cluster, and writes\n" +
+        "what `pulumi stack export` would hold after `pulumi up`. Secrets are encrypted under PULUMI_CONFIG_PASSPHRASE\n" +
+        "(or PULUMI_CONFIG_PASSPHRASE_FILE), which must be set; files are written readable by their owner only (0600).",
+    flags: [
+        ["--stack <name>", "the stack (Pulumi.<name>.yaml); required"],
+        ["--out <file>", "write the export there (default: stdout; the plan and summary always go to stderr)"],
+        ["--show-secrets", "secrets in plain text inside their envelopes (warned about; no passphrase needed)"],
+        ["--state <export.json>", "an earlier export: unchanged resources keep their outputs, and the plan is printed"],
+        ...CONFIG_FLAG_HELP,
+        ["--project <dir>", "the folder holding Pulumi.yaml (default: this project)"],
+    ],
+    examples: [
+        "PULUMI_CONFIG_PASSPHRASE_FILE=~/.pulumi-pass npm run offline -- --stack dev --out out/dev.json",
+        "npm run offline -- --stack dev --state out/dev.json --out out/dev-next.json --config clientAuth=need",
+        "npm run offline -- --stack prod --secret-file caKeyPem=ca.key --show-secrets --out out/prod.json",
+    ],
+};
 
 export function parseArgs(argv: string[]): Args {
-    const f = parseFlags(argv, { values: ["stack", "out", "state", "project"], switches: ["show-secrets"], pairs: ["config"] }, USAGE);
-    if (!f.values.stack) throw new Error(`--stack is required\n${USAGE}`);
-    return { ...f.values, showSecrets: f.switches.has("show-secrets"), config: f.pairs.config };
+    const f = parseFlags(argv, { values: ["stack", "out", "state", "project"], switches: ["show-secrets"], pairs: [...CONFIG_PAIR_FLAGS] }, USAGE);
+    if (!f.values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
+    const { values, secretKeys } = readConfigInputs(f.pairs);
+    return { stack: f.values.stack, out: f.values.out, state: f.values.state, project: f.values.project, showSecrets: f.switches.has("show-secrets"), config: values, secretConfigKeys: secretKeys };
 }
 
 async function main(args: Args): Promise<number> {
-    const previous = args.state ? (JSON.parse(fs.readFileSync(args.state, "utf8")) as StackExport) : undefined;
-    const result = await runProgram({ stack: args.stack!, projectDir: args.project ? path.resolve(args.project) : undefined, previous, showSecrets: args.showSecrets, config: args.config });
+    // Refuse before the run, not after it: encrypting needs a passphrase someone chose.
+    if (!args.showSecrets) passphraseFromEnv();
+    else progress(`warning: --show-secrets: private keys and passwords are written in plain text to ${args.out ?? "stdout"}${args.out ? " (mode 0600)" : ""}; keep it out of git and logs`);
+    const previous: StackExport | undefined = args.state ? readExportFile(args.state) : undefined;
+    const result = await runProgram({
+        stack: args.stack,
+        projectDir: args.project ? path.resolve(args.project) : undefined,
+        previous,
+        showSecrets: args.showSecrets,
+        config: args.config,
+        secretConfigKeys: args.secretConfigKeys,
+        progress,
+    });
     if (previous) {
-        for (const step of result.plan) if (step.op !== "same") console.log(`  ${step.op.padEnd(8)} ${step.type}  ${step.urn.split("::").pop()}`);
+        for (const step of result.plan) if (step.op !== "same") progress(`  ${step.op.padEnd(8)} ${step.type}  ${step.urn.split("::").pop()}`);
     }
     const counts = summarize(result.plan);
     const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([op, n]) => `${n} to ${op}`);
-    console.log(`Resources: ${parts.join(", ")} (${result.plan.length} in stack ${args.stack})`);
+    // The stack's size after the update: what the export holds (deleted resources are not in it).
+    progress(`Resources: ${parts.join(", ")} (${result.export.deployment.resources.length} in stack ${args.stack})`);
     const text = JSON.stringify(result.export, null, 2) + "\n";
     if (args.out) {
-        fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
-        fs.writeFileSync(args.out, text);
-        console.log(`wrote ${args.out}`);
+        writePrivateFile(args.out, text);
+        progress(`wrote ${args.out}`);
     } else {
         process.stdout.write(text);
     }
-    return 0;
+    return EXIT_OK;
 }
 
-if (require.main === module) runCommand(parseArgs, main, 1);
+if (require.main === module) runCommand(HELP, parseArgs, main);

@@ -46,13 +46,9 @@ class StateReader {
     convert(v: unknown): Converted {
         if (isEnvelope(v)) {
             let text = v.plaintext;
-            if (text === undefined && v.ciphertext !== undefined && this.crypter) {
-                try {
-                    text = this.crypter.decrypt(v.ciphertext);
-                } catch {
-                    text = undefined;
-                }
-            }
+            // The offline engine's own secrets: a wrong or missing passphrase is an error, not
+            // unknown values (policies judging unknowns would report violations that are not there).
+            if (text === undefined && v.ciphertext !== undefined && this.crypter) text = this.crypter.decrypt(v.ciphertext);
             if (text === undefined) {
                 this.unreadableSecrets.add(v.ciphertext ?? JSON.stringify(v));
                 return { wire: UNKNOWN, plain: "" };

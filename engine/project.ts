@@ -27,14 +27,33 @@ export interface StackConfigValues {
     readonly secretKeys: string[];
 }
 
-export function loadProject(dir: string): Project {
-    const file = path.join(dir, "Pulumi.yaml");
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { name?: string; main?: string; config?: Record<string, ProjectConfigSchemaEntry> };
-    if (!doc?.name) throw new Error(`${file}: no project name`);
-    return { name: doc.name, dir, main: path.join(dir, doc.main ?? "index.ts"), config: doc.config ?? {} };
+/** YAML from a file; a syntax error names the file, line and column (the yaml package's message carries them). */
+function readYamlFile(file: string): unknown {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new Error(`${file}: cannot read it: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    }
+    try {
+        return YAML.parse(text) as unknown;
+    } catch (e) {
+        throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
+    }
 }
 
-const qualify = (project: string, key: string) => (key.includes(":") ? key : `${project}:${key}`);
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function loadProject(dir: string): Project {
+    const file = path.join(dir, "Pulumi.yaml");
+    const doc = readYamlFile(file);
+    if (!isMapping(doc) || typeof doc.name !== "string" || !doc.name) throw new Error(`${file}: no project name`);
+    if (doc.config !== undefined && doc.config !== null && !isMapping(doc.config)) throw new Error(`${file}: config must be a mapping of key to declaration`);
+    return { name: doc.name, dir, main: path.join(dir, typeof doc.main === "string" ? doc.main : "index.ts"), config: (doc.config ?? {}) as Record<string, ProjectConfigSchemaEntry> };
+}
+
+/** A config key with the project's prefix, as `pulumi config set` qualifies a bare key. */
+export const qualify = (project: string, key: string): string => (key.includes(":") ? key : `${project}:${key}`);
 
 function asConfigString(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
@@ -47,49 +66,89 @@ function checkType(key: string, entry: ProjectConfigSchemaEntry, value: unknown,
         t === "string" ? typeof value === "string"
         : t === "integer" ? (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?[0-9]+$/.test(value))
         : t === "boolean" ? typeof value === "boolean" || value === "true" || value === "false"
-        : Array.isArray(value);
-    return ok ? undefined : `${where}: ${key} is ${JSON.stringify(value)}, but Pulumi.yaml declares it ${t}`;
+        : Array.isArray(value) || (typeof value === "string" && isJsonArray(value));
+    // A secret's value is never shown, not even a wrong one.
+    const shown = entry.secret ? "(secret value hidden)" : JSON.stringify(value);
+    return ok ? undefined : `${where}: ${key} is ${shown}, but Pulumi.yaml declares it ${t}`;
+}
+
+function isJsonArray(s: string): boolean {
+    try {
+        return Array.isArray(JSON.parse(s));
+    } catch {
+        return false;
+    }
+}
+
+export interface StackConfigReading extends StackConfigValues {
+    /** Problems Pulumi would refuse the stack for (types, encrypted values, file shape): every one, not the first. */
+    readonly problems: string[];
+    /** Things worth saying that do not stop a run (a secret given with --config). */
+    readonly warnings: string[];
 }
 
 /**
- * The config a program sees for a stack. `overrides` (already qualified keys)
- * stand in for `pulumi config set`, including for secure values this engine
- * cannot decrypt.
+ * The config a program sees for a stack, with every problem found rather than
+ * thrown. `overrides` stand in for `pulumi config set` (bare keys get the
+ * project prefix), including for secure values this engine cannot decrypt;
+ * `secretOverrides` names the overrides that are secrets (--secret-file,
+ * --secret-env). An empty stack file is a stack with no config of its own:
+ * every default of Pulumi.yaml applies, as with the Pulumi CLI.
  */
-export function loadStackConfig(project: Project, stack: string, overrides: Record<string, string> = {}): StackConfigValues {
+export function readStackConfig(project: Project, stack: string, overrides: Readonly<Record<string, string>> = {}, secretOverrides: readonly string[] = []): StackConfigReading {
     const file = path.join(project.dir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${file}`);
-    const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    if (!fs.existsSync(file)) throw new Error(`no stack ${stack}: ${file} does not exist (create it, even empty, to use the defaults of Pulumi.yaml)`);
+    const where = path.basename(file);
+    const doc = readYamlFile(file) ?? {};
+    if (!isMapping(doc)) throw new Error(`${file}: a stack file is a mapping (config: ...), not ${Array.isArray(doc) ? "a list" : JSON.stringify(doc)}`);
+    const stackConfig = doc.config ?? {};
+    if (!isMapping(stackConfig)) throw new Error(`${file}: config must be a mapping of key to value`);
+
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
     const problems: string[] = [];
+    const warnings: string[] = [];
     const schema = new Map(Object.entries(project.config).map(([k, v]) => [qualify(project.name, k), v]));
+    const given = new Map(Object.entries(overrides).map(([k, v]) => [qualify(project.name, k), v]));
+    const givenSecret = new Set(secretOverrides.map((k) => qualify(project.name, k)));
 
     for (const [key, entry] of schema) {
         if (entry.default !== undefined) values[key] = asConfigString(entry.default);
         if (entry.secret) secretKeys.push(key);
     }
-    for (const [rawKey, value] of Object.entries(doc.config ?? {})) {
+    for (const [rawKey, value] of Object.entries(stackConfig)) {
         const key = qualify(project.name, rawKey);
-        if (key in overrides) continue;
-        if (value && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-            problems.push(
-                `${path.basename(file)}: ${key} is encrypted for the Pulumi CLI, which this offline engine cannot decrypt; pass its value with --config ${key}=...`,
-            );
+        if (given.has(key)) continue;
+        if (isMapping(value) && "secure" in value) {
+            problems.push(`${where}: ${key} is encrypted for the Pulumi CLI, which this offline engine cannot decrypt; give its value with --secret-file ${key}=<file> (or --secret-env ${key}=<VAR>)`);
             continue;
         }
         const entry = schema.get(key);
         if (entry) {
-            const problem = checkType(key, entry, value, path.basename(file));
+            const problem = checkType(key, entry, value, where);
             if (problem) problems.push(problem);
-            if (entry.secret) problems.push(`${path.basename(file)}: ${key} is declared secret in Pulumi.yaml but stored in plain text; use pulumi config set --secret`);
+            if (entry.secret) problems.push(`${where}: ${key} is declared secret in Pulumi.yaml but stored in plain text; use pulumi config set --secret`);
         }
         values[key] = asConfigString(value);
     }
-    for (const [key, value] of Object.entries(overrides)) {
+    for (const [key, value] of given) {
+        const entry = schema.get(key);
+        if (entry) {
+            const problem = checkType(key, entry, value, "--config");
+            if (problem) problems.push(problem);
+        }
         values[key] = value;
-        if (schema.get(key)?.secret && !secretKeys.includes(key)) secretKeys.push(key);
+        if ((entry?.secret || givenSecret.has(key)) && !secretKeys.includes(key)) secretKeys.push(key);
+        if (entry?.secret && !givenSecret.has(key)) {
+            warnings.push(`warning: ${key} is a secret, but --config put it on the command line (npm echoes the line; shells keep history): use --secret-file ${key}=<file> or --secret-env ${key}=<VAR>`);
+        }
     }
-    if (problems.length) throw new Error(problems.join("\n"));
-    return { values, secretKeys };
+    return { values, secretKeys, problems, warnings };
+}
+
+/** Like readStackConfig, but any problem throws (all of them in one message). */
+export function loadStackConfig(project: Project, stack: string, overrides: Readonly<Record<string, string>> = {}, secretOverrides: readonly string[] = []): StackConfigValues {
+    const r = readStackConfig(project, stack, overrides, secretOverrides);
+    if (r.problems.length) throw new Error(r.problems.join("\n"));
+    return { values: r.values, secretKeys: r.secretKeys };
 }

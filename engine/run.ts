@@ -1,12 +1,13 @@
 // Runs the real program (index.ts) in-process for one stack, under the
 // offline monitor, and returns what a `pulumi up` + `pulumi stack export`
 // would: every resource with inputs and outputs, and a preview-style plan.
+import "./transpileCache";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { PROJECT_ROOT } from "./paths";
 import { OfflineMonitor, Operation, PriorResource, RecordedResource, isSecretMarker, secretMarker } from "./monitor";
-import { loadProject, loadStackConfig } from "./project";
+import { loadProject, readStackConfig } from "./project";
 import { Envelope, SECRET_SIG, SECRET_SIG_KEY, SecretCrypter, SecretsProviderState, isEnvelope } from "./secrets";
 
 export interface ExportedResource {
@@ -35,8 +36,14 @@ export interface RunOptions {
     readonly stack: string;
     /** Folder holding Pulumi.yaml; the project root by default. */
     readonly projectDir?: string;
-    /** Qualified config keys to values, as `pulumi config set` would set them. */
+    /** Config keys (the project prefix optional) to values, as `pulumi config set` would set them. */
     readonly config?: Record<string, string>;
+    /** Which of `config` are secrets (given with --secret-file or --secret-env). */
+    readonly secretConfigKeys?: readonly string[];
+    /** The passphrase for the export's secrets; by default read from the environment as the Pulumi CLI does, and only when needed. */
+    readonly passphrase?: string;
+    /** Told what the run is doing, a line per phase (the CLI prints them on stderr). */
+    readonly progress?: (line: string) => void;
     /** A previous export: unchanged resources keep its outputs. */
     readonly previous?: StackExport;
     readonly now?: Date;
@@ -93,19 +100,23 @@ function fromExport(v: unknown, crypter: SecretCrypter | undefined): unknown {
     return v;
 }
 
-export function priorResources(previous: StackExport | undefined): { prior: Map<string, PriorResource>; crypter?: SecretCrypter } {
+export function priorResources(previous: StackExport | undefined, passphrase?: string): { prior: Map<string, PriorResource>; crypter?: SecretCrypter } {
     const prior = new Map<string, PriorResource>();
     if (!previous) return { prior };
     if (previous.version !== 3 || !Array.isArray(previous.deployment?.resources)) throw new Error("previous state is not a version 3 stack export");
     const p = previous.deployment.secrets_providers;
-    const crypter = p?.type === "offline-passphrase" ? SecretCrypter.fromProvider(p) : undefined;
-    for (const r of previous.deployment.resources) {
-        prior.set(r.urn, {
-            type: r.type,
-            id: r.id,
-            inputs: fromExport(r.inputs ?? {}, crypter) as Record<string, unknown>,
-            outputs: fromExport(r.outputs ?? {}, crypter) as Record<string, unknown>,
-        });
+    const crypter = p?.type === "offline-passphrase" ? SecretCrypter.fromProvider(p, passphrase) : undefined;
+    try {
+        for (const r of previous.deployment.resources) {
+            prior.set(r.urn, {
+                type: r.type,
+                id: r.id,
+                inputs: fromExport(r.inputs ?? {}, crypter) as Record<string, unknown>,
+                outputs: fromExport(r.outputs ?? {}, crypter) as Record<string, unknown>,
+            });
+        }
+    } catch (e) {
+        throw new Error(`previous state: ${(e as Error).message}`);
     }
     return { prior, crypter };
 }
@@ -148,13 +159,56 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     }
 }
 
+/** A program's config error that lists its problems (the program's StackConfigError), read by shape: the program's modules are loaded afresh for each run. */
+const problemsOf = (err: unknown): readonly string[] | undefined => {
+    const p = (err as { problems?: unknown } | undefined)?.problems;
+    return Array.isArray(p) && p.every((x) => typeof x === "string") ? p : undefined;
+};
+
+/**
+ * The engine's config problems (types, encrypted values) and the program's
+ * own (values), in one error: a user fixes everything in one pass. A program
+ * problem about a key the engine already reported is the same fault, said
+ * twice, and is left out.
+ */
+function configError(stackFile: string, engineProblems: readonly string[], programError: unknown): Error {
+    const keyed = (p: string) => /(?:^|\s)([\w.-]+:[\w.-]+) (?:is|has|names|and)\b/.exec(p)?.[1];
+    const engineKeys = new Set(engineProblems.map(keyed).filter((k): k is string => k !== undefined));
+    const programProblems = problemsOf(programError) ?? (programError ? [(programError as Error).message ?? String(programError)] : []);
+    const all = [...engineProblems, ...programProblems.filter((p) => !engineKeys.has(keyed(p) ?? ""))];
+    return new Error(`Invalid stack configuration (${stackFile} and the command line):\n${all.map((p) => `  - ${p}`).join("\n")}`);
+}
+
+/**
+ * Capturing a stack trace through ts-node's source-map support costs about a
+ * millisecond, and the SDK captures one for every promise it makes
+ * (debuggablePromise) and an unlimited one for every resource (its source
+ * position, which only the real engine's diagnostics use). Those captures are
+ * answered with an empty trace during a run; every other error keeps its
+ * mapped stack.
+ */
+const SDK_DIR = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+const SDK_CAPTURES = new Set([path.join(SDK_DIR, "runtime", "debuggable.js"), path.join(SDK_DIR, "resource.js")]);
+function withCheapSdkStackCaptures<T>(body: () => Promise<T>): Promise<T> {
+    const original = Error.prepareStackTrace;
+    Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
+        if (error.message === "" && error.name === "Error" && SDK_CAPTURES.has(frames[0]?.getFileName() ?? "")) return "Error";
+        return original ? original(error, frames) : `${error.name}: ${error.message}\n${frames.map((f) => `    at ${f}`).join("\n")}`;
+    };
+    return body().finally(() => {
+        Error.prepareStackTrace = original;
+    });
+}
+
 async function runOnce(opts: RunOptions): Promise<RunResult> {
     const projectDir = opts.projectDir ?? PROJECT_ROOT;
     const project = loadProject(projectDir);
-    const config = loadStackConfig(project, opts.stack, opts.config);
+    const say = opts.progress ?? (() => undefined);
+    const config = readStackConfig(project, opts.stack, opts.config, opts.secretConfigKeys);
+    config.warnings.forEach(say);
     const now = opts.now ?? new Date();
-    const { prior, crypter: priorCrypter } = priorResources(opts.previous);
-    const crypter = priorCrypter ?? SecretCrypter.fresh();
+    const { prior, crypter: priorCrypter } = priorResources(opts.previous, opts.passphrase);
+    const crypter = priorCrypter ?? SecretCrypter.fresh(opts.passphrase);
 
     const monitor = new OfflineMonitor(opts.stack, project.name, prior, now);
     settings.setMockOptions(monitor, project.name, opts.stack, false);
@@ -169,21 +223,29 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
     const onRejection = (reason: unknown) => {
         programError ??= reason;
     };
+    const started = Date.now();
+    say(`${opts.stack}: running ${path.relative(process.cwd(), project.main) || project.main} under the offline engine${opts.previous ? `, over the previous state (${opts.previous.deployment.resources.length} resources)` : ""}`);
     process.on("unhandledRejection", onRejection);
     try {
-        await pulumi.runtime.runInPulumiStack(async () => {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const exports = require(project.main) as Record<string, unknown>;
-            return { ...exports };
+        // Even with config problems the program runs: its own checks then report the value problems alongside.
+        await withCheapSdkStackCaptures(async () => {
+            await pulumi.runtime.runInPulumiStack(async () => {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                const exports = require(project.main) as Record<string, unknown>;
+                return { ...exports };
+            });
+            await internalSettings.waitForRPCs();
         });
-        await internalSettings.waitForRPCs();
     } catch (err) {
         programError ??= err;
     } finally {
         process.off("unhandledRejection", onRejection);
     }
+    const configProblem = config.problems.length > 0 || problemsOf(programError) !== undefined;
+    if (configProblem) throw configError(`Pulumi.${opts.stack}.yaml`, config.problems, programError);
     if (monitor.errors.length) throw monitor.errors[0];
     if (programError) throw programError;
+    say(`${opts.stack}: ${monitor.records.size} resources registered in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const ordered = exportOrder(monitor.records);
     const stackRecord = ordered.find((r) => r.type === "pulumi:pulumi:Stack");

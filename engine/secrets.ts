@@ -1,9 +1,16 @@
 // Secret values in an export: Pulumi's secret envelope, with the value either
-// in plain text (--show-secrets) or encrypted under a key derived from
-// PULUMI_CONFIG_PASSPHRASE (empty when unset, as a local Pulumi backend
-// allows). The nonce is derived from the plaintext so an unchanged stack
+// in plain text (--show-secrets) or encrypted under a key derived from the
+// passphrase, found as the Pulumi CLI finds it: PULUMI_CONFIG_PASSPHRASE when
+// set (even to the empty string: an empty passphrase must be chosen
+// explicitly), else the file PULUMI_CONFIG_PASSPHRASE_FILE names (trimmed),
+// else a refusal; nothing is ever encrypted under a passphrase nobody chose.
+// (pulumi/pulumi pkg/secrets/passphrase/manager.go, readPassphrase.) The key
+// is derived on first use, so a run that encrypts and decrypts nothing needs
+// no passphrase. The nonce is derived from the plaintext so an unchanged stack
 // exports byte-identical state.
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -22,21 +29,43 @@ export interface SecretsProviderState {
     readonly state: { readonly salt: string };
 }
 
+export const PASSPHRASE_MISSING =
+    "passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables " +
+    "(an empty passphrase is allowed only when set explicitly: PULUMI_CONFIG_PASSPHRASE=)";
+
+/** The passphrase as the Pulumi CLI reads it from the environment; throws when none is set. */
+export function passphraseFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+    if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) return env.PULUMI_CONFIG_PASSPHRASE;
+    const file = env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    if (file) {
+        try {
+            return fs.readFileSync(path.resolve(file), "utf8").trim();
+        } catch (e) {
+            throw new Error(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+    }
+    throw new Error(PASSPHRASE_MISSING);
+}
+
 export class SecretCrypter {
-    private readonly key: Buffer;
+    private derived?: Buffer;
     constructor(
         readonly salt: Buffer,
-        passphrase: string = process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
-    ) {
-        this.key = crypto.pbkdf2Sync(passphrase, salt, 100_000, 32, "sha256");
+        /** The passphrase, or where to get it when first needed (the environment by default). */
+        private readonly passphrase: string | (() => string) = () => passphraseFromEnv(),
+    ) {}
+
+    private get key(): Buffer {
+        this.derived ??= crypto.pbkdf2Sync(typeof this.passphrase === "string" ? this.passphrase : this.passphrase(), this.salt, 100_000, 32, "sha256");
+        return this.derived;
     }
 
-    static fresh(): SecretCrypter {
-        return new SecretCrypter(crypto.randomBytes(16));
+    static fresh(passphrase?: string): SecretCrypter {
+        return new SecretCrypter(crypto.randomBytes(16), passphrase);
     }
 
-    static fromProvider(p: SecretsProviderState): SecretCrypter {
-        return new SecretCrypter(Buffer.from(p.state.salt.replace(/^v1:/, ""), "base64"));
+    static fromProvider(p: SecretsProviderState, passphrase?: string): SecretCrypter {
+        return new SecretCrypter(Buffer.from(p.state.salt.replace(/^v1:/, ""), "base64"), passphrase);
     }
 
     provider(): SecretsProviderState {
@@ -60,7 +89,7 @@ export class SecretCrypter {
         try {
             return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString("utf8");
         } catch {
-            throw new Error("cannot decrypt a secret in the previous state: wrong PULUMI_CONFIG_PASSPHRASE?");
+            throw new Error("cannot decrypt its secrets: wrong PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE)?");
         }
     }
 }

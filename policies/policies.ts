@@ -12,6 +12,7 @@ import { peerAuthenticationStrict } from "./istio/peerAuthenticationStrict";
 import { sidecarInjection } from "./istio/sidecarInjection";
 import { virtualServiceHosts } from "./istio/virtualServiceHosts";
 import { redisTlsOnly } from "./redis/redisTlsOnly";
+import { redisTlsReload } from "./redis/redisTlsReload";
 import { noSecretsInConfigMaps } from "./secrets/noSecretsInConfigMaps";
 import { noSecretsInEnv } from "./secrets/noSecretsInEnv";
 import { noSecretsInStackOutputs } from "./secrets/noSecretsInStackOutputs";
@@ -42,6 +43,7 @@ export const POLICIES: Policies = [
     certificateValidity,
     keystoreProfile,
     redisTlsOnly,
+    redisTlsReload,
     noSecretsInConfigMaps,
     noSecretsInEnv,
     noSecretsInStackOutputs,

@@ -5,13 +5,27 @@
 // offline engine's export or a real `pulumi stack export` (certificates are
 // public; nothing secret is read). Exits 1 when any certificate is inside its
 // renewal window or expired, so a scheduled job can page someone.
+import "../engine/transpileCache";
 import { X509Certificate } from "crypto";
-import * as fs from "fs";
-import { runCommand } from "../engine/command";
-import { parseFlags } from "../engine/flags";
+import { CommandHelp, EXIT_NO, EXIT_OK, progress, runCommand } from "../engine/command";
+import { readExportFile } from "../engine/files";
+import { UsageError, parseFlags } from "../engine/flags";
 import { ExportedResource, StackExport, runProgram } from "../engine/run";
 
 const USAGE = "usage: npm run certs -- --stack <name> | --state <export.json>";
+
+export const HELP: CommandHelp = {
+    usage: USAGE,
+    summary:
+        "The certificate inventory of a stack: service, key, not-after, days left, status, the Secret holding it, SANs.\n" +
+        "Certificates are public: nothing secret is read, and no passphrase is needed.",
+    flags: [
+        ["--stack <name>", "run the program for this stack under the offline engine and list what it issues"],
+        ["--state <export.json>", "list the certificates of an export (pulumi stack export, or npm run offline)"],
+    ],
+    examples: ["npm run certs -- --stack dev", "npm run certs -- --state prod-export.json"],
+    exit1: "a certificate is inside its renewal window or expired: run pulumi up on the stack",
+};
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
@@ -51,7 +65,12 @@ function statusOf(notAfter: Date, renewBeforeHours: number, now: Date): CertStat
 }
 
 function fromPem(service: string, pem: string, renewBeforeHours: number, secret: string, now: Date): CertRow {
-    const cert = new X509Certificate(pem);
+    let cert: X509Certificate;
+    try {
+        cert = new X509Certificate(pem);
+    } catch {
+        throw new Error(`the certificate of ${service} is not a PEM certificate`);
+    }
     const notAfter = new Date(cert.validTo);
     const sans = (cert.subjectAltName ?? "").split(/,\s*/).filter(Boolean).map((s) => s.replace(/^(DNS|IP Address):/, ""));
     return {
@@ -124,20 +143,26 @@ export const needsAttention = (rows: readonly CertRow[]): CertRow[] => rows.filt
 
 export function parseCertsArgs(argv: string[]): { stack?: string; state?: string } {
     const { stack, state } = parseFlags(argv, { values: ["stack", "state"] }, USAGE).values;
-    if (!stack === !state) throw new Error(`give exactly one of --stack and --state\n${USAGE}`);
+    if (!stack === !state) throw new UsageError(`give exactly one of --stack and --state\n${USAGE}`);
     return { stack, state };
 }
 
 async function main({ stack, state }: { stack?: string; state?: string }): Promise<number> {
-    const exp = stack ? (await runProgram({ stack })).export : (JSON.parse(fs.readFileSync(state!, "utf8")) as StackExport);
-    const rows = certificateInventory(exp);
+    // The export never leaves this process, so its secrets stay in plain text in memory and no passphrase is asked for.
+    const exp = stack ? (await runProgram({ stack, showSecrets: true, progress })).export : readExportFile(state!);
+    let rows: CertRow[];
+    try {
+        rows = certificateInventory(exp);
+    } catch (e) {
+        throw new Error(`${state ?? `stack ${stack}`}: ${(e as Error).message}`);
+    }
     console.log(formatInventory(rows));
     const late = needsAttention(rows);
     if (late.length) {
         console.log(`${late.length} certificate(s) inside the renewal window or expired: ${late.map((r) => r.service).join(", ")}. Run pulumi up on the stack to re-issue them.`);
-        return 1;
+        return EXIT_NO;
     }
-    return 0;
+    return EXIT_OK;
 }
 
-if (require.main === module) runCommand(parseCertsArgs, main);
+if (require.main === module) runCommand(HELP, parseCertsArgs, main);

@@ -1,47 +1,78 @@
-// npm run promote -- <from> <to> [--config <stack>:<project:key>=<value>]...
+// npm run promote -- <from> <to> [--config|--secret-file|--secret-env <stack>:<key>=...]...
 //
 // The gate between two stacks (dev, then prod): shows how the target's config
 // differs from the source's, and refuses the promotion when the source has
 // not passed the offline policy check, when the target does not pass its own
 // (for example clientAuth: want in prod), or when the target is weaker than
 // the source on any knob the policies care about. It deploys nothing: on
-// success it prints the command that does.
+// success it prints the command that does (`npm run render` for a stack in
+// render mode). Exit 1: refused; exit 2: a stack's config is invalid, or
+// arguments or files are wrong.
+import "../engine/transpileCache";
 import * as fs from "fs";
 import * as path from "path";
 import { RawConfig, StackConfig, StackConfigError, parseStackConfig } from "../components/config";
 import { CONFIG_NAMESPACE } from "../components/config/keys";
-import { parseFlags } from "../engine/flags";
-import { parsePolicyConfigFile, reconcilePolicyConfig } from "../engine/policyConfig";
-import { runCommand, withPolicyPack } from "../engine/command";
+import { UsageError, parseFlags } from "../engine/flags";
+import { reconcilePolicyConfig } from "../engine/policyConfig";
+import { CommandHelp, EXIT_ERROR, EXIT_NO, EXIT_OK, progress, runCommand, withPolicyPack } from "../engine/command";
+import { CONFIG_PAIR_FLAGS, readConfigInputs } from "../engine/configInputs";
 import { PolicyPackHost } from "../engine/policyHost";
-import { loadProject, loadStackConfig } from "../engine/project";
+import { loadProject, readStackConfig } from "../engine/project";
 import { PROJECT_ROOT } from "../engine/run";
-import { policyConfigFor, verify } from "../engine/verify";
+import { policyConfigFor, readPolicyConfigFile, verify } from "../engine/verify";
 import { Weakening, policyWeakenings, stackWeakenings } from "./strictness";
 
-const USAGE = "usage: npm run promote -- <from-stack> <to-stack> [--config <stack>:<project:key>=<value>]...";
+const USAGE = "usage: npm run promote -- <from-stack> <to-stack> [--config|--secret-file|--secret-env <stack>:<key>=...]...";
+
+export const HELP: CommandHelp = {
+    usage: USAGE,
+    summary:
+        "The gate between two stacks: shows how the target's config differs from the source's (secrets as [secret]),\n" +
+        "runs npm run verify on both, compares the knobs the policies care about, and refuses a promotion that would\n" +
+        "weaken anything. Deploys nothing: on success it prints the command that does.",
+    flags: [
+        ["<from-stack> <to-stack>", "the stack that passed (e.g. dev) and the one to promote to (e.g. prod)"],
+        ["--config <stack>:<key>=<value>", "a config value over that stack's file (repeatable; the project prefix is optional)"],
+        ["--secret-file <stack>:<key>=<path>", "a secret config value for that stack, read from a file"],
+        ["--secret-env <stack>:<key>=<VAR>", "a secret config value for that stack, read from an environment variable"],
+    ],
+    examples: ["npm run promote -- dev prod", "npm run promote -- dev prod --secret-file prod:caKeyPem=ca.key", "npm run promote -- dev local"],
+    exit1: "the promotion is refused (every reason listed)",
+};
 
 export interface PromoteArgs {
     readonly from: string;
     readonly to: string;
     /** Per stack, config values over its stack file (secure values the offline engine cannot decrypt). */
     readonly config: Record<string, Record<string, string>>;
+    /** Per stack, which of its config values are secrets (--secret-file, --secret-env). */
+    readonly secretConfigKeys?: Record<string, string[]>;
 }
 
 export function parsePromoteArgs(argv: string[]): PromoteArgs {
-    const stacks = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--config");
-    const f = parseFlags(argv.filter((a) => !stacks.includes(a)), { pairs: ["config"] }, USAGE);
-    if (stacks.length !== 2) throw new Error(`name the stack to promote from and the stack to promote to, e.g. dev prod\n${USAGE}`);
+    const pairFlags = CONFIG_PAIR_FLAGS.map((p) => `--${p}`);
+    const stacks = argv.filter((a, i) => !a.startsWith("--") && !pairFlags.includes(argv[i - 1]));
+    const f = parseFlags(argv.filter((a) => !stacks.includes(a)), { pairs: [...CONFIG_PAIR_FLAGS] }, USAGE);
+    if (stacks.length !== 2) throw new UsageError(`name the stack to promote from and the stack to promote to, e.g. dev prod\n${USAGE}`);
     const [from, to] = stacks;
-    if (from === to) throw new Error(`promoting ${from} to itself means nothing\n${USAGE}`);
-    const config: Record<string, Record<string, string>> = { [from]: {}, [to]: {} };
-    for (const [key, value] of Object.entries(f.pairs.config)) {
-        const colon = key.indexOf(":");
-        const stack = key.slice(0, colon);
-        if (colon < 1 || !(stack in config)) throw new Error(`--config takes <stack>:<project:key>=<value> with stack ${from} or ${to}, got ${JSON.stringify(key)}\n${USAGE}`);
-        config[stack][key.slice(colon + 1)] = value;
+    if (from === to) throw new UsageError(`promoting ${from} to itself means nothing\n${USAGE}`);
+    for (const flag of CONFIG_PAIR_FLAGS) {
+        for (const key of Object.keys(f.pairs[flag])) {
+            const colon = key.indexOf(":");
+            if (colon < 1 || ![from, to].includes(key.slice(0, colon))) throw new UsageError(`--${flag} takes <stack>:<key>=... with stack ${from} or ${to}, got ${JSON.stringify(key)}\n${USAGE}`);
+        }
     }
-    return { from, to, config };
+    const inputs = readConfigInputs(f.pairs);
+    const config: Record<string, Record<string, string>> = { [from]: {}, [to]: {} };
+    const secretConfigKeys: Record<string, string[]> = { [from]: [], [to]: [] };
+    for (const [key, value] of Object.entries(inputs.values)) {
+        const colon = key.indexOf(":");
+        const [stack, k] = [key.slice(0, colon), key.slice(colon + 1)];
+        config[stack][k] = value;
+        if (inputs.secretKeys.includes(key)) secretConfigKeys[stack].push(k);
+    }
+    return { from, to, config, ...(inputs.secretKeys.length ? { secretConfigKeys } : {}) };
 }
 
 interface Loaded {
@@ -51,19 +82,19 @@ interface Loaded {
     readonly problems: string[];
 }
 
-function load(stack: string, overrides: Record<string, string>): Loaded {
+/** A stack's config with every problem at once: the engine's (types, encrypted values) and the program's (values). */
+function load(stack: string, overrides: Record<string, string>, secretOverrides: readonly string[] = []): Loaded {
     const project = loadProject(PROJECT_ROOT);
+    const { values, secretKeys, problems } = readStackConfig(project, stack, overrides, secretOverrides);
+    const raw: RawConfig = Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`)));
     try {
-        const { values, secretKeys } = loadStackConfig(project, stack, overrides);
-        const raw: RawConfig = Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`)));
-        try {
-            return { values, secretKeys, config: parseStackConfig(raw), problems: [] };
-        } catch (e) {
-            if (e instanceof StackConfigError) return { values, secretKeys, problems: [...e.problems] };
-            throw e;
-        }
+        const config = parseStackConfig(raw);
+        return problems.length ? { values, secretKeys, problems } : { values, secretKeys, config, problems };
     } catch (e) {
-        return { values: {}, secretKeys: [], problems: [(e as Error).message] };
+        if (!(e instanceof StackConfigError)) throw e;
+        // The program's word on a key the engine already refused is the same fault, said twice.
+        const reported = new Set(problems.map((p) => /\s([\w.-]+:[\w.-]+) is\b/.exec(p)?.[1]).filter(Boolean));
+        return { values, secretKeys, problems: [...problems, ...e.problems.filter((p) => !reported.has(/^([\w.-]+:[\w.-]+) /.exec(p)?.[1]))] };
     }
 }
 
@@ -80,21 +111,31 @@ function table(rows: string[][]): string[] {
 }
 
 export interface PromoteOutcome {
-    readonly exitCode: 0 | 1;
+    /** 0 allowed, 1 refused, 2 a stack's config is invalid (refused too, but the input is what is wrong). */
+    readonly exitCode: 0 | 1 | 2;
     readonly report: string;
     readonly refusals: string[];
 }
 
-export async function promote(args: PromoteArgs, host: PolicyPackHost): Promise<PromoteOutcome> {
-    const { from, to } = args;
-    const lines = [`Promoting ${from} -> ${to}`, ""];
-    const refusals: string[] = [];
-    for (const stack of [from, to]) {
+/** The report's first line; the command prints it before the work starts. */
+export const promoteHeading = (args: Pick<PromoteArgs, "from" | "to">): string => `Promoting ${args.from} -> ${args.to}`;
+
+/** Both stacks have a stack file and a policy config; throws naming what is missing. */
+export function checkStacksExist(args: Pick<PromoteArgs, "from" | "to">): void {
+    for (const stack of [args.from, args.to]) {
         if (!fs.existsSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`))) throw new Error(`no stack ${stack}: Pulumi.${stack}.yaml does not exist`);
         if (!fs.existsSync(policyConfigFor(stack))) throw new Error(`no policy config for stack ${stack}: create ${path.relative(PROJECT_ROOT, policyConfigFor(stack))}`);
     }
-    const a = load(from, args.config[from]);
-    const b = load(to, args.config[to]);
+}
+
+export async function promote(args: PromoteArgs, host: PolicyPackHost, say: (line: string) => void = () => undefined): Promise<PromoteOutcome> {
+    const { from, to } = args;
+    const lines = [promoteHeading(args), ""];
+    const refusals: string[] = [];
+    checkStacksExist(args);
+    say(`reading the config of ${from} and ${to}`);
+    const a = load(from, args.config[from], args.secretConfigKeys?.[from]);
+    const b = load(to, args.config[to], args.secretConfigKeys?.[to]);
 
     const diff = configDifferences(a, b);
     lines.push(`How ${to}'s config differs from ${from}'s (Pulumi.yaml defaults applied):`);
@@ -106,14 +147,15 @@ export async function promote(args: PromoteArgs, host: PolicyPackHost): Promise<
 
     // The knobs: stack settings the policies judge, and the policy configs themselves.
     const info = await host.info();
-    const policy = (stack: string) => reconcilePolicyConfig(info, parsePolicyConfigFile(fs.readFileSync(policyConfigFor(stack), "utf8")));
+    const policy = (stack: string) => reconcilePolicyConfig(info, readPolicyConfigFile(policyConfigFor(stack)));
     const weaker: Weakening[] = [...(a.config && b.config ? stackWeakenings(a.config, b.config) : []), ...policyWeakenings(policy(from), policy(to))];
     for (const w of weaker) refusals.push(`${to} is weaker than ${from} on ${w.knob}: ${from} ${w.from}, ${to} ${w.to}`);
     lines.push(weaker.length ? `${to} is weaker than ${from} on ${weaker.length} knob(s) the policies care about.` : `${to} is at least as strict as ${from} on every knob the policies care about.`);
 
     for (const stack of [from, to]) {
         if (!(stack === from ? a : b).config) continue;
-        const outcome = await verify({ stack, config: args.config[stack], tags: {} }, host);
+        say(`npm run verify -- --stack ${stack}`);
+        const outcome = await verify({ stack, config: args.config[stack], secretConfigKeys: args.secretConfigKeys?.[stack], tags: {} }, host, say);
         const mandatory = outcome.result.findings.filter((f) => f.level === "mandatory");
         const advisory = outcome.result.findings.length - mandatory.length;
         lines.push(`npm run verify -- --stack ${stack}: ${mandatory.length ? "FAILED" : "passed"} (${mandatory.length} mandatory, ${advisory} advisory)`);
@@ -125,21 +167,29 @@ export async function promote(args: PromoteArgs, host: PolicyPackHost): Promise<
     lines.push("");
     if (refusals.length) {
         lines.push(`REFUSED: ${from} is not promoted to ${to}:`, ...refusals.map((r) => `  - ${r}`));
-        return { exitCode: 1, report: lines.join("\n"), refusals };
+        const invalid = a.problems.length > 0 || b.problems.length > 0;
+        return { exitCode: invalid ? EXIT_ERROR : EXIT_NO, report: lines.join("\n"), refusals };
     }
+    // A stack in render mode writes manifests, not to a cluster: npm run render is how it is "deployed".
+    const rendered = b.config?.kubernetes.renderYamlToDirectory !== undefined;
     lines.push(
-        `Promotion allowed. Deploy ${to} from this commit with:`,
-        `  pulumi up --stack ${to} --policy-pack policies --policy-pack-config ${path.relative(PROJECT_ROOT, policyConfigFor(to))}`,
+        ...(rendered
+            ? [`Promotion allowed. ${to} is in render mode (renderYamlToDirectory): render its manifests from this commit with:`, `  npm run render -- --stack ${to}`]
+            : [`Promotion allowed. Deploy ${to} from this commit with:`, `  pulumi up --stack ${to} --policy-pack policies --policy-pack-config ${path.relative(PROJECT_ROOT, policyConfigFor(to))}`]),
     );
-    return { exitCode: 0, report: lines.join("\n"), refusals };
+    return { exitCode: EXIT_OK, report: lines.join("\n"), refusals };
 }
 
 if (require.main === module) {
-    runCommand(parsePromoteArgs, (args) =>
-        withPolicyPack(async (host) => {
-            const outcome = await promote(args, host);
-            console.log(outcome.report);
+    runCommand(HELP, parsePromoteArgs, (args) => {
+        // The heading first, so a user sees at once what is being promoted.
+        const heading = promoteHeading(args);
+        console.log(heading);
+        checkStacksExist(args);
+        return withPolicyPack(async (host) => {
+            const outcome = await promote(args, host, progress);
+            console.log(outcome.report.slice(heading.length + 1));
             return outcome.exitCode;
-        }),
-    );
+        }, progress);
+    });
 }

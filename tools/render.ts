@@ -7,13 +7,24 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { runCommand } from "../engine/command";
+import { CommandHelp, EXIT_ERROR, EXIT_NO, EXIT_OK, progress, runCommand } from "../engine/command";
 import { parseFlags } from "../engine/flags";
 import { loadProject, loadStackConfig } from "../engine/project";
 import { PROJECT_ROOT } from "../engine/run";
 import { policyConfigFor } from "../engine/verify";
 
 const USAGE = "usage: npm run render [-- --stack <name>]   (default: local)";
+
+export const HELP: CommandHelp = {
+    usage: USAGE,
+    summary:
+        "Renders a render-mode stack's manifests with the Pulumi CLI and no cluster: pulumi up, with the policy pack,\n" +
+        "against a file backend in .pulumi-local/ chosen for this run only (PULUMI_BACKEND_URL; your pulumi login is\n" +
+        "untouched). The local backend's passphrase is empty unless PULUMI_CONFIG_PASSPHRASE(_FILE) is set.",
+    flags: [["--stack <name>", "a stack that sets renderYamlToDirectory (default: local)"]],
+    examples: ["npm run render", "ls out/render/local/1-manifest"],
+    exit1: "pulumi up failed: a mandatory policy violation, or any failure of the Pulumi CLI (its output says which)",
+};
 export const DEFAULT_RENDER_STACK = "local";
 /** The file backend render mode uses unless PULUMI_BACKEND_URL says otherwise: inside the project, git-ignored. */
 export const LOCAL_BACKEND_DIR = path.join(PROJECT_ROOT, ".pulumi-local");
@@ -66,17 +77,19 @@ function main(stack: string): number {
             "The Pulumi CLI is not installed (https://www.pulumi.com/docs/iac/download-install/).\n" +
                 `Without it, check the same resources offline: npm run verify -- --stack ${stack}`,
         );
-        return 2;
+        return EXIT_ERROR;
     }
     if (plan.env.PULUMI_BACKEND_URL === `file://${LOCAL_BACKEND_DIR}`) fs.mkdirSync(LOCAL_BACKEND_DIR, { recursive: true });
-    console.log(`Pulumi ${version.stdout.trim()}, backend ${plan.env.PULUMI_BACKEND_URL} (this run only), stack ${stack}`);
+    progress(`Pulumi ${version.stdout.trim()}, backend ${plan.env.PULUMI_BACKEND_URL} (this run only), stack ${stack}`);
     for (const [cmd, ...args] of plan.commands) {
+        progress(`running: ${[cmd, ...args].join(" ")}`);
         const r = spawnSync(cmd, args, { env: plan.env, cwd: PROJECT_ROOT, stdio: "inherit" });
-        if (r.status !== 0) return r.status ?? 1;
+        // Whatever the CLI's own code, the contract's: it ran and said no.
+        if (r.status !== 0) return EXIT_NO;
     }
     const files = filesUnder(plan.renderDir);
     console.log(`${files.length} manifests under ${path.relative(PROJECT_ROOT, plan.renderDir)}/ (Secrets in plain text: keep the folder out of git)`);
-    return 0;
+    return EXIT_OK;
 }
 
-if (require.main === module) runCommand((argv) => parseFlags(argv, { values: ["stack"] }, USAGE).values.stack ?? DEFAULT_RENDER_STACK, main);
+if (require.main === module) runCommand(HELP, (argv) => parseFlags(argv, { values: ["stack"] }, USAGE).values.stack ?? DEFAULT_RENDER_STACK, main);

@@ -22,6 +22,9 @@ export interface CertManagerCertificateArgs {
     readonly issuer: string;
 }
 
+/** The Kubernetes provider's annotation that makes pulumi up wait for a condition of a custom resource. */
+export const WAIT_FOR_ANNOTATION = "pulumi.com/waitFor";
+
 /** Where cert-manager writes an identity's files: its Secret's keys, and the password Secret it reads. */
 export function certManagerTlsMaterial(identity: TlsIdentity): TlsMaterial {
     // cert-manager protects keystore.p12 and truststore.p12 with the same password, from a Secret of its own.
@@ -86,7 +89,14 @@ export class CertManagerCertificate extends pulumi.ComponentResource implements 
         });
         new k8s.apiextensions.CustomResource(
             `${name}-certificate`,
-            { apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate", metadata: { name: `spin-${id.name}`, namespace: args.namespace, labels }, spec },
+            {
+                apiVersion: CERT_MANAGER_API_VERSION,
+                kind: "Certificate",
+                // pulumi up waits until cert-manager has written the Secret: what depends on
+                // this component (the Spinnaker patch that rolls the pods) then finds it filled.
+                metadata: { name: `spin-${id.name}`, namespace: args.namespace, labels, annotations: { [WAIT_FOR_ANNOTATION]: "condition=Ready" } },
+                spec,
+            },
             { parent: this, dependsOn },
         );
         this.secretName = pulumi.output(spec.secretName);

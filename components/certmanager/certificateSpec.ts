@@ -18,8 +18,9 @@ export const keystorePasswordSecretName = (name: string): string => `spin-${name
 
 export function privateKeySpec(key: KeySpec): NonNullable<CertificateSpec["privateKey"]> {
     // A new key on every renewal: a leaked key dies with its certificate.
+    // PKCS1 spelled out (it is cert-manager's default): the Go services read no other RSA encoding.
     return key.algorithm === "RSA"
-        ? { algorithm: "RSA", size: key.rsaBits!, rotationPolicy: "Always" }
+        ? { algorithm: "RSA", encoding: "PKCS1", size: key.rsaBits!, rotationPolicy: "Always" }
         : { algorithm: "ECDSA", size: key.ecdsaCurve === "P384" ? 384 : 256, rotationPolicy: "Always" };
 }
 

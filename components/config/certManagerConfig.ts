@@ -17,6 +17,8 @@ export interface CertManagerConfig {
     readonly install: boolean;
     /** The Helm chart version installed when `install` is on. */
     readonly version: string;
+    /** Leave the program's TLS Secrets in place when Pulumi stops managing them (the switch to cert-manager). */
+    readonly tlsSecretHandover: boolean;
 }
 
 export function readCertManagerConfig(r: ConfigReader): CertManagerConfig | undefined {
@@ -24,6 +26,7 @@ export function readCertManagerConfig(r: ConfigReader): CertManagerConfig | unde
     const backend = r.oneOf<CertificateBackend>("certificateBackend", CERTIFICATE_BACKENDS);
     const namespace = r.dnsLabel("certManagerNamespace", "namespace");
     const install = r.bool("certManagerInstall");
+    const tlsSecretHandover = r.bool("tlsSecretHandover");
     const version = r.get("certManagerVersion");
     if (version !== undefined) {
         const m = /^v([0-9]+)\.([0-9]+)\.([0-9]+)$/.exec(version);
@@ -36,5 +39,5 @@ export function readCertManagerConfig(r: ConfigReader): CertManagerConfig | unde
         }
     }
     if (r.problems.length > before) return undefined;
-    return { backend: backend!, namespace: namespace!, install: install!, version: version! };
+    return { backend: backend!, namespace: namespace!, install: install!, version: version!, tlsSecretHandover: tlsSecretHandover! };
 }

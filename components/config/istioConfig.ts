@@ -33,6 +33,8 @@ export interface IstioConfig {
     readonly rootNamespace: string;
     readonly trustDomain: string;
     readonly authorizationPolicy: boolean;
+    /** The user's explicit yes to the program owning each Service's kustomize patch list (the ports' protocol). */
+    readonly servicePortPatch: boolean;
     /** Set when ingressHost is: the Gateway, VirtualService and Certificate for Deck and Gate. */
     readonly ingress?: IngressConfig;
 }
@@ -49,6 +51,14 @@ export function readIstioConfig(r: ConfigReader): IstioConfig | undefined {
     const trustDomain = r.get("istioTrustDomain");
     if (trustDomain !== undefined && !isDnsName(trustDomain)) r.bad("istioTrustDomain", trustDomain, 'allowed: a DNS-style trust domain, e.g. "cluster.local"');
     const authorizationPolicy = r.bool("istioAuthorizationPolicy");
+    const servicePortPatch = r.bool("istioServicePortPatch");
+    if (enabled && servicePortPatch === false) {
+        r.problem(
+            `${fq("istio")} is true but ${fq("istioServicePortPatch")} is false; the Operator names every Service port "http", so Istio would parse the services' own TLS as HTTP and break every call. ` +
+                "The program declares each port's protocol through spec.kustomize.<svc>.service.patchesStrategicMerge, a list server-side apply owns whole: " +
+                "set istioServicePortPatch to true to agree (your own Service patches there would be replaced; move them into your Operator's other fields first)",
+        );
+    }
 
     const host = r.optional("ingressHost");
     const ingressNamespace = r.dnsLabel("ingressNamespace", "namespace");
@@ -104,6 +114,7 @@ export function readIstioConfig(r: ConfigReader): IstioConfig | undefined {
         rootNamespace: rootNamespace!,
         trustDomain: trustDomain!,
         authorizationPolicy: authorizationPolicy!,
+        servicePortPatch: servicePortPatch!,
         ...(host !== undefined
             ? {
                   ingress: {

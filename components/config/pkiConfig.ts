@@ -1,7 +1,7 @@
 // The PKI part of the stack config: namespace, services, keys, lifetimes,
 // client auth and an optional imported CA.
 import * as crypto from "crypto";
-import { SERVICE_NAMES, ServiceName, isServiceName } from "../pki/serviceCatalog";
+import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName, isServiceName } from "../pki/serviceCatalog";
 import { ConfigReader, fq, isDnsName } from "./reader";
 
 export type KeyAlgorithm = "ECDSA" | "RSA";
@@ -11,6 +11,8 @@ export type ClientAuth = "want" | "need";
 export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ["ECDSA", "RSA"];
 export const ECDSA_CURVES: readonly EcdsaCurve[] = ["P256", "P384"];
 export const RSA_BITS: readonly number[] = [2048, 3072, 4096];
+/** rsaBits' default in Pulumi.yaml (a test holds them equal). */
+export const RSA_BITS_DEFAULT = 3072;
 export const CLIENT_AUTH_MODES: readonly ClientAuth[] = ["want", "need"];
 
 export interface KeySpec {
@@ -31,6 +33,8 @@ export interface PkiConfig {
     readonly namespace: string;
     readonly services: readonly ServiceName[];
     readonly key: KeySpec;
+    /** The size of every RSA key: the stack's key when it is RSA, and always the Go services' keys. */
+    readonly rsaBits: number;
     readonly caValidityHours: number;
     readonly certValidityHours: number;
     readonly renewBeforeHours: number;
@@ -84,6 +88,13 @@ export function readPkiConfig(r: ConfigReader, services: readonly ServiceName[] 
         } else {
             rsaBits = n;
         }
+    }
+
+    // rsaBits sizes every key only under RSA; under ECDSA only the Go services' (RSA-only) keys. Set away from
+    // Pulumi.yaml's default with neither, it would size no key at all: a mistake to say, not to ignore.
+    const goServices = (services ?? []).filter((s) => SERVICE_CATALOG[s].runtime === "go");
+    if (algorithm === "ECDSA" && rsaBits !== undefined && rsaBits !== RSA_BITS_DEFAULT && services !== undefined && goServices.length === 0) {
+        r.bad("rsaBits", rsaBitsRaw!, `it sizes RSA keys, and with ${fq("keyAlgorithm")} ECDSA and no Go service (dinghy, terraformer) enabled no key is RSA: remove it, or set keyAlgorithm RSA`);
     }
 
     const hours = (key: string) => r.int(key, 1, Number.MAX_SAFE_INTEGER, "hours");
@@ -149,6 +160,7 @@ export function readPkiConfig(r: ConfigReader, services: readonly ServiceName[] 
         namespace: namespace!,
         services,
         key: algorithm === "RSA" ? { algorithm, rsaBits: rsaBits! } : { algorithm: algorithm!, ecdsaCurve: ecdsaCurve! },
+        rsaBits: rsaBits!,
         caValidityHours: caValidityHours!,
         certValidityHours: certValidityHours!,
         renewBeforeHours: renewBeforeHours!,

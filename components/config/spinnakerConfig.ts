@@ -1,7 +1,7 @@
 // The Spinnaker part of the stack config: which Operator's SpinnakerService
 // to patch (or create), and where Halyard files go.
-import { SERVICE_CATALOG, ServiceName } from "../pki/serviceCatalog";
-import { ConfigReader, fq } from "./reader";
+import { SERVICE_CATALOG, ServiceName, inClusterDnsNames } from "../pki/serviceCatalog";
+import { ConfigReader, fq, isDnsName } from "./reader";
 
 export type SpinnakerFlavor = "armory" | "oss";
 export type SpinnakerServiceMode = "patch" | "create";
@@ -10,6 +10,14 @@ export const SPINNAKER_FLAVORS: readonly SpinnakerFlavor[] = ["armory", "oss"];
 export const SPINNAKER_SERVICE_MODES: readonly SpinnakerServiceMode[] = ["patch", "create"];
 /** Services only Armory's distribution ships. */
 export const ARMORY_ONLY_SERVICES: readonly ServiceName[] = (Object.keys(SERVICE_CATALOG) as ServiceName[]).filter((s) => SERVICE_CATALOG[s].runtime === "go");
+
+/** Services Spinnaker can run as a high-availability split, and the names of the split services. */
+export const HA_SPLITS = {
+    clouddriver: ["clouddriver-caching", "clouddriver-ro", "clouddriver-ro-deck", "clouddriver-rw"],
+    echo: ["echo-scheduler", "echo-worker"],
+} as const;
+export type HaService = keyof typeof HA_SPLITS;
+export const HA_SERVICES = Object.keys(HA_SPLITS) as HaService[];
 
 export interface SpinnakerConfig {
     readonly flavor: SpinnakerFlavor;
@@ -23,7 +31,27 @@ export interface SpinnakerConfig {
     readonly patchForce: boolean;
     /** Where `pulumi up` writes the Halyard files; unset: not written. */
     readonly halyardDir?: string;
+    /** The URLs browsers reach Gate and Deck at, without an ingress. */
+    readonly gateUrl?: string;
+    readonly deckUrl?: string;
+    /** Services run as Spinnaker's high-availability split. */
+    readonly haServices: readonly HaService[];
 }
+
+/** An https URL with a DNS host, optional port and path; no query, fragment or credentials. */
+function browserUrl(r: ConfigReader, key: string): string | undefined {
+    const value = r.optional(key);
+    if (value === undefined) return undefined;
+    const m = /^https:\/\/([a-z0-9.-]+)(:[0-9]{1,5})?(\/[A-Za-z0-9._~/-]*)?$/.exec(value);
+    if (!m || !isDnsName(m[1])) {
+        r.bad(key, value, 'allowed: an https URL such as "https://spinnaker-api.example.com" (a DNS host, an optional port and path; no wildcard, query or credentials)');
+        return undefined;
+    }
+    return value.replace(/\/$/, "");
+}
+
+/** The host of a URL that browserUrl accepted. */
+export const urlHost = (url: string): string => new URL(url).hostname;
 
 export function readSpinnakerConfig(r: ConfigReader, services: readonly ServiceName[] | undefined): SpinnakerConfig | undefined {
     const before = r.problems.length;
@@ -33,6 +61,18 @@ export function readSpinnakerConfig(r: ConfigReader, services: readonly ServiceN
     const version = r.optional("spinnakerVersion");
     const patchForce = r.bool("patchForce");
     const halyardDir = r.optional("halyardDir");
+    const gateUrl = browserUrl(r, "gateUrl");
+    const deckUrl = browserUrl(r, "deckUrl");
+    const haServices: HaService[] = [];
+    for (const name of r.stringList("haServices") ?? []) {
+        if (!(HA_SERVICES as string[]).includes(name)) {
+            r.problem(`${fq("haServices")} names ${JSON.stringify(name)}; allowed: ${HA_SERVICES.join(", ")} (the services Spinnaker can split for high availability)`);
+        } else if (services !== undefined && !services.includes(name as ServiceName)) {
+            r.problem(`${fq("haServices")} names ${name}, which ${fq("services")} does not enable`);
+        } else if (!haServices.includes(name as HaService)) {
+            haServices.push(name as HaService);
+        }
+    }
 
     if (flavor === "oss") {
         const armoryOnly = (services ?? []).filter((s) => ARMORY_ONLY_SERVICES.includes(s));
@@ -61,5 +101,22 @@ export function readSpinnakerConfig(r: ConfigReader, services: readonly ServiceN
         ...(version !== undefined ? { version } : {}),
         patchForce: patchForce!,
         ...(halyardDir !== undefined ? { halyardDir } : {}),
+        ...(gateUrl !== undefined ? { gateUrl } : {}),
+        ...(deckUrl !== undefined ? { deckUrl } : {}),
+        haServices: haServices.sort(),
     };
+}
+
+/**
+ * The DNS names a service's certificate carries beyond its own in-cluster
+ * names: the extra SANs from config, every name of its high-availability split
+ * services (callers reach clouddriver-ro by its own name), and the host of its
+ * browser URL (Gate and Deck without an ingress).
+ */
+export function serviceExtraDnsNames(service: ServiceName, namespace: string, spinnaker: Pick<SpinnakerConfig, "haServices" | "gateUrl" | "deckUrl">, extraSans: readonly string[] = []): string[] {
+    const names = [...extraSans];
+    if ((spinnaker.haServices as readonly string[]).includes(service)) names.push(...HA_SPLITS[service as HaService].flatMap((split) => inClusterDnsNames(split, namespace)));
+    const browser = service === "gate" ? spinnaker.gateUrl : service === "deck" ? spinnaker.deckUrl : undefined;
+    if (browser) names.push(urlHost(browser));
+    return [...new Set(names)];
 }

@@ -64,6 +64,21 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date()): StackC
         const missing = (["deck", "gate"] as const).filter((s) => !services.includes(s));
         if (missing.length) r.problem(`${fq("ingressHost")} is set but ${fq("services")} does not enable ${missing.join(" and ")}; the ingress serves Deck and Gate`);
     }
+    if (istio?.ingress && spinnaker) {
+        for (const key of ["gateUrl", "deckUrl"] as const) {
+            if (spinnaker[key] !== undefined) r.problem(`${fq(key)} is set but so is ${fq("ingressHost")}, from which the program derives the browser URLs; unset ${key}`);
+        }
+    }
+    if (pki && pki.clientAuth === "need" && pki.services.includes("dinghy")) {
+        // armory/dinghy as published: its event client (events to echo) builds its own default
+        // transport, and its settings loader initializes a copy of `http`, so the plank client
+        // that calls orca and front50 gets no TLS config either. Nothing it sends carries a
+        // client certificate, so at need every call is refused.
+        r.problem(
+            `${fq("services")} enables dinghy with ${fq("clientAuth")} "need", but dinghy presents no client certificate on any call it makes (its events to echo, its pipelines to orca and front50), so every one would be refused; ` +
+                'keep clientAuth "want" while dinghy runs, or remove dinghy from services',
+        );
+    }
     if (kubernetes?.renderYamlToDirectory !== undefined && certManager?.install) {
         r.problem(`${fq("certManagerInstall")} is true but ${fq("renderYamlToDirectory")} is set; installing cert-manager is a Helm release, which needs a cluster: install cert-manager yourself, or render without it`);
     }

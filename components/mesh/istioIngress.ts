@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { CERT_MANAGER_API_VERSION, CertificateSpec, hours } from "../certmanager/certificateSpec";
+import { CERT_MANAGER_API_VERSION, CertificateSpec, hours, privateKeySpec } from "../certmanager/certificateSpec";
+import type { KeySpec } from "../config/pkiConfig";
 import { managedLabels } from "../kubernetes/labels";
 import { NETWORKING_API_VERSION, RouteTarget, gatewaySpec, virtualServiceSpec } from "./istioSpecs";
 
@@ -14,6 +15,13 @@ export interface IstioIngressArgs {
     readonly issuer: pulumi.Input<string>;
     readonly validityHours: number;
     readonly renewBeforeHours: number;
+    /**
+     * The stack's key settings (keyAlgorithm, ecdsaCurve, rsaBits), which the
+     * ingress key follows like every other key. Every choice the config allows
+     * (ECDSA P-256/P-384, RSA 2048-4096) is one ACME CAs issue for, so the
+     * ACME issuer takes it too. Unset: ECDSA P-256.
+     */
+    readonly key?: KeySpec;
     readonly gate: RouteTarget;
     readonly deck: RouteTarget;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -23,15 +31,19 @@ export const GATEWAY = "spinnaker-gateway";
 export const INGRESS_CERTIFICATE = "spinnaker-ingress";
 export const INGRESS_SECRET = "spinnaker-ingress-tls";
 
-export function ingressCertificateSpec(a: { host: string; issuer: string; validityHours: number; renewBeforeHours: number; labels: Record<string, string> }): CertificateSpec {
+/** The key the ingress gets when the stack's key settings are not handed over. */
+export const DEFAULT_INGRESS_KEY: KeySpec = { algorithm: "ECDSA", ecdsaCurve: "P256" };
+
+export function ingressCertificateSpec(a: { host: string; issuer: string; validityHours: number; renewBeforeHours: number; labels: Record<string, string>; key?: KeySpec }): CertificateSpec {
     return {
         secretName: INGRESS_SECRET,
         secretTemplate: { labels: a.labels },
         dnsNames: [a.host],
         duration: hours(a.validityHours),
         renewBefore: hours(a.renewBeforeHours),
-        privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
-        usages: ["digital signature", "server auth"],
+        privateKey: privateKeySpec(a.key ?? DEFAULT_INGRESS_KEY),
+        // Server auth only (public ACME CAs no longer issue client-auth); an RSA key also enciphers (TLS 1.2 RSA key exchange).
+        usages: (a.key ?? DEFAULT_INGRESS_KEY).algorithm === "RSA" ? ["digital signature", "key encipherment", "server auth"] : ["digital signature", "server auth"],
         issuerRef: { name: a.issuer, kind: "ClusterIssuer", group: "cert-manager.io" },
     };
 }
@@ -56,7 +68,7 @@ export class IstioIngress extends pulumi.ComponentResource {
                 apiVersion: CERT_MANAGER_API_VERSION,
                 kind: "Certificate",
                 metadata: { name: INGRESS_CERTIFICATE, namespace: args.namespace, labels },
-                spec: pulumi.output(args.issuer).apply((issuer) => ingressCertificateSpec({ host: args.host, issuer, validityHours: args.validityHours, renewBeforeHours: args.renewBeforeHours, labels })),
+                spec: pulumi.output(args.issuer).apply((issuer) => ingressCertificateSpec({ host: args.host, issuer, validityHours: args.validityHours, renewBeforeHours: args.renewBeforeHours, labels, key: args.key })),
             },
             { parent: this, dependsOn: args.dependsOn },
         );

@@ -1,5 +1,15 @@
 import type * as tls from "@pulumi/tls";
 import type { KeySpec } from "../config/stackConfig";
+import type { TlsIdentity } from "./secretLayout";
+
+/**
+ * The key an identity gets: the stack's, except for readers that take only RSA
+ * (the Go services), which get RSA at the stack's `rsaBits`. The tls provider
+ * and cert-manager (encoding PKCS1) both write such keys as `RSA PRIVATE KEY`.
+ */
+export function identityKeySpec(identity: Pick<TlsIdentity, "rsaPkcs1Only">, stackKey: KeySpec, rsaBits: number): KeySpec {
+    return identity.rsaPkcs1Only ? { algorithm: "RSA", rsaBits } : stackKey;
+}
 
 /** The `tls.PrivateKey` arguments for a key spec from stack config. */
 export function privateKeyArgs(spec: KeySpec): tls.PrivateKeyArgs {

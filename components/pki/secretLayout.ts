@@ -23,9 +23,19 @@ export interface TlsIdentity {
     /** Short name: the Kubernetes Service is `spin-<name>`, the Secret `spin-<name>-tls`. */
     readonly name: string;
     readonly format: SecretFormat;
+    /**
+     * The reader accepts only an RSA key in PKCS#1 PEM (`RSA PRIVATE KEY`),
+     * whatever the stack's key algorithm: Armory's Go services load keys through
+     * armory/go-yaml-tools, whose PEM decoding takes no other block type.
+     */
+    readonly rsaPkcs1Only?: boolean;
 }
 
-export const identityOf = (service: SpinnakerService): TlsIdentity => ({ name: service.name, format: service.runtime === "java" ? "pkcs12" : "pem" });
+export const identityOf = (service: SpinnakerService): TlsIdentity => ({
+    name: service.name,
+    format: service.runtime === "java" ? "pkcs12" : "pem",
+    ...(service.runtime === "go" ? { rsaPkcs1Only: true } : {}),
+});
 
 /** Which keys an identity's Secret holds, by how it reads TLS material. */
 export function secretKeysFor(format: SecretFormat): string[] {

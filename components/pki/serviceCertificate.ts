@@ -20,6 +20,11 @@ export interface ServiceCertificateArgs {
     /** A `pulumi up` this many hours or fewer before expiry re-issues the certificate. */
     readonly renewBeforeHours: pulumi.Input<number>;
     readonly extraDnsNames?: readonly string[];
+    /**
+     * Leave the Secret in the cluster when Pulumi stops managing it: the switch
+     * to cert-manager, which then takes the same Secret over in place.
+     */
+    readonly retainSecretOnDelete?: boolean;
 }
 
 /** Passwords for Java keystores: long, and alphanumeric so Java and OpenSSL derive the same keys from them. */
@@ -96,7 +101,7 @@ export class ServiceCertificate extends pulumi.ComponentResource implements Issu
                 type: "kubernetes.io/tls",
                 data: pulumi.secret(data),
             },
-            { parent: this },
+            { parent: this, ...(args.retainSecretOnDelete ? { retainOnDelete: true } : {}) },
         );
 
         this.certPem = cert.certPem;

@@ -39,8 +39,8 @@ export function pulumiTlsMaterial(name: string, format: SecretFormat): TlsMateri
     return tlsMaterial(name, format, { keystore: { secret, key: SECRET_KEY.keystorePassword }, truststore: { secret, key: SECRET_KEY.truststorePassword } });
 }
 
-/** What either backend hands the rest of the program for one identity. */
-export interface IssuedIdentity {
+/** What either backend hands the rest of the program for one identity: a component others can depend on. */
+export interface IssuedIdentity extends pulumi.ComponentResource {
     readonly material: TlsMaterial;
     readonly secretName: pulumi.Output<string>;
     /** A digest that changes when what a pod reads at start does: pod-template annotations carry it. */

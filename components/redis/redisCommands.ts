@@ -15,14 +15,80 @@ export function redisStartScript(primaryHost: string): string {
 }
 
 /**
- * Readiness and liveness: a real TLS PING with the pod's own certificate as
- * the client certificate (tls-auth-clients refuses anything less), bounded by
- * `timeout` because redis-cli 7.0 has no connect timeout of its own.
+ * redis-cli to this pod's own Redis over TLS, bounded by `timeout` because
+ * redis-cli 7.0 has no connect timeout of its own. The pod's certificate is
+ * the client certificate (tls-auth-clients refuses anything less; a Redis at
+ * `tls-auth-clients no` never asks for it), and Redis's certificate is
+ * verified against the mounted CA.
+ */
+const redisCliTls = (timeoutSeconds: number): string => {
+    const tls = REDIS_PATHS.tlsDir;
+    return `timeout ${timeoutSeconds} redis-cli --tls --cacert ${tls}/ca.crt --cert ${tls}/tls.crt --key ${tls}/tls.key -h 127.0.0.1 -p ${REDIS_PORT}`;
+};
+
+/**
+ * Readiness and liveness: a real TLS PING. Because it verifies the
+ * certificate Redis serves, it is also the backstop of the reload sidecar:
+ * a Redis still serving an expired certificate fails its liveness probe and
+ * is restarted, which loads the files then mounted.
  */
 export function redisProbeScript(timeoutSeconds: number): string {
+    return `${redisCliTls(timeoutSeconds)} ping | grep -qx PONG`;
+}
+
+/** The reload sidecar's poll interval, in its environment so it can be read off the pod spec. */
+export const TLS_RELOAD_INTERVAL_ENV = "TLS_RELOAD_INTERVAL_SECONDS";
+
+/**
+ * How often the reload sidecar looks at the mounted files. The kubelet
+ * projects a renewed Secret into the pod on its periodic sync (about a
+ * minute, plus its Secret cache), and cert-manager renews days ahead of
+ * expiry (renewBeforeHours), so 30 s adds little to a delay that is already
+ * a minute or two against a margin of days. A look costs three small reads
+ * and a checksum; redis-cli runs only when the files changed.
+ */
+export const TLS_RELOAD_INTERVAL_SECONDS = 30;
+
+/**
+ * The reload sidecar's loop. Redis reads tls-cert-file, tls-key-file and
+ * tls-ca-cert-file only at start and on CONFIG SET, and CONFIG SET with the
+ * unchanged paths rebuilds its TLS context from the files (Redis marks these
+ * settings volatile for this; 7.0.0 alone lacked it): new handshakes get the
+ * new certificate while open connections, replication links included, keep
+ * theirs. Kubernetes swaps a Secret volume's `..data` symlink atomically,
+ * but the three files are still read one by one, here and by Redis: so a
+ * checksum is taken before CONFIG SET and counts as applied only once Redis
+ * answered OK. A read that straddled a swap just differs from the next one,
+ * which reloads again, and a mismatched certificate and key make Redis refuse
+ * CONFIG SET and keep its old context, retried on the next look. The first
+ * look always reloads, so files renewed while Redis was starting are not
+ * missed. Only redis-cli's reply is logged, never the files or their checksum.
+ */
+export function redisTlsReloadScript(): string {
     const tls = REDIS_PATHS.tlsDir;
-    return (
-        `timeout ${timeoutSeconds} redis-cli --tls --cacert ${tls}/ca.crt --cert ${tls}/tls.crt --key ${tls}/tls.key ` +
-        `-h 127.0.0.1 -p ${REDIS_PORT} ping | grep -qx PONG`
-    );
+    const files = `${tls}/tls.crt ${tls}/tls.key ${tls}/ca.crt`;
+    const configSet = `CONFIG SET tls-cert-file ${tls}/tls.crt tls-key-file ${tls}/tls.key tls-ca-cert-file ${tls}/ca.crt`;
+    return [
+        // Never a busy loop, should the variable go missing from the pod spec.
+        `interval="\${${TLS_RELOAD_INTERVAL_ENV}:-${TLS_RELOAD_INTERVAL_SECONDS}}"`,
+        // As PID 1 the shell ignores SIGTERM unless trapped, which would hold every
+        // pod deletion for the whole grace period; `wait` lets the trap run at once.
+        "trap 'exit 0' TERM INT",
+        "applied=",
+        "while :; do",
+        `  current="$(cat ${files} | cksum)"`,
+        '  if [ "$current" != "$applied" ]; then',
+        `    reply="$(${redisCliTls(10)} ${configSet} 2>&1)"`,
+        '    if [ "$reply" = OK ]; then',
+        '      applied="$current"',
+        '      echo "tls-reload: Redis reloaded tls-cert-file, tls-key-file and tls-ca-cert-file"',
+        "    else",
+        // redis-cli prints a failed connection twice: one line is enough.
+        `      echo "tls-reload: reload not done, retrying in \${interval}s: $(echo "$reply" | head -n 1)" >&2`,
+        "    fi",
+        "  fi",
+        '  sleep "$interval" &',
+        '  wait "$!"',
+        "done",
+    ].join("\n");
 }

@@ -62,6 +62,12 @@ export function renderRedisConf(o: RedisConfOptions): string {
         `tls-ca-cert-file ${tls}/ca.crt`,
         `tls-auth-clients ${o.clientAuth}`,
         "tls-replication yes",
+        // A replica asking for a full sync gets it at once, not after the
+        // default 5 s wait for other replicas to share the transfer: the
+        // StatefulSet starts its pods one at a time, so the wait only kept each
+        // new or restarted replica out of sync 5 s longer. Replicas that ask
+        // during a transfer still wait for the next one.
+        "repl-diskless-sync-delay 0",
         `tls-protocols "${REDIS_TLS.protocols}"`,
         `tls-ciphersuites ${REDIS_TLS.ciphersuites}`,
         `tls-ciphers ${REDIS_TLS.ciphers}`,

@@ -5,7 +5,7 @@ import type { RedisResources } from "../config/redisConfig";
 import { quantityValue } from "../config/reader";
 import { managedLabels } from "../kubernetes/labels";
 import { clusterLocalHost, kubernetesServiceName } from "../pki/serviceCatalog";
-import { redisProbeScript, redisStartScript } from "./redisCommands";
+import { TLS_RELOAD_INTERVAL_ENV, TLS_RELOAD_INTERVAL_SECONDS, redisProbeScript, redisStartScript, redisTlsReloadScript } from "./redisCommands";
 import { REDIS_PATHS, REDIS_PORT, maxmemoryFor, renderRedisConf } from "./redisConf";
 import { redisUrl } from "./redisClients";
 
@@ -40,6 +40,18 @@ export function redisPodDnsNames(name: string, namespace: string, replicas: numb
 
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
+
+/** The container that makes Redis load a renewed certificate without a restart. */
+export const TLS_RELOAD_CONTAINER = "tls-reload";
+
+/** The same hardening as the Redis container: it only reads the mounted files and talks to 127.0.0.1. */
+const containerSecurity = (): k8s.types.input.core.v1.SecurityContext => ({
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+});
+
+const tlsMount: k8s.types.input.core.v1.VolumeMount = { name: "tls", mountPath: REDIS_PATHS.tlsDir, readOnly: true };
 
 /**
  * A Redis that speaks only TLS: a StatefulSet (primary plus optional
@@ -119,8 +131,10 @@ export class RedisTls extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: { ...labels, ...selector, ...(args.podLabels ?? {}) },
-                            // Redis reads its certificate and config only at start: a new
-                            // certificate or config must roll the pods.
+                            // Redis reads its config only at start: a new config must roll the
+                            // pods. The TLS checksum changes with a certificate the program
+                            // issues (pulumi backend); one that cert-manager renews in place
+                            // leaves it alone, and the tls-reload container loads it instead.
                             annotations: { "spinnaker-mtls/config-checksum": sha256(conf), "spinnaker-mtls/tls-checksum": args.tls.checksum },
                         },
                         spec: {
@@ -142,11 +156,7 @@ export class RedisTls extends pulumi.ComponentResource {
                                         requests: { cpu: args.resources.cpuRequest, memory: args.resources.memoryRequest },
                                         limits: { cpu: args.resources.cpuLimit, memory: args.resources.memoryLimit },
                                     },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        capabilities: { drop: ["ALL"] },
-                                    },
+                                    securityContext: containerSecurity(),
                                     // TCP only: the process is up; readiness proves it serves TLS.
                                     startupProbe: { tcpSocket: { port: "tcp-redis" }, periodSeconds: 2, failureThreshold: 60 },
                                     readinessProbe: probe(10, 3),
@@ -154,8 +164,25 @@ export class RedisTls extends pulumi.ComponentResource {
                                     volumeMounts: [
                                         { name: "data", mountPath: REDIS_PATHS.dataDir },
                                         { name: "config", mountPath: REDIS_PATHS.configDir, readOnly: true },
-                                        { name: "tls", mountPath: REDIS_PATHS.tlsDir, readOnly: true },
+                                        tlsMount,
                                     ],
+                                },
+                                {
+                                    // Redis reads its certificate only at start and on CONFIG SET,
+                                    // and cert-manager renews the Secret in place: this container
+                                    // sees the renewed files and has Redis reload them, with no
+                                    // restart and no connection dropped (bench/redis-reload.md).
+                                    // The Redis image, so redis-cli is there in the version of
+                                    // the server; it mounts the certificate and nothing else.
+                                    name: TLS_RELOAD_CONTAINER,
+                                    image: args.image,
+                                    command: ["sh", "-c", redisTlsReloadScript()],
+                                    env: [{ name: TLS_RELOAD_INTERVAL_ENV, value: String(TLS_RELOAD_INTERVAL_SECONDS) }],
+                                    // A shell asleep, waking every interval for a checksum and,
+                                    // rarely, one redis-cli.
+                                    resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+                                    securityContext: containerSecurity(),
+                                    volumeMounts: [tlsMount],
                                 },
                             ],
                             volumes: [

@@ -20,6 +20,8 @@ export const halyardYaml = (tree: SettingsTree): string => HEADER + YAML.stringi
 const HAL_COMMANDS: Readonly<Record<string, (value: string) => string>> = {
     "security.uiSecurity.overrideBaseUrl": (v) => `hal config security ui edit --override-base-url '${v}'`,
     "security.apiSecurity.overrideBaseUrl": (v) => `hal config security api edit --override-base-url '${v}'`,
+    "deploymentEnvironment.haServices.clouddriver.enabled": (v) => `hal config deploy ha clouddriver ${v === "true" ? "enable" : "disable"}`,
+    "deploymentEnvironment.haServices.echo.enabled": (v) => `hal config deploy ha echo ${v === "true" ? "enable" : "disable"}`,
 };
 
 /** The same object with keys in sorted order at every level, so the patch reads as the Operator's (sorted YAML). */
@@ -75,6 +77,7 @@ export function halyardFiles(settings: SpinnakerSettings, namespace: string): Re
         const serviceSettings = volumes.length ? mergeTrees(cfg.serviceSettings, { kubernetes: { volumes: volumes.map((s) => secretVolume(name, s)) } }) : cfg.serviceSettings;
         files[`service-settings/${name}.yml`] = halyardYaml(serviceSettings);
     }
+    for (const split of Object.keys(settings.splitServices).sort()) files[`service-settings/${split}.yml`] = halyardYaml(settings.splitServices[split].serviceSettings);
     files["service-settings/redis.yml"] = halyardYaml(settings.redisServiceSettings);
     const commands = halyardCommands(settings, namespace);
     if (commands) files["hal-config.sh"] = commands;

@@ -31,7 +31,14 @@ export function withPodAnnotations(settings: SpinnakerSettings, annotations: Rea
         const a = annotations[name];
         services[name] = a && Object.keys(a).length ? { ...cfg, serviceSettings: mergeTrees(cfg.serviceSettings, { kubernetes: { podAnnotations: a } }) } : cfg;
     }
-    return { ...settings, services };
+    // A split service's pods read what the service they split reads, so they roll with the same checksums.
+    const splitServices = Object.fromEntries(
+        Object.entries(settings.splitServices).map(([split, sp]) => {
+            const a = annotations[sp.of];
+            return [split, a && Object.keys(a).length ? { ...sp, serviceSettings: mergeTrees(sp.serviceSettings, { kubernetes: { podAnnotations: a } }) } : sp];
+        }),
+    );
+    return { ...settings, services, splitServices };
 }
 
 export interface OperatorSpinnakerConfig {
@@ -49,6 +56,7 @@ export function operatorSpinnakerConfig(settings: SpinnakerSettings): OperatorSp
             ? mergeTrees(cfg.serviceSettings, { kubernetes: { volumes: cfg.volumes.map((s) => secretVolume(name, s)) } })
             : cfg.serviceSettings;
     }
+    for (const split of Object.keys(settings.splitServices).sort()) serviceSettings[split] = settings.splitServices[split].serviceSettings;
     serviceSettings.redis = settings.redisServiceSettings;
     return { profiles, "service-settings": serviceSettings };
 }

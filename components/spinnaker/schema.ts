@@ -8,6 +8,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName } from "../pki/serviceCatalog";
 import { SPINNAKER_SERVICE_API_VERSION } from "./operatorPatch";
+import { HA_SPLITS } from "../config/spinnakerConfig";
 
 const NAME = "[a-z0-9]([-a-z0-9.]*[a-z0-9])?";
 const KEY = "[-._a-zA-Z0-9]+";
@@ -46,6 +47,8 @@ const javaProfile = (service: ServiceName) => obj(
         redis: obj({ connection: { anyOf: [rediss, k8sString] }, configuration: obj({ secure: { const: true } }) }, ["connection"]),
         services: obj({ redis: obj({ baseUrl: { anyOf: [rediss, k8sString] } }) }),
         "spinnaker-mtls": obj({ mounts: obj({ "jvm-options": k8sFile, "jvm-truststore": k8sFile }, ["jvm-options"]) }),
+        // Gate's client-certificate listener beside its browser-facing port (TomcatConfigurationProperties.apiPort).
+        ...(service === "gate" ? { default: obj({ apiPort: { type: "integer", minimum: 1, maximum: 65535 } }) } : {}),
     },
     ["server", "ok-http-client", "spinnaker-mtls"],
 );
@@ -59,13 +62,13 @@ const goProfile = obj(
     ["server", "http"],
 );
 
-function serviceSettings(service: ServiceName) {
+function serviceSettings(service: ServiceName, name: string = service) {
     const { port } = SERVICE_CATALOG[service];
     // Only Deck and Gate may be reached in plain HTTP (by their sidecar, behind the Istio ingress).
     const scheme = service === "deck" || service === "gate" ? "https?" : "https";
     return obj(
         {
-            baseUrl: { type: "string", pattern: `^${scheme}://spin-${service}\\.${NAME}:${port}$` },
+            baseUrl: { type: "string", pattern: `^${scheme}://spin-${name}\\.${NAME}:${port}$` },
             kubernetes: obj(
                 {
                     useTcpProbe: { const: true },
@@ -77,7 +80,8 @@ function serviceSettings(service: ServiceName) {
             ),
             env: stringMap,
         },
-        ["baseUrl", "kubernetes"],
+        // Gate and Deck carry no baseUrl without the ingress (their browser URLs are halconfig overrides).
+        service === "deck" || service === "gate" ? ["kubernetes"] : ["baseUrl", "kubernetes"],
     );
 }
 
@@ -90,6 +94,7 @@ const profiles = obj(
 const settings = obj(
     {
         ...Object.fromEntries(SERVICE_NAMES.map((s) => [s, serviceSettings(s)])),
+        ...Object.fromEntries((Object.entries(HA_SPLITS) as [ServiceName, readonly string[]][]).flatMap(([base, splits]) => splits.map((split) => [split, serviceSettings(base, split)]))),
         redis: obj({ skipLifeCycleManagement: { const: true }, overrideBaseUrl: rediss }, ["skipLifeCycleManagement"]),
     },
     ["redis"],
@@ -107,7 +112,8 @@ export const SPINNAKER_SERVICE_SCHEMA = obj(
                         config: obj(
                             {
                                 version: { type: "string" },
-                                security: obj({ uiSecurity: obj({ overrideBaseUrl: { type: "string", pattern: "^https://" } }), apiSecurity: obj({ overrideBaseUrl: { type: "string", pattern: "^https://" } }) }),
+                                security: obj({ uiSecurity: obj({ overrideBaseUrl: { type: "string", pattern: "^https://" } }), apiSecurity: obj({ overrideBaseUrl: { type: "string", pattern: "^https://" } }) }, []),
+                                deploymentEnvironment: obj({ haServices: obj(Object.fromEntries(Object.keys(HA_SPLITS).map((s) => [s, obj({ enabled: { type: "boolean" } })])), []) }),
                             },
                             [],
                         ),

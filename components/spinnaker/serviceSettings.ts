@@ -10,13 +10,14 @@
 // clientCertFile, clientKeyFile). Deck is Apache: its container turns HTTPS
 // on when DECK_CERT and DECK_KEY name PEM files.
 import type { ClientAuth } from "../config/pkiConfig";
+import { HA_SPLITS, HaService } from "../config/spinnakerConfig";
 import type { RedisPlan } from "../redis/redisClients";
 import { SERVICE_CATALOG, ServiceName, kubernetesServiceName } from "../pki/serviceCatalog";
 import { JDK_JAVA_OPTIONS, argfileReference } from "./jvmArgfile";
 import { JVM_OPTIONS_KEY, jvmOptionsSecretName } from "./jvmOptions";
-import { secretFilePath } from "./mounts";
+import { secretFilePath, secretMountDir } from "./mounts";
 import { SecretKeyRef, TlsMaterial } from "../pki/tlsMaterial";
-import { SettingsTree, mergeTrees, secretFile, secretString } from "./settingsTree";
+import { SettingsTree, mergeTrees, secretFile, secretRefs, secretString } from "./settingsTree";
 
 export interface SpinnakerSettingsInput {
     readonly namespace: string;
@@ -25,8 +26,12 @@ export interface SpinnakerSettingsInput {
     readonly clientAuth: ClientAuth;
     readonly tls: Readonly<Partial<Record<ServiceName, TlsMaterial>>>;
     readonly redis: RedisPlan;
-    /** The shared JVM-wide trust store, when any Java service uses Redis. */
-    readonly jvmTrustStore?: SecretKeyRef;
+    /**
+     * The shared JVM-wide trust store (Spinnaker CA, public roots, extra CAs),
+     * needed when any Java service is enabled: every ok-http-client trusts it,
+     * and Redis clients' JVMs use it.
+     */
+    readonly jvmTrustStore?: SecretKeyRef & { readonly passwordKey: SecretKeyRef };
     /** Spinnaker runs in an Istio mesh. */
     readonly mesh?: MeshSettings;
     /**
@@ -35,11 +40,20 @@ export interface SpinnakerSettingsInput {
      * Java reads its keystores only at start.
      */
     readonly reloadOnSecretChange?: boolean;
+    /** The https URLs browsers reach Gate and Deck at, when there is no ingress (stack config). */
+    readonly browserUrls?: { readonly gate?: string; readonly deck?: string };
+    /** Services run as Spinnaker's high-availability split: their split services get the same TLS wiring. */
+    readonly haServices?: readonly HaService[];
 }
 
 export interface MeshSettings {
     /** Sidecars by pod label rather than by namespace label. */
     readonly perServiceInjection: boolean;
+    /**
+     * The user agreed (istioServicePortPatch) that the program owns each
+     * Service's kustomize patch list, to declare its port's protocol.
+     */
+    readonly servicePortPatch: boolean;
     /**
      * The Istio ingress serves Deck and Gate at this host. The gateway cannot
      * originate TLS inside the mesh's mutual TLS (Istio supports no double
@@ -69,6 +83,12 @@ export interface ServiceConfig {
 
 export interface SpinnakerSettings {
     readonly services: Readonly<Partial<Record<ServiceName, ServiceConfig>>>;
+    /**
+     * The high-availability split services (clouddriver-ro, echo-worker...):
+     * their service-settings, copied from the service they split, and which
+     * service that is (their pods read its Secrets and roll with its checksums).
+     */
+    readonly splitServices: Readonly<Record<string, { readonly of: ServiceName; readonly serviceSettings: SettingsTree }>>;
     /** service-settings.redis */
     readonly redisServiceSettings: SettingsTree;
     /** Halconfig settings (spec.spinnakerConfig.config): the external URLs behind an ingress. */
@@ -77,6 +97,15 @@ export interface SpinnakerSettings {
 
 /** Gate's API behind the ingress: the path the VirtualService routes to it, and its servlet context path. */
 export const GATE_API_PATH = "/api/v1";
+
+/**
+ * Without the ingress, Gate's second listener (`default.apiPort`): Gate's
+ * Tomcat customizer copies server.ssl onto it with client auth NEED, while
+ * its main port asks browsers for a certificate without requiring one
+ * (browsers running Deck carry none). 8085 is the port Spinnaker's x509 setup
+ * and the Operator's spin-gate-x509 Service use.
+ */
+export const GATE_API_PORT = 8085;
 
 /** The keys of `server.ssl` a Java service gets, in Spring Boot's relaxed spelling. */
 export const JAVA_SERVER_SSL_KEYS = ["enabled", "key-store", "key-store-type", "key-store-password", "trust-store", "trust-store-type", "trust-store-password", "client-auth"] as const;
@@ -97,24 +126,43 @@ function javaConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettin
     const keyStorePassword = secretString(t.keystorePassword.secret, t.keystorePassword.key);
     const trustStore = secretFile(t.secret, t.truststore);
     const trustStorePassword = secretString(t.truststorePassword.secret, t.truststorePassword.key);
-    const stores = {
+    const serverStores = {
         "key-store": keyStore,
         "key-store-type": "PKCS12",
         "key-store-password": keyStorePassword,
+        // The server trusts client certificates from the Spinnaker CA only.
         "trust-store": trustStore,
         "trust-store-type": "PKCS12",
         "trust-store-password": trustStorePassword,
     };
+    // kork builds the trust manager of every OkHttp client from this store
+    // alone, and the same clients call Slack, GitHub, Jenkins and the like
+    // (echo, igor): it must hold the public roots and any extra CAs beside the
+    // Spinnaker CA, which is exactly the JVM-wide trust store.
+    const jvmTrust = input.jvmTrustStore;
+    if (!jvmTrust) throw new Error(`${service}: Java services need the JVM trust store for their ok-http-client`);
+    const clientStores = {
+        "key-store": keyStore,
+        "key-store-type": "PKCS12",
+        "key-store-password": keyStorePassword,
+        "trust-store": secretFile(jvmTrust.secret, jvmTrust.key),
+        "trust-store-type": "PKCS12",
+        "trust-store-password": secretString(jvmTrust.passwordKey.secret, jvmTrust.passwordKey.key),
+    };
     const redis = input.redis.services[service];
     const jvmOptions = { secret: jvmOptionsSecretName(service), key: JVM_OPTIONS_KEY };
     const usesRedis = redis?.client === "kork";
-    if (usesRedis && !input.jvmTrustStore) throw new Error(`${service}: a Redis client needs the JVM trust store`);
     const edge = service === "gate" && input.mesh?.edge !== undefined;
+    // Gate without the ingress: browsers on the main port (want), every certificate-bearing caller on the API port (need).
+    const browserFacing = service === "gate" && !edge;
     return {
         profile: mergeTrees(
             // Behind the ingress Gate serves plain HTTP to its sidecar, under the path the gateway routes to it.
-            edge ? { server: { ssl: { enabled: false }, servlet: { "context-path": GATE_API_PATH } } } : { server: { ssl: { enabled: true, ...stores, "client-auth": input.clientAuth } } },
-            { "ok-http-client": stores },
+            edge
+                ? { server: { ssl: { enabled: false }, servlet: { "context-path": GATE_API_PATH } } }
+                : { server: { ssl: { enabled: true, ...serverStores, "client-auth": browserFacing ? "want" : input.clientAuth } } },
+            browserFacing ? { default: { apiPort: GATE_API_PORT } } : {},
+            { "ok-http-client": clientStores },
             usesRedis ? redis.profile : {},
             // The Operator mounts only the Secret files a profile references; these
             // two are read by the JVM (through JDK_JAVA_OPTIONS), not by Spring.
@@ -122,18 +170,29 @@ function javaConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettin
                 "spinnaker-mtls": {
                     mounts: {
                         "jvm-options": secretFile(jvmOptions.secret, jvmOptions.key),
-                        ...(usesRedis ? { "jvm-truststore": secretFile(input.jvmTrustStore!.secret, input.jvmTrustStore!.key) } : {}),
                     },
                 },
             },
         ),
         serviceSettings: {
-            baseUrl: edge ? meshBaseUrl(service, input.namespace) : httpsBaseUrl(service, input.namespace),
+            ...baseUrlSetting(service, input),
             kubernetes: { useTcpProbe: true },
             env: { [JDK_JAVA_OPTIONS]: argfileReference(secretFilePath(service, jvmOptions)) },
         },
         volumes: [],
     };
+}
+
+/**
+ * A service's service-settings baseUrl: where the other services call it. Not
+ * Gate's and Deck's without the ingress: Halyard hands Gate's baseUrl to
+ * Deck's browser code (unless apiSecurity.overrideBaseUrl is set), where an
+ * in-cluster name resolves nowhere; their browser URLs come from stack config.
+ */
+function baseUrlSetting(service: ServiceName, input: SpinnakerSettingsInput): { baseUrl?: string } {
+    if (servesPlainHttp(service, input)) return { baseUrl: meshBaseUrl(service, input.namespace) };
+    if (service === "gate" || service === "deck") return {};
+    return { baseUrl: httpsBaseUrl(service, input.namespace) };
 }
 
 function goConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettingsInput): ServiceConfig {
@@ -161,12 +220,11 @@ function goConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettings
 function deckConfig(t: TlsMaterial, input: SpinnakerSettingsInput): ServiceConfig {
     if (input.mesh?.edge) {
         // Behind the ingress Deck serves plain HTTP to its sidecar (see MeshSettings.edge).
-        return { profile: {}, serviceSettings: { baseUrl: meshBaseUrl("deck", input.namespace), kubernetes: { useTcpProbe: true } }, volumes: [] };
+        return { profile: {}, serviceSettings: { ...baseUrlSetting("deck", input), kubernetes: { useTcpProbe: true } }, volumes: [] };
     }
     return {
         profile: {},
         serviceSettings: {
-            baseUrl: httpsBaseUrl("deck", input.namespace),
             kubernetes: { useTcpProbe: true },
             env: { DECK_CERT: secretFilePath("deck", { secret: t.secret, key: t.certificate }), DECK_KEY: secretFilePath("deck", { secret: t.secret, key: t.privateKey }) },
         },
@@ -184,18 +242,24 @@ function meshAndRenewal(service: ServiceName, t: TlsMaterial, cfg: ServiceConfig
     if (input.mesh?.perServiceInjection) {
         out = { ...out, serviceSettings: mergeTrees(out.serviceSettings, { kubernetes: { podLabels: { "sidecar.istio.io/inject": "true" } } }) };
     }
-    const kustomize: { service?: object; deployment?: object } = {};
-    if (input.mesh) {
+    if (input.reloadOnSecretChange) {
+        // Reloader reads its annotation from the pod template too, and pod
+        // annotations are a map that merges under server-side apply, unlike the
+        // kustomize patch lists, which the Operator's CRD makes atomic.
+        const secrets = [...new Set([t.secret, t.keystorePassword?.secret].filter((s): s is string => s !== undefined))].sort();
+        out = { ...out, serviceSettings: mergeTrees(out.serviceSettings, { kubernetes: { podAnnotations: { [RELOADER_ANNOTATION]: secrets.join(",") } } }) };
+    }
+    if (input.mesh?.servicePortPatch) {
         // The Operator names each Service's port "http", which makes Istio parse the
         // bytes as HTTP: a service's own TLS must be declared opaque TCP instead.
-        kustomize.service = { spec: { ports: [{ port: SERVICE_CATALOG[service].port, appProtocol: servesPlainHttp(service, input) ? "http" : "tcp" }] } };
+        // Only by explicit opt-in: this list is owned whole (see MeshSettings).
+        return { ...out, kustomize: { service: { spec: { ports: [{ port: SERVICE_CATALOG[service].port, appProtocol: servesPlainHttp(service, input) ? "http" : "tcp" }] } } } };
     }
-    if (input.reloadOnSecretChange) {
-        const secrets = [...new Set([t.secret, t.keystorePassword?.secret].filter((s): s is string => s !== undefined))].sort();
-        kustomize.deployment = { metadata: { annotations: { "secret.reloader.stakater.com/reload": secrets.join(",") } } };
-    }
-    return Object.keys(kustomize).length ? { ...out, kustomize } : out;
+    return out;
 }
+
+/** Stakater Reloader's annotation naming the Secrets whose change restarts a workload's pods. */
+export const RELOADER_ANNOTATION = "secret.reloader.stakater.com/reload";
 
 export function buildSpinnakerSettings(input: SpinnakerSettingsInput): SpinnakerSettings {
     const services: Partial<Record<ServiceName, ServiceConfig>> = {};
@@ -206,10 +270,38 @@ export function buildSpinnakerSettings(input: SpinnakerSettingsInput): Spinnaker
         const cfg = runtime === "java" ? javaConfig(service, t, input) : runtime === "go" ? goConfig(service, t, input) : deckConfig(t, input);
         services[service] = meshAndRenewal(service, t, cfg, input);
     }
+    const splitServices: Record<string, { of: ServiceName; serviceSettings: SettingsTree }> = {};
+    for (const base of input.haServices ?? []) {
+        const cfg = services[base];
+        if (!cfg) throw new Error(`haServices: ${base} is not enabled`);
+        // The split services run the same image with the same profile; only their name, and so their URL, differs.
+        // Their pods mount the split service's Secrets at its paths explicitly (Halyard's
+        // KubernetesSettings.volumes), so that the paths in its argfile and env hold
+        // whatever path the Operator gives the split deployments' own mounts.
+        const secrets = [...new Set([...secretRefs(cfg.profile).map(({ ref }) => ref.secret), ...cfg.volumes])].sort();
+        const volumes = secrets.map((secret) => ({ id: secret, type: "secret", mountPath: secretMountDir(base, secret) }));
+        for (const split of HA_SPLITS[base]) {
+            const rest = Object.fromEntries(Object.entries(cfg.serviceSettings).filter(([k]) => k !== "baseUrl"));
+            splitServices[split] = {
+                of: base,
+                serviceSettings: mergeTrees({ baseUrl: `https://${kubernetesServiceName(split)}.${input.namespace}:${SERVICE_CATALOG[base].port}`, ...rest }, { kubernetes: { volumes } }),
+            };
+        }
+    }
     const edge = input.mesh?.edge;
+    const ui = edge ? `https://${edge.host}` : input.browserUrls?.deck;
+    const api = edge ? `https://${edge.host}${GATE_API_PATH}` : input.browserUrls?.gate;
+    const security = { ...(ui ? { uiSecurity: { overrideBaseUrl: ui } } : {}), ...(api ? { apiSecurity: { overrideBaseUrl: api } } : {}) };
+    // The patch owns the split switch of every service that can split: on for those named, off for the others.
+    const haSwitch = (Object.keys(HA_SPLITS) as HaService[]).filter((s) => input.services.includes(s));
+    const config: SettingsTree = {
+        ...(Object.keys(security).length ? { security } : {}),
+        ...(haSwitch.length ? { deploymentEnvironment: { haServices: Object.fromEntries(haSwitch.map((s) => [s, { enabled: (input.haServices ?? []).includes(s) }])) } } : {}),
+    };
     return {
         services,
+        splitServices,
         redisServiceSettings: input.redis.redisServiceSettings,
-        ...(edge ? { config: { security: { uiSecurity: { overrideBaseUrl: `https://${edge.host}` }, apiSecurity: { overrideBaseUrl: `https://${edge.host}${GATE_API_PATH}` } } } } : {}),
+        ...(Object.keys(config).length ? { config } : {}),
     };
 }

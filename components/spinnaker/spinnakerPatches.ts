@@ -27,6 +27,12 @@ export interface SpinnakerPatchesArgs {
     readonly podChecksums: Readonly<Partial<Record<ServiceName, Readonly<Record<string, pulumi.Input<string>>>>>>;
     /** Write the Halyard files here on `pulumi up` (not on preview). */
     readonly halyardDir?: string;
+    /**
+     * What must exist before the SpinnakerService changes (and the Operator rolls
+     * the pods): the services' TLS material. A component's own dependsOn does
+     * not reach its children, so this goes on the patch itself.
+     */
+    readonly after?: readonly pulumi.Resource[];
 }
 
 /**
@@ -60,10 +66,11 @@ export class SpinnakerPatches extends pulumi.ComponentResource {
             metadata: manifest.apply((m) => m.metadata),
             spec: manifest.apply((m) => m.spec),
         };
+        const childOpts = { parent: this, dependsOn: [...(args.after ?? [])] };
         if (args.mode === "create") {
-            new k8s.apiextensions.CustomResource(`${name}-spinnakerservice`, resourceArgs, { parent: this });
+            new k8s.apiextensions.CustomResource(`${name}-spinnakerservice`, resourceArgs, childOpts);
         } else {
-            new k8s.apiextensions.CustomResourcePatch(`${name}-spinnakerservice`, resourceArgs, { parent: this });
+            new k8s.apiextensions.CustomResourcePatch(`${name}-spinnakerservice`, resourceArgs, childOpts);
         }
 
         this.spinnakerConfig = settings.apply(operatorSpinnakerConfig);
@@ -71,19 +78,45 @@ export class SpinnakerPatches extends pulumi.ComponentResource {
         if (args.halyardDir) {
             const dir = args.halyardDir;
             this.halyardFiles.apply((files) => {
-                // Side effect on purpose, and only when changes are applied: the files
-                // hold no secret (references and paths only).
-                if (!pulumi.runtime.isDryRun()) writeFiles(dir, files);
+                // Side effect on purpose, and only when a real engine applies changes
+                // (pulumi up, or its render mode): not on preview, and not under the
+                // offline engine (verify, offline, the tests). The files hold no
+                // secret (references and paths only).
+                if (appliesChanges()) syncHalyardDir(dir, files);
             });
         }
         this.registerOutputs({ spinnakerConfig: this.spinnakerConfig, halyardFiles: this.halyardFiles });
     }
 }
 
-function writeFiles(dir: string, files: Record<string, string>): void {
-    for (const [rel, content] of Object.entries(files)) {
+/** A real engine applying changes: an update, not a preview, and not the offline engine (whose monitor is a mock). */
+function appliesChanges(): boolean {
+    if (pulumi.runtime.isDryRun()) return false;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as typeof import("@pulumi/pulumi/runtime/mocks");
+    return !(pulumi.runtime.getMonitor() instanceof MockMonitor);
+}
+
+/** The list of files the program wrote last time, kept in the folder so that files it no longer produces can go. */
+export const HALYARD_MANIFEST = ".spinnaker-mtls-files";
+
+/**
+ * Writes the Halyard files into `dir` and removes those an earlier run wrote
+ * that this one no longer produces (a service taken out of the stack). Only
+ * files named in the folder's manifest are ever removed: the user's own files
+ * stay.
+ */
+export function syncHalyardDir(dir: string, files: Readonly<Record<string, string>>): { written: string[]; removed: string[] } {
+    const manifest = path.join(dir, HALYARD_MANIFEST);
+    const before = fs.existsSync(manifest) ? fs.readFileSync(manifest, "utf8").split("\n").filter((l) => l && !l.startsWith("#")) : [];
+    const written = Object.keys(files).sort();
+    for (const rel of written) {
         const file = path.join(dir, rel);
         fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, content);
+        fs.writeFileSync(file, files[rel]);
     }
+    const removed = before.filter((rel) => !written.includes(rel) && !rel.split("/").includes("..")).sort();
+    for (const rel of removed) fs.rmSync(path.join(dir, rel), { force: true });
+    fs.writeFileSync(manifest, ["# Files spinnaker-mtls wrote here; the next pulumi up removes those it no longer produces.", ...written].join("\n") + "\n");
+    return { written, removed };
 }

@@ -138,6 +138,12 @@ export class SpinnakerConfig {
         return { on: isTrue(s?.value), where: s?.where ?? `${this.base}.profiles.${service}.server.ssl.enabled` };
     }
 
+    /** Gate's API port (`default.apiPort`, a second listener requiring client certificates), when set to a port number. */
+    gateApiPort(): number | undefined {
+        const v = Number(this.javaProperty("gate", "default.apiPort")?.value);
+        return Number.isInteger(v) && v > 0 && v < 65536 ? v : undefined;
+    }
+
     /** The client-auth setting of a TLS service (Java `client-auth`, Go `clientAuth`). */
     clientAuth(service: string): Setting | undefined {
         return GO_SERVICES.includes(service) ? this.goProperty(service, "server.ssl.clientAuth") : this.javaProperty(service, "server.ssl.client-auth");

@@ -5,12 +5,16 @@ import { SpinnakerConfig, isSpinnakerService } from "../lib/spinnaker";
 export const clientAuthNeed: ResourceValidationPolicy = {
     name: "spinnaker-client-auth-need",
     description:
-        "Every Spinnaker service that serves TLS must require a client certificate (client-auth need). 'want' belongs to a want-to-need rollout in progress: only there is this policy advisory.",
+        "Every Spinnaker service that serves TLS must require a client certificate (client-auth need). 'want' belongs to a want-to-need rollout in progress: only there is this policy advisory. Gate's browser-facing port may ask without requiring only beside its API port (default.apiPort), which requires one.",
     severity: "high",
-    validateResource: forKubeObjects(isSpinnakerService, (o) =>
-        new SpinnakerConfig(o)
+    validateResource: forKubeObjects(isSpinnakerService, (o) => {
+        const config = new SpinnakerConfig(o);
+        return config
             .clientAuths()
-            .filter((c) => c.value === "want")
-            .map((c) => violation(o, c.where, `${c.service} has client-auth 'want': a caller without a certificate still gets in`, "finish the rollout: set clientAuth: need in the stack config")),
-    ),
+            // Gate's browser-facing port may only ask (browsers running Deck carry no
+            // certificate) when its API port requires one: Gate copies server.ssl onto
+            // that connector with client auth NEED.
+            .filter((c) => c.value === "want" && !(c.service === "gate" && config.gateApiPort() !== undefined))
+            .map((c) => violation(o, c.where, `${c.service} has client-auth 'want': a caller without a certificate still gets in`, "finish the rollout: set clientAuth: need in the stack config"));
+    }),
 };

@@ -144,7 +144,7 @@ describe("offline engine", () => {
             try {
                 const out = path.join(t.dir, "export.json");
                 const r = cli(["--stack", "dev", "--config", "spinnaker-mtls:clientAuth=maybe", "--out", out]);
-                assert.strictEqual(r.status, 1, r.stderr);
+                assert.strictEqual(r.status, 2, r.stderr);
                 assert.match(r.stderr, /spinnaker-mtls:clientAuth is "maybe"; allowed: want, need/);
                 assert.ok(!fs.existsSync(out));
             } finally {
@@ -161,7 +161,7 @@ describe("offline engine", () => {
                 assert.match(fs.readFileSync(first, "utf8"), /"plaintext": "\\"-----BEGIN EC PRIVATE KEY-----/);
                 const r2 = cli(["--stack", "prod", "--state", first, "--out", path.join(t.dir, "second.json")]);
                 assert.strictEqual(r2.status, 0, r2.stderr);
-                assert.match(r2.stdout, /^Resources: (\d+) to same \(\1 in stack prod\)$/m);
+                assert.match(r2.stderr, /^Resources: (\d+) to same \(\1 in stack prod\)$/m);
             } finally {
                 t.remove();
             }

@@ -10,7 +10,7 @@ import { PolicyPackHost } from "../../engine/policyHost";
 import { PROJECT_ROOT, StackExport } from "../../engine/run";
 import { parseVerifyArgs, policyConfigFor, verify } from "../../engine/verify";
 import { policyPack } from "../support/policyPack";
-import { stackRun } from "../support/stacks";
+import { PINNED_CONFIG, stackRun } from "../support/stacks";
 
 const npmVerify = (...args: string[]) => spawnSync("npm", ["run", "-s", "verify", "--", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 300_000 });
 
@@ -30,7 +30,7 @@ describe("npm run verify", () => {
     });
 
     it("passes dev with its rollout reported as advisory: client-auth want, nothing mandatory", async () => {
-        const outcome = await verify({ stack: "dev", tags: {} }, await policyPack());
+        const outcome = await verify({ stack: "dev", config: { ...PINNED_CONFIG.dev }, tags: {} }, await policyPack());
         assert.strictEqual(outcome.exitCode, 0, outcome.report);
         assert.ok(outcome.result.findings.length > 0);
         for (const f of outcome.result.findings) assert.deepStrictEqual([f.policy, f.level], ["spinnaker-client-auth-need", "advisory"]);

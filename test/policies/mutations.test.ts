@@ -86,7 +86,7 @@ const PROD: Mutation[] = [
     { name: "clouddriver TLS off", policy: "spinnaker-server-ssl", says: /profiles\.clouddriver\.server\.ssl\.enabled: clouddriver serves plain HTTP/, edit: spinnaker((c) => (c.profiles.clouddriver.server.ssl.enabled = false)) },
     { name: "clouddriver TLS off by environment", policy: "spinnaker-server-ssl", says: /service-settings\.clouddriver\.env\.SERVER_SSL_ENABLED/, edit: spinnaker((c) => (c["service-settings"].clouddriver.env.SERVER_SSL_ENABLED = "false")) },
     { name: "fiat without its keystore", policy: "spinnaker-server-ssl", says: /profiles\.fiat\.server\.ssl\.key-store: is not set/, edit: spinnaker((c) => delete c.profiles.fiat.server.ssl["key-store"]) },
-    { name: "dinghy without its certificate", policy: "spinnaker-server-ssl", says: /profiles\.dinghy\.server\.ssl\.certFile: is not set/, edit: spinnaker((c) => delete c.profiles.dinghy.server.ssl.certFile) },
+    { name: "terraformer without its certificate", policy: "spinnaker-server-ssl", says: /profiles\.terraformer\.server\.ssl\.certFile: is not set/, edit: spinnaker((c) => delete c.profiles.terraformer.server.ssl.certFile) },
     {
         name: "Gate's edge exception opened to any caller",
         policy: "spinnaker-server-ssl",
@@ -98,7 +98,7 @@ const PROD: Mutation[] = [
     { name: "rosco client-auth none", policy: "spinnaker-client-auth-required", says: /rosco has client-auth 'none'/, edit: spinnaker((c) => (c.profiles.rosco.server.ssl["client-auth"] = "none")) },
     { name: "echo without TCP probes", policy: "spinnaker-tcp-probes", says: /service-settings\.echo\.kubernetes\.useTcpProbe/, edit: spinnaker((c) => (c["service-settings"].echo.kubernetes.useTcpProbe = false)) },
     { name: "gate's Redis in plaintext", policy: "spinnaker-redis-tls", says: /profiles\.gate\.redis\.connection: is 'redis:\/\//, edit: spinnaker((c) => (c.profiles.gate.redis.connection = "redis://spin-redis.spinnaker.svc.cluster.local:6379")) },
-    { name: "dinghy's Redis in plaintext", policy: "spinnaker-redis-tls", says: /profiles\.dinghy\.redis\.baseUrl/, edit: spinnaker((c) => (c.profiles.dinghy.redis.baseUrl = "redis://spin-redis-go.spinnaker.svc.cluster.local:6379")) },
+    { name: "terraformer's Redis in plaintext", policy: "spinnaker-redis-tls", says: /profiles\.terraformer\.redis\.baseUrl/, edit: spinnaker((c) => (c.profiles.terraformer.redis.baseUrl = "redis://spin-redis-go.spinnaker.svc.cluster.local:6379")) },
     { name: "a literal keystore password", policy: "spinnaker-secret-references", says: /profiles\.kayenta\.server\.ssl\.key-store-password: is a literal password/, edit: spinnaker((c) => (c.profiles.kayenta.server.ssl["key-store-password"] = "changeit")) },
     { name: "Certificate without client auth", policy: "certificate-usages", says: /Certificate spinnaker\/spin-echo: spec\.usages: lacks 'client auth'/, edit: certificate("spin-echo", (s) => (s.usages = s.usages.filter((u: string) => u !== "client auth"))) },
     { name: "Certificate with a 1024-bit RSA key", policy: "certificate-key-strength", says: /Certificate spinnaker\/spin-orca: spec\.privateKey\.size: is 1024/, edit: certificate("spin-orca", (s) => (s.privateKey = { algorithm: "RSA", size: 1024, rotationPolicy: "Always" })) },

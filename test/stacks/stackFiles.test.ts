@@ -30,7 +30,9 @@ describe("stack files", () => {
             for (const [key, value] of Object.entries(stackFile(stack))) {
                 const entry = project.config[key.replace(`${project.name}:`, "")];
                 assert.ok(entry, `${key} is not declared in Pulumi.yaml`);
-                if (entry.default !== undefined) assert.notDeepStrictEqual(String(value), typeof entry.default === "string" ? entry.default : JSON.stringify(entry.default), `${key} repeats its default`);
+                // Except the rollout's switch: `pulumi config set clientAuth need`, the README's last rollout step, writes the default.
+                const rolloutStep = key === `${project.name}:clientAuth`;
+                if (entry.default !== undefined && !rolloutStep) assert.notDeepStrictEqual(String(value), typeof entry.default === "string" ? entry.default : JSON.stringify(entry.default), `${key} repeats its default`);
                 if (entry.secret) assert.ok(typeof value === "object" && value !== null && "secure" in value, `${key} is a secret: pulumi config set --secret`);
             }
         });
@@ -48,7 +50,8 @@ describe("stack files", () => {
     it("and strictly so where it matters: dev is weaker than prod on client auth, key, mesh and the rollout policy", async () => {
         assert.deepStrictEqual(
             stackWeakenings(parsed("prod"), parsed("dev")).map((w) => `${w.knob}: ${w.from} -> ${w.to}`),
-            ["clientAuth: need -> want", "key strength (keyAlgorithm, ecdsaCurve, rsaBits): ECDSA P384 -> ECDSA P256", "istio: true -> false", "istioAuthorizationPolicy (with istio): true -> false"],
+            // clientAuth only while dev is mid-rollout (want): a user who has finished it (need) still passes.
+            [...(parsed("dev").clientAuth === "want" ? ["clientAuth: need -> want"] : []), "key strength (keyAlgorithm, ecdsaCurve, rsaBits): ECDSA P384 -> ECDSA P256", "istio: true -> false", "istioAuthorizationPolicy (with istio): true -> false"],
         );
         assert.deepStrictEqual(
             policyWeakenings(await policy("prod"), await policy("dev")).map((w) => `${w.knob}: ${w.from} -> ${w.to}`),

@@ -4,17 +4,31 @@ import { spawnSync } from "child_process";
 import { PROJECT_ROOT } from "../../engine/run";
 import { parsePromoteArgs, promote } from "../../tools/promote";
 import { policyPack } from "../support/policyPack";
+import { PINNED_CONFIG } from "../support/stacks";
 
 const P = "spinnaker-mtls";
+/** dev -> prod, dev as the tests assume it (mid-rollout, whatever its file says today). */
 const promoteWith = async (config: { dev?: Record<string, string>; prod?: Record<string, string> } = {}) =>
-    promote({ from: "dev", to: "prod", config: { dev: config.dev ?? {}, prod: config.prod ?? {} } }, await policyPack());
+    promote({ from: "dev", to: "prod", config: { dev: { ...PINNED_CONFIG.dev, ...config.dev }, prod: config.prod ?? {} } }, await policyPack());
 
 describe("npm run promote", () => {
     it("takes two stacks and per-stack config, and names what is wrong", () => {
         assert.deepStrictEqual(parsePromoteArgs(["dev", "prod", "--config", `prod:${P}:clientAuth=want`]), { from: "dev", to: "prod", config: { dev: {}, prod: { [`${P}:clientAuth`]: "want" } } });
         assert.throws(() => parsePromoteArgs(["dev"]), /name the stack to promote from and the stack to promote to, e.g. dev prod/);
         assert.throws(() => parsePromoteArgs(["dev", "dev"]), /promoting dev to itself means nothing/);
-        assert.throws(() => parsePromoteArgs(["dev", "prod", "--config", `staging:${P}:clientAuth=need`]), /--config takes <stack>:<project:key>=<value> with stack dev or prod, got "staging:spinnaker-mtls:clientAuth"/);
+        assert.throws(() => parsePromoteArgs(["dev", "prod", "--config", `staging:${P}:clientAuth=need`]), /--config takes <stack>:<key>=\.\.\. with stack dev or prod, got "staging:spinnaker-mtls:clientAuth"/);
+        process.env.CA_KEY_FOR_PROMOTE_TEST = "-----BEGIN EC PRIVATE KEY-----\nnot a real key\n-----END EC PRIVATE KEY-----\n";
+        try {
+            assert.deepStrictEqual(parsePromoteArgs(["dev", "prod", "--secret-env", "prod:caKeyPem=CA_KEY_FOR_PROMOTE_TEST"]), {
+                from: "dev",
+                to: "prod",
+                config: { dev: {}, prod: { caKeyPem: "-----BEGIN EC PRIVATE KEY-----\nnot a real key\n-----END EC PRIVATE KEY-----" } },
+                secretConfigKeys: { dev: [], prod: ["caKeyPem"] },
+            });
+        } finally {
+            delete process.env.CA_KEY_FOR_PROMOTE_TEST;
+        }
+        assert.throws(() => parsePromoteArgs(["dev", "prod", "--secret-env", "prod:caKeyPem=CA_KEY_FOR_PROMOTE_TEST"]), /^Error: environment variable CA_KEY_FOR_PROMOTE_TEST \(the secret for prod:caKeyPem, --secret-env\) is not set$/);
     });
 
     it("allows dev -> prod as the stacks stand, showing how prod's config differs, and says how to deploy", async () => {
@@ -54,12 +68,30 @@ describe("npm run promote", () => {
 
     it("refuses an invalid stack config, naming the key", async () => {
         const outcome = await promoteWith({ prod: { [`${P}:clientAuth`]: "sometimes" } });
-        assert.strictEqual(outcome.exitCode, 1);
+        assert.strictEqual(outcome.exitCode, 2, "a config error, not a refusal on the merits");
         assert.deepStrictEqual(outcome.refusals, ['prod: invalid stack config: spinnaker-mtls:clientAuth is "sometimes"; allowed: want, need']);
     });
 
+    it("lists every config problem at once: the type Pulumi.yaml declares and the values the program checks, keys given without the prefix", async () => {
+        const outcome = await promoteWith({ prod: { renewBeforeHours: "soon", clientAuth: "sometimes" } });
+        assert.strictEqual(outcome.exitCode, 2);
+        assert.deepStrictEqual(outcome.refusals, [
+            'prod: invalid stack config: --config: spinnaker-mtls:renewBeforeHours is "soon", but Pulumi.yaml declares it integer',
+            'prod: invalid stack config: spinnaker-mtls:clientAuth is "sometimes"; allowed: want, need',
+        ]);
+    });
+
+    it("shows secrets as [secret], and suggests npm run render, not pulumi up, for a stack in render mode", async () => {
+        const outcome = await promote({ from: "dev", to: "local", config: { dev: { ...PINNED_CONFIG.dev }, local: { organization: "Render Co" } }, secretConfigKeys: { dev: [], local: ["organization"] } }, await policyPack());
+        assert.strictEqual(outcome.exitCode, 0, outcome.report);
+        assert.match(outcome.report, /^ {2}spinnaker-mtls:organization\s+Spinnaker\s+\[secret\]$/m);
+        assert.doesNotMatch(outcome.report, /Render Co/);
+        assert.match(outcome.report, /^ {2}npm run render -- --stack local$/m);
+        assert.doesNotMatch(outcome.report, /pulumi up/);
+    });
+
     it("as a command: exit 2 on bad arguments", () => {
-        const r = spawnSync("npm", ["run", "-s", "promote", "--", "dev"], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 120_000 });
+        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/promote.ts", "dev"], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 120_000 });
         assert.strictEqual(r.status, 2);
         assert.match(r.stderr, /usage: npm run promote -- <from-stack> <to-stack>/);
     });

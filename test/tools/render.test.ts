@@ -54,7 +54,23 @@ describe("npm run render", () => {
             const calls = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { argv: string[]; backend: string; passphrase: string });
             assert.deepStrictEqual(calls.map((c) => c.argv[0] + " " + c.argv[1]), ["version undefined", "stack select", "up --stack"]);
             for (const c of calls) assert.deepStrictEqual([c.backend, c.passphrase], [`file://${LOCAL_BACKEND_DIR}`, ""]);
-            assert.match(r.stdout, /^Pulumi v3\.248\.0, backend file:\/\/.*\.pulumi-local \(this run only\), stack local$/m);
+            // Progress for people on stderr; the result on stdout.
+            assert.match(r.stderr, /^Pulumi v3\.248\.0, backend file:\/\/.*\.pulumi-local \(this run only\), stack local$/m);
+            assert.match(r.stdout, /^\d+ manifests under out\/render\/local\/ /m);
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+            if (!hadBackendDir) fs.rmSync(LOCAL_BACKEND_DIR, { recursive: true, force: true });
+        }
+    });
+
+    it("exits 1 when pulumi up fails (a policy violation, for one), whatever code the CLI used", () => {
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!${process.execPath}\nif (process.argv[2] === "version") console.log("v3.248.0");\nif (process.argv[2] === "up") process.exit(255);\n`, { mode: 0o755 });
+        const hadBackendDir = fs.existsSync(LOCAL_BACKEND_DIR);
+        try {
+            const r = runRender({ ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, PULUMI_BACKEND_URL: "file:///nonexistent-render-test" });
+            assert.strictEqual(r.status, 1, r.stdout + r.stderr);
+            assert.match(r.stderr, /^running: pulumi up --stack local /m);
         } finally {
             fs.rmSync(bin, { recursive: true, force: true });
             if (!hadBackendDir) fs.rmSync(LOCAL_BACKEND_DIR, { recursive: true, force: true });

@@ -17,7 +17,7 @@ describe("cert-manager", () => {
     it("prod: every cert-manager object validates against cert-manager's CRD schemas", async () => {
         const r = await stackRun("prod");
         const all = [...objects(r, CERT), ...objects(r, ISSUER)];
-        assert.strictEqual(all.length, 14 + 1 + 3, "a Certificate per service, per Redis and for the ingress; three ClusterIssuers");
+        assert.strictEqual(all.length, 13 + 1 + 3, "a Certificate per service (11), per Redis (2) and for the ingress; three ClusterIssuers");
         for (const o of all) assert.deepStrictEqual(await validateObject(o), { checked: true, problems: [] }, `${o.kind} ${o.metadata.name}`);
     });
 
@@ -64,7 +64,9 @@ describe("cert-manager", () => {
         it("one per service, for both server and client auth, with the same SANs the program's own PKI would issue", () => {
             for (const s of services()) {
                 const c = objectNamed<Obj>(r, CERT, `spin-${s}`).spec as Record<string, unknown>;
-                assert.deepStrictEqual(c.usages, ["digital signature", "server auth", "client auth"], s);
+                // The Go services' keys are RSA (see below), which adds key encipherment.
+                const usages = SERVICE_CATALOG[s].runtime === "go" ? ["digital signature", "key encipherment", "server auth", "client auth"] : ["digital signature", "server auth", "client auth"];
+                assert.deepStrictEqual(c.usages, usages, s);
                 const extra = s === "gate" ? ["spinnaker-api.example.com"] : s === "deck" ? ["spinnaker.example.com"] : [];
                 assert.deepStrictEqual(c.dnsNames, identityDnsNames(s, "spinnaker", extra), s);
                 assert.deepStrictEqual(c.issuerRef, { name: "spinnaker-mtls-ca", kind: "ClusterIssuer", group: "cert-manager.io" });
@@ -97,14 +99,27 @@ describe("cert-manager", () => {
         it("RSA keys from config become RSA Certificates with key encipherment", async () => {
             const rsa = await run({ stack: "prod", config: { "spinnaker-mtls:keyAlgorithm": "RSA", "spinnaker-mtls:rsaBits": "4096" } });
             const c = objectNamed<Obj>(rsa, CERT, "spin-orca").spec;
-            assert.deepStrictEqual(c.privateKey, { algorithm: "RSA", size: 4096, rotationPolicy: "Always" });
+            assert.deepStrictEqual(c.privateKey, { algorithm: "RSA", encoding: "PKCS1", size: 4096, rotationPolicy: "Always" });
             assert.deepStrictEqual(c.usages, ["digital signature", "key encipherment", "server auth", "client auth"]);
         });
 
-        it("asks Reloader to restart a service when cert-manager renews its Secrets, since Java reads keystores only at start", () => {
-            const m = unwrap(ofType(r, "kubernetes:spinnaker.armory.io/v1alpha2:SpinnakerServicePatch")[0].inputs) as { spec: { kustomize: Record<string, { deployment?: { patchesStrategicMerge: string[] } }> } };
-            assert.match(m.spec.kustomize.orca.deployment!.patchesStrategicMerge[0], /secret\.reloader\.stakater\.com\/reload: spin-orca-keystore-password,spin-orca-tls/);
-            assert.match(m.spec.kustomize.dinghy.deployment!.patchesStrategicMerge[0], /secret\.reloader\.stakater\.com\/reload: spin-dinghy-tls\n/);
+        it("the Go services get RSA keys in PKCS#1 at rsaBits whatever the stack's algorithm, since go-yaml-tools reads only RSA PRIVATE KEY blocks", async () => {
+            for (const s of ["terraformer"] as const) {
+                assert.deepStrictEqual(objectNamed<Obj>(r, CERT, `spin-${s}`).spec.privateKey, { algorithm: "RSA", encoding: "PKCS1", size: 3072, rotationPolicy: "Always" }, s);
+            }
+            const sized = await run({ stack: "prod", config: { "spinnaker-mtls:rsaBits": "2048" } });
+            assert.deepStrictEqual(objectNamed<Obj>(sized, CERT, "spin-terraformer").spec.privateKey, { algorithm: "RSA", encoding: "PKCS1", size: 2048, rotationPolicy: "Always" });
+            assert.deepStrictEqual(objectNamed<Obj>(sized, CERT, "spin-orca").spec.privateKey, { algorithm: "ECDSA", size: 384, rotationPolicy: "Always" }, "Java services keep the stack's key");
+        });
+
+        it("asks Reloader to restart a service when cert-manager renews its Secrets, through pod annotations (a map that merges), never a kustomize list", () => {
+            type Patch = { spec: { spinnakerConfig: { "service-settings": Record<string, { kubernetes: { podAnnotations: Record<string, string> } }> }; kustomize?: Record<string, { deployment?: unknown; service?: unknown }> } };
+            const m = unwrap(ofType(r, "kubernetes:spinnaker.armory.io/v1alpha2:SpinnakerServicePatch")[0].inputs) as Patch;
+            const reload = (s: string) => m.spec.spinnakerConfig["service-settings"][s].kubernetes.podAnnotations["secret.reloader.stakater.com/reload"];
+            assert.strictEqual(reload("orca"), "spin-orca-keystore-password,spin-orca-tls");
+            assert.strictEqual(reload("terraformer"), "spin-terraformer-tls");
+            // The kustomize lists are atomic under server-side apply: a user's own Deployment patches there must survive.
+            for (const [s, k] of Object.entries(m.spec.kustomize ?? {})) assert.strictEqual(k.deployment, undefined, s);
         });
     });
 

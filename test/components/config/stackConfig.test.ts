@@ -273,7 +273,8 @@ describe("stack config", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:sqlServices": '["orca","orca"]' }), ['spinnaker-mtls:sqlServices names "orca" twice']);
         });
         describe("the Go services", () => {
-            const withGo = { "spinnaker-mtls:services": '["gate","dinghy","terraformer"]', "spinnaker-mtls:spinnakerFlavor": "armory" };
+            // dinghy runs only at clientAuth want (see the Spinnaker tests).
+            const withGo = { "spinnaker-mtls:services": '["gate","dinghy","terraformer"]', "spinnaker-mtls:spinnakerFlavor": "armory", "spinnaker-mtls:clientAuth": "want" };
             it("cannot be enabled without a choice for their Redis", () => {
                 assert.deepStrictEqual(problemsOf(withGo), [
                     'spinnaker-mtls:services enables dinghy and terraformer, which cannot present a client certificate to Redis, and spinnaker-mtls:goServicesRedis is "none"; set goServicesRedis to "tls-only" to give them a separate TLS-only Redis that only they can reach, or remove them from services',
@@ -295,13 +296,36 @@ describe("stack config", () => {
 
     describe("spinnaker", () => {
         it("defaults: patch the open-source Operator's SpinnakerService named spinnaker, without forcing", () => {
-            assert.deepStrictEqual(parseStackConfig(defaults).spinnaker, { flavor: "oss", serviceName: "spinnaker", mode: "patch", patchForce: false });
+            assert.deepStrictEqual(parseStackConfig(defaults).spinnaker, { flavor: "oss", serviceName: "spinnaker", mode: "patch", patchForce: false, haServices: [] });
+        });
+        it("gateUrl and deckUrl: https URLs with a DNS host, and not together with an ingress, which derives them", () => {
+            const c = parseStackConfig({ ...defaults, "spinnaker-mtls:gateUrl": "https://spinnaker-api.example.com/", "spinnaker-mtls:deckUrl": "https://spinnaker.example.com:8443" }).spinnaker;
+            assert.deepStrictEqual([c.gateUrl, c.deckUrl], ["https://spinnaker-api.example.com", "https://spinnaker.example.com:8443"]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:gateUrl": "http://gate.example.com" }), [
+                'spinnaker-mtls:gateUrl is "http://gate.example.com"; allowed: an https URL such as "https://spinnaker-api.example.com" (a DNS host, an optional port and path; no wildcard, query or credentials)',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:istio": "true", "spinnaker-mtls:istioServicePortPatch": "true", "spinnaker-mtls:ingressHost": "spinnaker.example.com", "spinnaker-mtls:deckUrl": "https://ui.example.com" }), [
+                "spinnaker-mtls:deckUrl is set but so is spinnaker-mtls:ingressHost, from which the program derives the browser URLs; unset deckUrl",
+            ]);
+        });
+        it("haServices: clouddriver and echo only, and only when enabled", () => {
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:haServices": '["echo","clouddriver"]' }).spinnaker.haServices, ["clouddriver", "echo"]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:haServices": '["orca"]' }), ['spinnaker-mtls:haServices names "orca"; allowed: clouddriver, echo (the services Spinnaker can split for high availability)']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:services": '["clouddriver","deck","gate"]', "spinnaker-mtls:haServices": '["echo"]' }), ["spinnaker-mtls:haServices names echo, which spinnaker-mtls:services does not enable"]);
+        });
+        it("dinghy is refused at clientAuth need: nothing it sends carries a client certificate", () => {
+            const armory = { "spinnaker-mtls:spinnakerFlavor": "armory", "spinnaker-mtls:goServicesRedis": "tls-only", "spinnaker-mtls:services": '["clouddriver","deck","dinghy","echo","gate","orca"]' };
+            assert.deepStrictEqual(problemsOf(armory), [
+                'spinnaker-mtls:services enables dinghy with spinnaker-mtls:clientAuth "need", but dinghy presents no client certificate on any call it makes (its events to echo, its pipelines to orca and front50), so every one would be refused; keep clientAuth "want" while dinghy runs, or remove dinghy from services',
+            ]);
+            assert.ok(parseStackConfig({ ...defaults, ...armory, "spinnaker-mtls:clientAuth": "want" }).services.includes("dinghy"));
+            assert.ok(parseStackConfig({ ...defaults, ...armory, "spinnaker-mtls:services": '["clouddriver","deck","terraformer","echo","gate","orca"]' }).services.includes("terraformer"));
         });
         it("spinnakerFlavor", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerFlavor": "netflix" }), ['spinnaker-mtls:spinnakerFlavor is "netflix"; allowed: armory, oss']);
         });
         it("Armory's Go services need the Armory flavor", () => {
-            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:services": '["gate","dinghy"]', "spinnaker-mtls:goServicesRedis": "tls-only" }), [
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:services": '["gate","dinghy"]', "spinnaker-mtls:goServicesRedis": "tls-only", "spinnaker-mtls:clientAuth": "want" }), [
                 'spinnaker-mtls:services enables dinghy, which only Armory\'s distribution ships, but spinnaker-mtls:spinnakerFlavor is "oss"; set spinnakerFlavor to "armory" or remove them',
             ]);
         });
@@ -332,7 +356,7 @@ describe("stack config", () => {
 
     describe("cert-manager", () => {
         it("defaults: the program's own PKI, cert-manager not installed", () => {
-            assert.deepStrictEqual(parseStackConfig(defaults).certManager, { backend: "pulumi", namespace: "cert-manager", install: false, version: "v1.16.2" });
+            assert.deepStrictEqual(parseStackConfig(defaults).certManager, { backend: "pulumi", namespace: "cert-manager", install: false, version: "v1.16.2", tlsSecretHandover: false });
         });
         it("certificateBackend", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certificateBackend": "vault" }), ['spinnaker-mtls:certificateBackend is "vault"; allowed: pulumi, cert-manager']);
@@ -351,12 +375,19 @@ describe("stack config", () => {
     });
 
     describe("istio", () => {
-        const mesh = { "spinnaker-mtls:istio": "true" };
+        const mesh = { "spinnaker-mtls:istio": "true", "spinnaker-mtls:istioServicePortPatch": "true" };
         const ingress = { ...mesh, "spinnaker-mtls:ingressHost": "spinnaker.example.com" };
         const acme = { ...ingress, "spinnaker-mtls:ingressIssuer": "acme-dns01", "spinnaker-mtls:acmeEmail": "ops@example.com", "spinnaker-mtls:acmeDns01Solver": '{"cloudflare":{"apiTokenSecretRef":{"name":"cf","key":"token"}}}' };
         it("defaults: no mesh; when on, namespace injection and authorization", () => {
             const c = parseStackConfig({ ...defaults, ...mesh }).istio;
-            assert.deepStrictEqual(c, { enabled: true, injection: "namespace", meshWideStrict: false, rootNamespace: "istio-system", trustDomain: "cluster.local", authorizationPolicy: true });
+            assert.deepStrictEqual(c, { enabled: true, injection: "namespace", meshWideStrict: false, rootNamespace: "istio-system", trustDomain: "cluster.local", authorizationPolicy: true, servicePortPatch: true });
+        });
+        it("the mesh needs the explicit yes to the program owning each Service's kustomize patch list", () => {
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:istio": "true" }), [
+                'spinnaker-mtls:istio is true but spinnaker-mtls:istioServicePortPatch is false; the Operator names every Service port "http", so Istio would parse the services\' own TLS as HTTP and break every call. ' +
+                    "The program declares each port's protocol through spec.kustomize.<svc>.service.patchesStrategicMerge, a list server-side apply owns whole: " +
+                    "set istioServicePortPatch to true to agree (your own Service patches there would be replaced; move them into your Operator's other fields first)",
+            ]);
         });
         it("an ingress reads its gateway selector and issuer", () => {
             assert.deepStrictEqual(parseStackConfig({ ...defaults, ...ingress, "spinnaker-mtls:ingressGatewaySelector": "istio=ingressgateway,app=edge" }).istio.ingress, {

@@ -182,7 +182,7 @@ describe("the HTTPS ingress for Deck and Gate (prod): every link lines up", () =
         assert.strictEqual(p["service-settings"].gate.baseUrl, "http://spin-gate.spinnaker:8084");
         assert.strictEqual(p["service-settings"].deck.baseUrl, "http://spin-deck.spinnaker:9000");
         assert.strictEqual(p["service-settings"].deck.env, undefined, "no DECK_CERT: Deck speaks HTTP to its sidecar");
-        assert.deepStrictEqual(p.config, { security: { uiSecurity: { overrideBaseUrl: "https://spinnaker.example.com" }, apiSecurity: { overrideBaseUrl: "https://spinnaker.example.com/api/v1" } } });
+        assert.deepStrictEqual((p.config as { security: unknown }).security, { uiSecurity: { overrideBaseUrl: "https://spinnaker.example.com" }, apiSecurity: { overrideBaseUrl: "https://spinnaker.example.com/api/v1" } });
         // Gate still calls the other services with its own client certificate.
         assert.ok(p.profiles.gate["ok-http-client"]);
     });

@@ -1,7 +1,11 @@
 import * as assert from "assert";
+import * as path from "path";
+import { quantityValue } from "../../../components/config/reader";
 import { unwrap } from "../../../engine/monitor";
 import { validateObject } from "../../../engine/schemas";
 import { RunResult } from "../../../engine/run";
+import { TLS_RELOAD_CONTAINER } from "../../../components/redis/redisTls";
+import { redisDirectives } from "../../../policies/redis/redisTlsOnly";
 import { objectNamed, ofType, run, stackRun } from "../../support/stacks";
 
 const HOUR = 3600_000;
@@ -20,7 +24,25 @@ interface Sts {
     };
 }
 
+interface Container {
+    name: string;
+    image: string;
+    command: string[];
+    args?: string[];
+    env?: { name: string; value?: string; valueFrom?: unknown }[];
+    envFrom?: unknown[];
+    ports?: { containerPort: number }[];
+    resources: { requests: Record<string, string>; limits: Record<string, string> };
+    securityContext: Record<string, unknown>;
+    volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface PodSpec {
+    containers: Container[];
+    volumes: { name: string; secret?: { secretName: string }; configMap?: unknown }[];
+}
+
 const sts = (r: RunResult, name = "spin-redis") => objectNamed<Sts>(r, "kubernetes:apps/v1:StatefulSet", name);
+const podSpec = (r: RunResult, name: string) => objectNamed<{ spec: { template: { spec: PodSpec } } }>(r, "kubernetes:apps/v1:StatefulSet", name).spec.template.spec;
 const annotations = (r: RunResult) => sts(r).spec.template.metadata.annotations;
 
 describe("RedisTls", () => {
@@ -87,6 +109,69 @@ describe("RedisTls", () => {
             const changed = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:redisMemoryLimit": "2Gi" } });
             assert.notStrictEqual(annotations(changed)["spinnaker-mtls/config-checksum"], annotations(first)["spinnaker-mtls/config-checksum"]);
             assert.strictEqual(annotations(changed)["spinnaker-mtls/tls-checksum"], annotations(first)["spinnaker-mtls/tls-checksum"]);
+        });
+    });
+
+    describe("the tls-reload container, which makes Redis load a renewed certificate without a restart", () => {
+        // prod issues through cert-manager (renewed in place), dev through the program;
+        // spin-redis-go is the Go services' Redis, without client certificates.
+        const cases = [
+            ["prod", "spin-redis"],
+            ["prod", "spin-redis-go"],
+            ["dev", "spin-redis"],
+        ] as const;
+        for (const [stack, name] of cases) {
+            it(`${stack} ${name}: reloads the very files redis.conf names, from the mounted Secret, over TLS to its own Redis`, async () => {
+                const r = await stackRun(stack);
+                const spec = podSpec(r, name);
+                const redis = spec.containers.find((c) => c.name === "redis")!;
+                const reload = spec.containers.find((c) => c.name === TLS_RELOAD_CONTAINER);
+                assert.ok(reload, spec.containers.map((c) => c.name).join(","));
+                assert.strictEqual(reload.image, redis.image, "redis-cli from the server's own image");
+                const conf = redisDirectives(objectNamed<{ data: Record<string, string> }>(r, "kubernetes:core/v1:ConfigMap", `${name}-config`).data["redis.conf"]);
+                const [shell, flag, script] = reload.command;
+                assert.deepStrictEqual([shell, flag, reload.args], ["sh", "-c", undefined]);
+                const configSet = /redis-cli (.*) CONFIG SET (.*) 2>&1/.exec(script);
+                assert.ok(configSet, script);
+                const files = ["tls-cert-file", "tls-key-file", "tls-ca-cert-file"] as const;
+                assert.strictEqual(configSet[2], files.map((d) => `${d} ${conf.get(d)}`).join(" "));
+                assert.match(configSet[1], new RegExp(`--tls --cacert ${conf.get("tls-ca-cert-file")} --cert ${conf.get("tls-cert-file")} --key ${conf.get("tls-key-file")} -h 127\\.0\\.0\\.1 -p ${conf.get("tls-port")}$`));
+                // It mounts the Secret Redis reads its certificate from, read-only, and nothing else.
+                const redisTlsMount = redis.volumeMounts.find((m) => m.mountPath === path.posix.dirname(conf.get("tls-cert-file")!))!;
+                assert.deepStrictEqual(reload.volumeMounts, [{ ...redisTlsMount, readOnly: true }]);
+                for (const d of files) assert.strictEqual(path.posix.dirname(conf.get(d)!), redisTlsMount.mountPath, d);
+                const volume = spec.volumes.find((v) => v.name === redisTlsMount.name)!;
+                assert.strictEqual(volume.secret?.secretName, `${name}-tls`);
+                assert.deepStrictEqual(reload.securityContext, redis.securityContext);
+            });
+        }
+
+        it("carries no secret: no key material, password or Secret reference in its command or environment", async () => {
+            for (const [stack, name] of cases) {
+                const reload = podSpec(await stackRun(stack), name).containers.find((c) => c.name === TLS_RELOAD_CONTAINER)!;
+                const text = reload.command.join(" ");
+                assert.doesNotMatch(text, /-----BEGIN|PRIVATE KEY/);
+                assert.doesNotMatch(text, /\s(-a|--pass|--user|--askpass)\s|\bAUTH\b/, "redis-cli authenticates with the pod's certificate only");
+                assert.strictEqual(reload.envFrom, undefined);
+                for (const e of reload.env ?? []) {
+                    assert.strictEqual(e.valueFrom, undefined, e.name);
+                    assert.match(e.value ?? "", /^[0-9]+$/, `${e.name}: a number of seconds`);
+                }
+                // It logs what it did and what failed, never the files or their checksum.
+                for (const echo of text.match(/echo "[^"]*"/g) ?? []) assert.doesNotMatch(echo, /\$current|\$applied|cat /, echo);
+            }
+        });
+
+        it("asks for little: a shell asleep between looks", async () => {
+            const reload = podSpec(await stackRun("prod"), "spin-redis").containers.find((c) => c.name === TLS_RELOAD_CONTAINER)!;
+            assert.ok(quantityValue(reload.resources.requests.cpu)! <= 0.01, reload.resources.requests.cpu);
+            assert.ok(quantityValue(reload.resources.requests.memory)! <= 32 * 2 ** 20, reload.resources.requests.memory);
+            assert.ok(reload.resources.limits.cpu && reload.resources.limits.memory, "bounded");
+            assert.strictEqual(reload.ports, undefined, "it serves nothing");
+        });
+
+        it("keeps the TLS checksum annotation on both backends: the pulumi backend still rolls the pods on a certificate it issues", async () => {
+            for (const stack of ["dev", "prod"]) assert.match(annotations(await stackRun(stack))["spinnaker-mtls/tls-checksum"], /^[0-9a-f]{64}$/, stack);
         });
     });
 

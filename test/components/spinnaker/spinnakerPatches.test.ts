@@ -10,6 +10,7 @@ import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCat
 import { GO_HTTP_KEYS, GO_SERVER_SSL_KEYS, JAVA_OK_HTTP_CLIENT_KEYS, JAVA_SERVER_SSL_KEYS } from "../../../components/spinnaker/serviceSettings";
 import { JVM_OPTIONS_KEY } from "../../../components/spinnaker/jvmOptions";
 import { spinnakerServiceProblems } from "../../../components/spinnaker/schema";
+import { syncHalyardDir } from "../../../components/spinnaker/spinnakerPatches";
 import { ofType, run, secretsByName, stackRun, tempDir } from "../../support/stacks";
 
 const HOUR = 3600_000;
@@ -103,6 +104,21 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
+        it("points every Java service's ok-http-client at the JVM trust store (Spinnaker CA, public roots, extra CAs) and its server.ssl at the Spinnaker CA alone", () => {
+            const ref = (v: unknown) => /^encrypted(File)?:k8s!n:([^!]+)!k:(.+)$/.exec(String(v))?.slice(2).join("/");
+            const java = servicesOf(result).filter((s) => SERVICE_CATALOG[s].runtime === "java");
+            assert.ok(java.length >= 8);
+            for (const s of java) {
+                const p = m.spec.spinnakerConfig.profiles[s] as Record<string, Record<string, Tree>>;
+                const client = p["ok-http-client"];
+                // kork's OkHttp clients also call Slack, GitHub, Jenkins...: the CA-only store would fail PKIX there.
+                assert.strictEqual(ref(client["trust-store"]), "spinnaker-mtls-jvm-truststore/truststore.p12", s);
+                assert.strictEqual(ref(client["trust-store-password"]), "spinnaker-mtls-jvm-truststore/truststore-password", s);
+                assert.strictEqual(ref(client["key-store"]), ref(p.server.ssl?.["key-store"] ?? client["key-store"]), s);
+                if (p.server.ssl.enabled !== false) assert.match(ref(p.server.ssl["trust-store"])!, new RegExp(`^spin-${s}-tls/truststore\\.p12$`), s);
+            }
+        });
+
         it(`asks every service for client certificates with "${stack === "dev" ? "want" : "need"}"`, () => {
             const expected = stack === "dev" ? "want" : "need";
             const asked: string[] = [];
@@ -117,13 +133,17 @@ for (const stack of ["dev", "prod"]) {
             assert.deepStrictEqual(asked, servicesOf(result).filter((s) => !exempt.includes(s)));
         });
 
-        it("switches every service to HTTPS base URLs and TCP probes (Deck and Gate behind the ingress: HTTP to their sidecars)", () => {
+        it("switches every service to HTTPS base URLs and TCP probes (Deck and Gate: HTTP to their sidecars behind the ingress, no in-cluster URL without it)", () => {
             const ns = m.metadata.namespace;
             for (const s of servicesOf(result)) {
-                const ss = m.spec.spinnakerConfig["service-settings"][s] as { baseUrl: string; kubernetes: { useTcpProbe: boolean } };
-                const scheme = edgeOf(result) && (s === "deck" || s === "gate") ? "http" : "https";
-                assert.strictEqual(ss.baseUrl, `${scheme}://spin-${s}.${ns}:${SERVICE_CATALOG[s].port}`);
+                const ss = m.spec.spinnakerConfig["service-settings"][s] as { baseUrl?: string; kubernetes: { useTcpProbe: boolean } };
                 assert.strictEqual(ss.kubernetes.useTcpProbe, true);
+                if (s === "deck" || s === "gate") {
+                    // Halyard hands Gate's baseUrl to Deck's browser code: an in-cluster name there resolves nowhere.
+                    assert.strictEqual(ss.baseUrl, edgeOf(result) ? `http://spin-${s}.${ns}:${SERVICE_CATALOG[s].port}` : undefined, s);
+                    continue;
+                }
+                assert.strictEqual(ss.baseUrl, `https://spin-${s}.${ns}:${SERVICE_CATALOG[s].port}`);
             }
         });
 
@@ -159,8 +179,10 @@ for (const stack of ["dev", "prod"]) {
 
         it("carries each pod's checksums, and the pods of a service roll when what it reads changes", async () => {
             const annotations = (r: RunResult, s: string) => (manifestOf(r).manifest.spec.spinnakerConfig["service-settings"][s] as { kubernetes: { podAnnotations: Record<string, string> } }).kubernetes.podAnnotations;
-            assert.deepStrictEqual(Object.keys(annotations(result, "gate")).sort(), ["spinnaker-mtls/jvm-options-checksum", "spinnaker-mtls/jvm-truststore-checksum", "spinnaker-mtls/tls-checksum"]);
-            assert.deepStrictEqual(Object.keys(annotations(result, "deck")), ["spinnaker-mtls/tls-checksum"]);
+            // Backend cert-manager adds Reloader's annotation (see the cert-manager tests).
+            const reloader = stack === "prod" ? ["secret.reloader.stakater.com/reload"] : [];
+            assert.deepStrictEqual(Object.keys(annotations(result, "gate")).sort(), [...reloader, "spinnaker-mtls/jvm-options-checksum", "spinnaker-mtls/jvm-truststore-checksum", "spinnaker-mtls/tls-checksum"]);
+            assert.deepStrictEqual(Object.keys(annotations(result, "deck")).sort(), [...reloader, "spinnaker-mtls/tls-checksum"]);
             // Backend pulumi: the program renews, so a later run inside the renewal window changes
             // every certificate. Backend cert-manager: what the program controls is the Certificate
             // spec (cert-manager's own renewals restart pods through Reloader, see the cert-manager tests).
@@ -231,19 +253,38 @@ describe("the Halyard files", () => {
                 assert.ok(script.includes(`hal config security ui edit --override-base-url '${security.uiSecurity.overrideBaseUrl}'`));
                 assert.ok(script.includes(`hal config security api edit --override-base-url '${security.apiSecurity.overrideBaseUrl}'`));
             }
-            assert.strictEqual(script === "", !m.spec.kustomize && !security, "the script exists exactly when there is something to run");
+            const ha = (m.spec.spinnakerConfig.config as { deploymentEnvironment?: { haServices: Record<string, { enabled: boolean }> } } | undefined)?.deploymentEnvironment?.haServices ?? {};
+            for (const [s, { enabled }] of Object.entries(ha)) assert.ok(script.includes(`hal config deploy ha ${s} ${enabled ? "enable" : "disable"}`), s);
+            assert.strictEqual(script === "", !m.spec.kustomize && !m.spec.spinnakerConfig.config, "the script exists exactly when there is something to run");
         });
     }
 
-    it("are written to halyardDir on an update, and match the component's output", async () => {
+    it("are not written by the offline engine (verify, offline, the tests): only a real pulumi up writes them", async () => {
         const t = tempDir("halyard");
         try {
             const dir = path.join(t.dir, "hal");
             const result = await run({ stack: "dev", config: { "spinnaker-mtls:halyardDir": dir } });
-            const files = halyardFilesOf(result).halyardFiles;
-            assert.ok(Object.keys(files).length >= 2 * 9 + 1);
-            for (const [rel, content] of Object.entries(files)) assert.strictEqual(fs.readFileSync(path.join(dir, rel), "utf8"), content, rel);
-            assert.match(files["profiles/gate-local.yml"], /^# Generated by spinnaker-mtls/);
+            assert.ok(Object.keys(halyardFilesOf(result).halyardFiles).length >= 2 * 9 + 1);
+            assert.strictEqual(fs.existsSync(dir), false);
+        } finally {
+            t.remove();
+        }
+    });
+
+    it("are synced into halyardDir: the component's output written, files of a removed service removed, the user's own files kept", async () => {
+        const t = tempDir("halyard");
+        try {
+            const dir = path.join(t.dir, "hal");
+            const all = halyardFilesOf(await stackRun("dev")).halyardFiles;
+            syncHalyardDir(dir, all);
+            for (const [rel, content] of Object.entries(all)) assert.strictEqual(fs.readFileSync(path.join(dir, rel), "utf8"), content, rel);
+            assert.match(all["profiles/gate-local.yml"], /^# Generated by spinnaker-mtls/);
+            fs.writeFileSync(path.join(dir, "profiles", "orca-custom.yml"), "mine: true\n");
+            const withoutKayenta = halyardFilesOf(await run({ stack: "dev", config: { "spinnaker-mtls:services": '["clouddriver","deck","echo","fiat","front50","gate","igor","orca","rosco"]' } })).halyardFiles;
+            const { removed } = syncHalyardDir(dir, withoutKayenta);
+            assert.deepStrictEqual(removed, ["profiles/kayenta-local.yml", "service-settings/kayenta.yml"]);
+            assert.strictEqual(fs.existsSync(path.join(dir, "profiles", "kayenta-local.yml")), false);
+            assert.strictEqual(fs.readFileSync(path.join(dir, "profiles", "orca-custom.yml"), "utf8"), "mine: true\n");
         } finally {
             t.remove();
         }
@@ -255,7 +296,7 @@ describe("SpinnakerService modes", () => {
         const result = await run({ stack: "dev", config: { "spinnaker-mtls:spinnakerServiceMode": "create", "spinnaker-mtls:spinnakerVersion": "1.36.1" } });
         const { type, manifest } = manifestOf(result);
         assert.strictEqual(type, "kubernetes:spinnaker.io/v1alpha2:SpinnakerService");
-        assert.deepStrictEqual(manifest.spec.spinnakerConfig.config, { version: "1.36.1" });
+        assert.deepStrictEqual(manifest.spec.spinnakerConfig.config, { version: "1.36.1", deploymentEnvironment: { haServices: { clouddriver: { enabled: false }, echo: { enabled: false } } } });
         assert.deepStrictEqual(spinnakerServiceProblems(manifest), []);
     });
 

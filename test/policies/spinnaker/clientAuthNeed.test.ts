@@ -37,6 +37,24 @@ describe("policy spinnaker-client-auth-need", () => {
         ]);
     });
 
+    it("lets Gate's browser-facing port ask without requiring only beside an API port (default.apiPort) that requires a certificate", async () => {
+        const f = clone(spinnakerService());
+        const gate = spinnakerConfig(f).profiles.gate as { server: { ssl: Record<string, unknown> }; default?: Record<string, unknown> };
+        gate.server.ssl["client-auth"] = "want";
+        assert.deepStrictEqual(await messages(POLICY, [f]), [want("spec.spinnakerConfig.profiles.gate.server.ssl.client-auth", "gate")]);
+        gate.default = { apiPort: 8085 };
+        assert.deepStrictEqual(await messages(POLICY, [f]), []);
+        // Not a port: the exemption does not apply.
+        gate.default = { apiPort: "none" };
+        assert.deepStrictEqual(await messages(POLICY, [f]), [want("spec.spinnakerConfig.profiles.gate.server.ssl.client-auth", "gate")]);
+        // Only Gate has such a second listener.
+        const orca = spinnakerConfig(f).profiles.orca as { server: { ssl: Record<string, unknown> }; default?: Record<string, unknown> };
+        gate.default = { apiPort: 8085 };
+        orca.server.ssl["client-auth"] = "want";
+        orca.default = { apiPort: 8085 };
+        assert.deepStrictEqual(await messages(POLICY, [f]), [want("spec.spinnakerConfig.profiles.orca.server.ssl.client-auth", "orca")]);
+    });
+
     it("takes its level from the policy config: mandatory by default, advisory while a rollout runs (dev.json)", async () => {
         const f = spinnakerService({ clientAuth: "want" });
         const levels = async (config: Record<string, unknown>) => [...new Set((await evaluate([f], config)).findings.filter((x) => x.policy === POLICY).map((x) => x.level))];

@@ -1,0 +1,70 @@
+// Runs the real Pulumi CLI (from tools/toolchain/build.sh) against a file
+// backend in a temporary folder, with the passphrase secrets provider. Each
+// workspace has its own backend, passphrase and KUBECONFIG; nothing touches
+// the user's ~/.pulumi or ~/.kube.
+import { execFile } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+export interface Workspace {
+    /** Folder of the backend, logs and anything else of this run. */
+    dir: string;
+    env: NodeJS.ProcessEnv;
+    /** Runs `pulumi ARGS` in cwd; resolves whatever the exit code. */
+    run(args: string[], cwd: string, timeoutMs?: number): Promise<CliResult>;
+    /** As run, but rejects with the output's tail when the exit code is not 0. */
+    ok(args: string[], cwd: string, timeoutMs?: number): Promise<CliResult>;
+    remove(): void;
+}
+
+export function createWorkspace(kubeconfig: string): Workspace {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spinnaker-mtls-e2e-"));
+    fs.mkdirSync(path.join(dir, "backend"));
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+        // Random per run: the test never needs to know it, only the CLI does.
+        PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex"),
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        KUBECONFIG: kubeconfig,
+        NO_COLOR: "1",
+    };
+    let n = 0;
+    const run = (args: string[], cwd: string, timeoutMs = 600_000) => new Promise<CliResult>((resolve) => {
+        const log = path.join(dir, `${String(++n).padStart(2, "0")}-${args[0]}.log`);
+        execFile("pulumi", [...args, "--non-interactive"], { cwd, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+            fs.writeFileSync(log, `$ pulumi ${args.join(" ")}\n${stdout}\n--- stderr\n${stderr}`);
+            const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
+            resolve({ code, stdout, stderr });
+        });
+    });
+    const ok = async (args: string[], cwd: string, timeoutMs?: number) => {
+        const r = await run(args, cwd, timeoutMs);
+        if (r.code !== 0) {
+            const out = `${r.stdout}\n${r.stderr}`.split("\n").slice(-60).join("\n");
+            throw new Error(`pulumi ${args.join(" ")} exited ${r.code}:\n${out}`);
+        }
+        return r;
+    };
+    return { dir, env, run, ok, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Why the real-engine tests cannot run here, or undefined when they can. */
+export function missingToolchain(needs: string[]): string | undefined {
+    const dir = process.env.E2E_TOOLCHAIN_DIR;
+    if (!dir || !fs.existsSync(path.join(dir, "bin", "pulumi"))) {
+        return "no toolchain: run `source \"$(bash tools/toolchain/build.sh)\"` first (E2E_TOOLCHAIN_DIR unset)";
+    }
+    const missing = (process.env.E2E_MISSING ?? "").split(/\s+/).filter((m) => needs.includes(m));
+    if (missing.length > 0) {
+        return `the toolchain lacks ${missing.join(", ")} (refused by the Go module proxy; see ${path.join(dir, "status.tsv")})`;
+    }
+    const absent = needs.filter((b) => !fs.existsSync(path.join(dir, "bin", b)));
+    return absent.length > 0 ? `the toolchain lacks ${absent.join(", ")}` : undefined;
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm run e2e`: builds (or reuses) the cached toolchain, then runs the
+# end-to-end tests against the real Pulumi CLI and a throwaway kube-apiserver.
+# Extra arguments go to mocha (e.g. a single file).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+env_file="$(bash tools/toolchain/build.sh)"
+# shellcheck source=/dev/null
+source "$env_file"
+
+specs=("$@")
+[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/*.e2e.test.ts)
+# --no-config: the unit suite's .mocharc.json spec and hooks are not the e2e's.
+exec npx mocha --no-config --require ts-node/register/transpile-only --extension ts \
+  --timeout 1800000 --reporter test/support/reporter.ts "${specs[@]}"
