@@ -204,6 +204,7 @@ const ingress = edge
           issuer: issuers!.ingressIssuer,
           validityHours: config.certValidityHours,
           renewBeforeHours: config.renewBeforeHours,
+          key: config.key,
           gate: { host: clusterLocalHost("gate", ns), port: SERVICE_CATALOG.gate.port },
           deck: { host: clusterLocalHost("deck", ns), port: SERVICE_CATALOG.deck.port },
           dependsOn: [issuers!],

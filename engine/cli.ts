@@ -67,7 +67,7 @@ async function main(args: Args): Promise<number> {
         progress,
     });
     if (previous) {
-        for (const step of result.plan) if (step.op !== "same") progress(`  ${step.op.padEnd(8)} ${step.type}  ${step.urn.split("::").pop()}`);
+        for (const step of result.plan) if (step.op !== "same") progress(`  ${step.op.padEnd(8)} ${step.type}  ${step.urn.split("::").pop()}${step.retained ? "  (retained: left in the cluster)" : ""}`);
     }
     const counts = summarize(result.plan);
     const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([op, n]) => `${n} to ${op}`);

@@ -25,10 +25,13 @@ export interface RecordedResource {
     outputs: Props;
     readonly additionalSecretOutputs: string[];
     readonly op: Operation;
+    /** The resource option: when the program stops declaring it, the engine forgets it without deleting it. */
+    readonly retainOnDelete?: boolean;
 }
 
 export interface PriorResource {
     readonly type: string;
+    readonly retainOnDelete?: boolean;
     readonly id?: string;
     readonly inputs: Props;
     readonly outputs: Props;
@@ -132,7 +135,7 @@ export class OfflineMonitor extends MockMonitor {
             const urn = this.urnFor(parent, type, name);
             const inputs = rpc.deserializeProperties(req.getObject()) as Props;
             const additionalSecretOutputs: string[] = req.getAdditionalsecretoutputsList();
-            const record = this.register(urn, type, name, custom, parent, inputs, additionalSecretOutputs, req.getProvider(), req.getDependenciesList());
+            const record = this.register(urn, type, name, custom, parent, inputs, additionalSecretOutputs, req.getProvider(), req.getDependenciesList(), req.getRetainondelete() === true);
             const serialized = await rpc.serializeProperties("", record.outputs);
             const response = new resproto.RegisterResourceResponse();
             response.setUrn(urn);
@@ -171,6 +174,7 @@ export class OfflineMonitor extends MockMonitor {
         additionalSecretOutputs: string[],
         provider: string,
         dependencies: string[],
+        retainOnDelete = false,
     ): RecordedResource {
         if (this.records.has(urn)) throw new Error(`duplicate resource URN ${urn}`);
         let op: Operation = "create";
@@ -214,6 +218,7 @@ export class OfflineMonitor extends MockMonitor {
             outputs,
             additionalSecretOutputs,
             op,
+            ...(retainOnDelete ? { retainOnDelete } : {}),
         };
         this.records.set(urn, record);
         return record;

@@ -21,6 +21,7 @@ export interface ExportedResource {
     provider?: string;
     dependencies?: string[];
     additionalSecretOutputs?: string[];
+    retainOnDelete?: boolean;
 }
 
 export interface StackExport {
@@ -55,6 +56,8 @@ export interface PlanStep {
     readonly urn: string;
     readonly type: string;
     readonly op: Operation;
+    /** A delete of a resource declared with retainOnDelete: it leaves the state, not the cluster. */
+    readonly retained?: boolean;
 }
 
 export interface RunResult {
@@ -110,6 +113,7 @@ export function priorResources(previous: StackExport | undefined, passphrase?: s
         for (const r of previous.deployment.resources) {
             prior.set(r.urn, {
                 type: r.type,
+                ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
                 id: r.id,
                 inputs: fromExport(r.inputs ?? {}, crypter) as Record<string, unknown>,
                 outputs: fromExport(r.outputs ?? {}, crypter) as Record<string, unknown>,
@@ -251,7 +255,7 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
     const stackRecord = ordered.find((r) => r.type === "pulumi:pulumi:Stack");
     const plan: PlanStep[] = ordered.map((r) => ({ urn: r.urn, type: r.type, op: r.op }));
     for (const urn of [...prior.keys()].sort()) {
-        if (!monitor.records.has(urn)) plan.push({ urn, type: prior.get(urn)!.type, op: "delete" });
+        if (!monitor.records.has(urn)) plan.push({ urn, type: prior.get(urn)!.type, op: "delete", ...(prior.get(urn)!.retainOnDelete ? { retained: true } : {}) });
     }
     const show = opts.showSecrets ?? false;
     const exported: StackExport = {
@@ -271,6 +275,7 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
                     ...(r.provider ? { provider: r.provider } : {}),
                     ...(r.dependencies.length ? { dependencies: r.dependencies } : {}),
                     ...(r.additionalSecretOutputs.length ? { additionalSecretOutputs: r.additionalSecretOutputs } : {}),
+                    ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
                 };
                 return e;
             }),

@@ -1,23 +1,37 @@
 // The pack's rules, in the order a report lists them. The entry point and the
 // tests both take this list, so what is tested is what is served.
 import { Policies } from "@pulumi/policy";
+import { certificateIssuer } from "./certificates/certificateIssuer";
 import { certificateUsages } from "./certificates/certificateUsages";
 import { certificateValidity } from "./certificates/certificateValidity";
+import { keyRotation } from "./certificates/keyRotation";
 import { keyStrength } from "./certificates/keyStrength";
+import { keystorePassword } from "./certificates/keystorePassword";
 import { keystoreProfile } from "./certificates/keystoreProfile";
+import { serviceNotCa } from "./certificates/serviceNotCa";
+import { authorizationPolicyCallers } from "./istio/authorizationPolicyCallers";
+import { destinationRuleMutual } from "./istio/destinationRuleMutual";
 import { destinationRuleTls } from "./istio/destinationRuleTls";
+import { gatewayCipherSuites } from "./istio/gatewayCipherSuites";
+import { gatewayCredential } from "./istio/gatewayCredential";
 import { gatewayTls } from "./istio/gatewayTls";
 import { peerAuthenticationCoverage } from "./istio/peerAuthenticationCoverage";
 import { peerAuthenticationStrict } from "./istio/peerAuthenticationStrict";
 import { sidecarInjection } from "./istio/sidecarInjection";
+import { virtualServiceDestinations } from "./istio/virtualServiceDestinations";
 import { virtualServiceHosts } from "./istio/virtualServiceHosts";
 import { redisTlsOnly } from "./redis/redisTlsOnly";
+import { redisNetworkPolicy } from "./redis/redisNetworkPolicy";
+import { redisTlsPeers } from "./redis/redisTlsPeers";
 import { redisTlsReload } from "./redis/redisTlsReload";
+import { noSecretsInAnnotations } from "./secrets/noSecretsInAnnotations";
 import { noSecretsInConfigMaps } from "./secrets/noSecretsInConfigMaps";
 import { noSecretsInEnv } from "./secrets/noSecretsInEnv";
 import { noSecretsInStackOutputs } from "./secrets/noSecretsInStackOutputs";
+import { baseUrls } from "./spinnaker/baseUrls";
 import { clientAuthNeed } from "./spinnaker/clientAuthNeed";
 import { clientAuthRequired } from "./spinnaker/clientAuthRequired";
+import { clientTls } from "./spinnaker/clientTls";
 import { redisUrls } from "./spinnaker/redisUrls";
 import { secretReferences } from "./spinnaker/secretReferences";
 import { serverSsl } from "./spinnaker/serverSsl";
@@ -29,22 +43,36 @@ export const POLICIES: Policies = [
     peerAuthenticationStrict,
     peerAuthenticationCoverage,
     destinationRuleTls,
+    destinationRuleMutual,
+    authorizationPolicyCallers,
     sidecarInjection,
     gatewayTls,
+    gatewayCipherSuites,
+    gatewayCredential,
     virtualServiceHosts,
+    virtualServiceDestinations,
     serverSsl,
     clientAuthRequired,
     clientAuthNeed,
+    clientTls,
     tcpProbes,
     redisUrls,
+    baseUrls,
     secretReferences,
     certificateUsages,
     keyStrength,
     certificateValidity,
     keystoreProfile,
+    keystorePassword,
+    keyRotation,
+    certificateIssuer,
+    serviceNotCa,
     redisTlsOnly,
     redisTlsReload,
+    redisTlsPeers,
+    redisNetworkPolicy,
     noSecretsInConfigMaps,
     noSecretsInEnv,
+    noSecretsInAnnotations,
     noSecretsInStackOutputs,
 ];

@@ -88,6 +88,8 @@ function main(stack: string): number {
         if (r.status !== 0) return EXIT_NO;
     }
     const files = filesUnder(plan.renderDir);
+    // The rendered Secrets hold private keys and passwords in plain text: their owner's to read, no one else's.
+    for (const f of files) fs.chmodSync(path.join(plan.renderDir, f), 0o600);
     console.log(`${files.length} manifests under ${path.relative(PROJECT_ROOT, plan.renderDir)}/ (Secrets in plain text: keep the folder out of git)`);
     return EXIT_OK;
 }

@@ -48,9 +48,13 @@ export const POLICY_PROPERTY_ORDER: Readonly<Record<string, PropertyOrder>> = {
     meshRequired: "true",
     // Exemptions: fewer is stricter.
     serverAuthOnly: "fewer",
+    // Issuers and gateway credentials from outside the stack that the rules accept: fewer is stricter.
+    externalIssuers: "fewer",
+    externalCredentials: "fewer",
     // Namespaces declared in the mesh: more is stricter (more is judged).
     meshNamespaces: "more",
     rootNamespace: "not a strictness",
+    clusterResourceNamespace: "not a strictness",
 };
 
 const show = (v: unknown) => JSON.stringify(v);

@@ -59,8 +59,10 @@ export const TLS_RELOAD_INTERVAL_SECONDS = 30;
  * but the three files are still read one by one, here and by Redis: so a
  * checksum is taken before CONFIG SET and counts as applied only once Redis
  * answered OK. A read that straddled a swap just differs from the next one,
- * which reloads again, and a mismatched certificate and key make Redis refuse
- * CONFIG SET and keep its old context, retried on the next look. The first
+ * which reloads again. A mismatched certificate and key never reach Redis's
+ * context: redis-cli, presenting the same files, refuses them itself (and
+ * Redis would refuse CONFIG SET), so Redis keeps its current certificate and
+ * the next look tries again. The first
  * look always reloads, so files renewed while Redis was starting are not
  * missed. Only redis-cli's reply is logged, never the files or their checksum.
  */

@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { KubeObject, asArray, asRecord, at, isKind } from "../lib/kube";
 import { ISTIO_NETWORKING } from "../lib/mesh";
-import { forKubeObjects, violation } from "../lib/rule";
+import { forKubeObjects, shown, violation } from "../lib/rule";
 
 const TERMINATING = ["SIMPLE", "MUTUAL"];
 const MODERN = ["TLSV1_2", "TLSV1_3"];
@@ -25,7 +25,7 @@ function problems(o: KubeObject): string[] {
                 out.push(violation(o, `${path}.tls.maxProtocolVersion`, `is '${String(tls.maxProtocolVersion)}', below TLS 1.2`, "remove maxProtocolVersion or set TLSV1_3"));
             }
         } else if (CLEARTEXT.includes(protocol) && tls.httpsRedirect !== true) {
-            out.push(violation(o, `${path}.tls.httpsRedirect`, `the ${protocol} server on port ${String(at(server, "port", "number"))} serves plaintext instead of redirecting`, "set tls.httpsRedirect: true"));
+            out.push(violation(o, `${path}.tls.httpsRedirect`, `is ${shown(tls.httpsRedirect)}: the ${protocol} server on port ${String(at(server, "port", "number"))} serves plaintext instead of redirecting`, "set tls.httpsRedirect: true"));
         }
         asArray(server.hosts).forEach((h, j) => {
             if (isCatchAll(h)) out.push(violation(o, `${path}.hosts[${j}]`, `is '${String(h)}', which accepts any host name`, "name the Spinnaker host (e.g. spinnaker.example.com)"));

@@ -7,6 +7,9 @@ import { KubeObject, kubeObject } from "./kube";
 export const violation = (o: KubeObject | string, field: string, problem: string, fix: string): string =>
     `${typeof o === "string" ? o : o.ref}: ${field ? `${field}: ` : ""}${problem}. Fix: ${fix}`;
 
+/** A field's value as messages show it: quoted, or "not set" when absent. */
+export const shown = (v: unknown): string => (v === undefined || v === null ? "not set" : `'${typeof v === "string" ? v : JSON.stringify(v)}'`);
+
 /** A resource validation for the Kubernetes objects `matches` accepts, reporting every problem `check` finds. */
 export function forKubeObjects(matches: (o: KubeObject) => boolean, check: (o: KubeObject) => string[]): ResourceValidation {
     return (args, report: ReportViolation) => {

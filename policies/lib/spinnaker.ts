@@ -106,13 +106,13 @@ export class SpinnakerConfig {
     }
 
     /** Deck's HTTPS: its certificate environment, or halconfig's uiSecurity.ssl. */
-    deckTls(): { on: boolean; where: string } {
+    deckTls(): { on: boolean; where: string; value?: unknown } {
         const env = this.env(DECK);
         const envBase = `${this.base}.service-settings.deck.env`;
-        if (env.DECK_CERT && env.DECK_KEY) return { on: true, where: `${envBase}.DECK_CERT` };
+        if (env.DECK_CERT && env.DECK_KEY) return { on: true, where: `${envBase}.DECK_CERT`, value: env.DECK_CERT };
         const ui = at(this.config, "config", "security", "uiSecurity", "ssl", "enabled");
-        if (isTrue(ui)) return { on: true, where: `${this.base}.config.security.uiSecurity.ssl.enabled` };
-        return { on: false, where: `${envBase}.DECK_CERT` };
+        if (isTrue(ui)) return { on: true, where: `${this.base}.config.security.uiSecurity.ssl.enabled`, value: ui };
+        return { on: false, where: `${envBase}.DECK_CERT`, value: env.DECK_CERT };
     }
 
     /** Whether the object says anything about a service's TLS (a patch is judged only on services it touches). */
@@ -131,11 +131,11 @@ export class SpinnakerConfig {
         return [...new Set([...ALWAYS_DEPLOYED, ...this.named()])].sort();
     }
 
-    /** Whether a service serves TLS, and where that is decided. */
-    tls(service: string): { on: boolean; where: string } {
+    /** Whether a service serves TLS, where that is decided, and the value found there (undefined when unset). */
+    tls(service: string): { on: boolean; where: string; value?: unknown } {
         if (service === DECK) return this.deckTls();
         const s = GO_SERVICES.includes(service) ? this.goProperty(service, "server.ssl.enabled") : this.javaProperty(service, "server.ssl.enabled");
-        return { on: isTrue(s?.value), where: s?.where ?? `${this.base}.profiles.${service}.server.ssl.enabled` };
+        return { on: isTrue(s?.value), where: s?.where ?? `${this.base}.profiles.${service}.server.ssl.enabled`, value: s?.value };
     }
 
     /** Gate's API port (`default.apiPort`, a second listener requiring client certificates), when set to a port number. */

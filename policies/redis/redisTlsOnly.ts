@@ -38,7 +38,7 @@ function directiveProblems(d: Map<string, string>, where: string, exempt: boolea
 }
 
 /** `--port 6379`-style options on a redis-server command line. */
-function argumentDirectives(argv: string[]): Map<string, string> {
+export function argumentDirectives(argv: string[]): Map<string, string> {
     const words = argv.join(" ").split(/\s+/);
     const out = new Map<string, string>();
     words.forEach((w, i) => {

@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { at, namespaceOf } from "../lib/kube";
 import { INJECT, MeshView, kubeObjects } from "../lib/mesh";
-import { violation } from "../lib/rule";
+import { shown, violation } from "../lib/rule";
 import { DECK, EDGE_SERVICES, GO_SERVICES, SpinnakerConfig, isSpinnakerService, isTrue } from "../lib/spinnaker";
 
 interface Config {
@@ -53,10 +53,10 @@ export const serverSsl: StackValidationPolicy = {
                 if (!tls.on) {
                     const serve = service === DECK ? "set DECK_CERT and DECK_KEY to its certificate" : "set server.ssl.enabled: true with its keystore";
                     if (!EDGE_SERVICES.includes(service)) {
-                        report(violation(o, tls.where, `${service} serves plain HTTP`, serve), o.urn);
+                        report(violation(o, tls.where, `is ${shown(tls.value)}, so ${service} serves plain HTTP`, serve), o.urn);
                     } else {
                         const gaps = edgeGaps(spin, service, mesh);
-                        if (gaps.length) report(violation(o, tls.where, `${service} serves plain HTTP outside the edge exception: ${gaps.join("; ")}`, `${serve}, or close those gaps`), o.urn);
+                        if (gaps.length) report(violation(o, tls.where, `is ${shown(tls.value)}, so ${service} serves plain HTTP outside the edge exception: ${gaps.join("; ")}`, `${serve}, or close those gaps`), o.urn);
                     }
                     continue;
                 }

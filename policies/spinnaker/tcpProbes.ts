@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { at } from "../lib/kube";
-import { forKubeObjects, violation } from "../lib/rule";
+import { forKubeObjects, shown, violation } from "../lib/rule";
 import { SpinnakerConfig, isSpinnakerService, isTrue } from "../lib/spinnaker";
 
 export const tcpProbes: ResourceValidationPolicy = {
@@ -13,7 +13,7 @@ export const tcpProbes: ResourceValidationPolicy = {
             .judged()
             .filter((s) => spin.tls(s).on && !isTrue(at(spin.settings(s), "kubernetes", "useTcpProbe")))
             .map((s) =>
-                violation(o, spin.settingsPath(s, "kubernetes.useTcpProbe"), `is not true although ${s} serves TLS, so its readiness probe fails and the pod never becomes ready`, "set kubernetes.useTcpProbe: true"),
+                violation(o, spin.settingsPath(s, "kubernetes.useTcpProbe"), `is ${shown(at(spin.settings(s), "kubernetes", "useTcpProbe"))}, not true, although ${s} serves TLS, so its readiness probe fails and the pod never becomes ready`, "set kubernetes.useTcpProbe: true"),
             );
     }),
 };

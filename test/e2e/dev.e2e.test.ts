@@ -72,12 +72,10 @@ describe(`e2e: the ${STACK} stack under the real engine`, function () {
     });
 
     after(async function () {
-        if (process.env.E2E_KEEP) {
-            console.log(`      kept: ${ws?.dir} ${cluster?.dir}`);
-            return;
-        }
-        ws?.remove();
         await cluster?.stop();
+        // E2E_KEEP=1 keeps the CLI's logs and the state for a look afterwards.
+        if (process.env.E2E_KEEP) console.log(`      kept: ${ws?.dir}`);
+        else ws?.remove();
     });
 
     it("pulumi preview passes the policy pack", async function () {

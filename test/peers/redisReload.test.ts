@@ -36,10 +36,12 @@ function redisFiles(result: RunResult, name: string): { conf: string; tls: TlsFi
     return { conf, tls: { "tls.crt": f[SECRET_KEY.certificate], "tls.key": f[SECRET_KEY.privateKey], "ca.crt": f[SECRET_KEY.caCertificate] } };
 }
 
-const reloadContainer = (result: RunResult, name: string): Container =>
-    objectNamed<{ spec: { template: { spec: { containers: Container[] } } } }>(result, "kubernetes:apps/v1:StatefulSet", `spin-${name}`).spec.template.spec.containers.find(
-        (c) => c.name === TLS_RELOAD_CONTAINER,
-    )!;
+function reloadContainer(result: RunResult, name: string): Container {
+    const containers = objectNamed<{ spec: { template: { spec: { containers: Container[] } } } }>(result, "kubernetes:apps/v1:StatefulSet", `spin-${name}`).spec.template.spec.containers;
+    const found = containers.find((c) => c.name === TLS_RELOAD_CONTAINER);
+    assert.ok(found, `spin-${name} has no ${TLS_RELOAD_CONTAINER} container (it has ${containers.map((c) => c.name).join(", ")})`);
+    return found;
+}
 
 /**
  * Writes `files` as the kubelet's atomic writer updates a Secret volume: into
@@ -246,6 +248,11 @@ describe("the tls-reload container on a real primary and replica (prod's spin-re
         const sets = Array.from({ length: KEYS }, (_, i) => ["SET", `spinnaker-mtls:reload:${i}`, String(i)]);
         assert.ok((await writer.send(sets)).every((r) => r === "OK"));
         await waitUntil(async () => (await session({ port: replica.port, tls: client }, [["DBSIZE"]])).replies[0] === KEYS, "the replica's initial sync");
+        // Its first AOF written: until then a replica refuses SIGTERM ("Writing initial AOF, can't exit").
+        await waitUntil(async () => {
+            const info = (await session({ port: replica.port, tls: client }, [["INFO", "persistence"]])).replies[0];
+            return infoField(info, "aof_rewrite_in_progress") === "0" && infoField(info, "aof_rewrite_scheduled") === "0";
+        }, "the replica's initial AOF");
 
         for (const s of [primary, replica]) sidecars.push(new Sidecar(reloadContainer(result, "redis"), s));
         // The first look always reloads (files may have changed while Redis started).

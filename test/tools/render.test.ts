@@ -40,9 +40,10 @@ describe("npm run render", () => {
         const log = path.join(bin, "calls.jsonl");
         fs.writeFileSync(
             path.join(bin, "pulumi"),
-            `#!${process.execPath}\nconst fs = require("fs");\nfs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), backend: process.env.PULUMI_BACKEND_URL, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE }) + "\\n");\nif (process.argv[2] === "version") console.log("v3.248.0");\n`,
+            `#!${process.execPath}\nconst fs = require("fs");\nfs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), backend: process.env.PULUMI_BACKEND_URL, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE }) + "\\n");\nif (process.argv[2] === "version") console.log("v3.248.0");\nif (process.argv[2] === "up") { fs.mkdirSync(${JSON.stringify(path.join(PROJECT_ROOT, "out", "render", "local", "1-manifest"))}, { recursive: true }); fs.writeFileSync(${JSON.stringify(path.join(PROJECT_ROOT, "out", "render", "local", "1-manifest", "render-test-secret.yaml"))}, "kind: Secret\\n", { mode: 0o644 }); }\n`,
             { mode: 0o755 },
         );
+        const rendered = path.join(PROJECT_ROOT, "out", "render", "local", "1-manifest", "render-test-secret.yaml");
         const hadBackendDir = fs.existsSync(LOCAL_BACKEND_DIR);
         try {
             const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
@@ -57,8 +58,10 @@ describe("npm run render", () => {
             // Progress for people on stderr; the result on stdout.
             assert.match(r.stderr, /^Pulumi v3\.248\.0, backend file:\/\/.*\.pulumi-local \(this run only\), stack local$/m);
             assert.match(r.stdout, /^\d+ manifests under out\/render\/local\/ /m);
+            assert.strictEqual(fs.statSync(rendered).mode & 0o777, 0o600, "rendered Secrets are their owner's only");
         } finally {
             fs.rmSync(bin, { recursive: true, force: true });
+            fs.rmSync(rendered, { force: true });
             if (!hadBackendDir) fs.rmSync(LOCAL_BACKEND_DIR, { recursive: true, force: true });
         }
     });

@@ -3,15 +3,17 @@
 # folder outside the repository, and reuses it when it is already there:
 #
 #   ~/.cache/spinnaker-mtls/toolchain-<key>/
-#     bin/          pulumi, kube-apiserver, kube-controller-manager, kine,
-#                   pulumi-resource-kubernetes (as built)
+#     bin/          pulumi, pulumi-language-yaml, kube-apiserver,
+#                   kube-controller-manager, kine (toolchain.env puts it on PATH)
+#     providers/    pulumi-resource-kubernetes as built; off PATH, because the
+#                   CLI prefers a provider on PATH to the installed plugin
 #     pulumi-home/  PULUMI_HOME with the providers installed as plugins
 #     status.tsv    one row per part: name, state (built/refused), label, detail
 #     timings.tsv   seconds each part took to build (cold runs only)
 #     toolchain.env sourceable: PATH, PULUMI_HOME, E2E_* variables
 #
-# <key> is the pinned versions plus a hash of this script and the wrapper
-# modules beside it, so any change to either builds a fresh folder.
+# <key> is the pinned versions plus a hash of them and of the wrapper modules
+# beside this script, so a change to either builds a fresh folder.
 #
 # Usage: bash tools/toolchain/build.sh            # build or reuse, print env file path
 #        source "$(bash tools/toolchain/build.sh)" # the same, then use the tools
@@ -39,11 +41,14 @@ YAML_VERSION=1.25.0
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 
-wrapper_hash="$(cd "$here" && find . -type f ! -name '*.md' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)"
+# The key: every pinned version plus the wrapper modules' files (the scripts
+# beside them are left out, so that editing a script does not rebuild).
+wrapper_hash="$( { echo "$PULUMI_VERSION $K8S_VERSION $KINE_VERSION $K8S_PROVIDER_MODULE_VERSION $K8S_PROVIDER_LABEL $YAML_VERSION"
+  cd "$here" && find . -mindepth 2 -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-12)"
 key="pulumi${PULUMI_VERSION}-k8s${K8S_VERSION}-kine${KINE_VERSION}-${wrapper_hash}"
 cache_root="${SPINNAKER_MTLS_CACHE:-$HOME/.cache/spinnaker-mtls}"
 dir="$cache_root/toolchain-$key"
-mkdir -p "$dir/bin" "$dir/src" "$dir/logs" "$dir/pulumi-home"
+mkdir -p "$dir/bin" "$dir/providers" "$dir/src" "$dir/logs" "$dir/pulumi-home"
 touch "$dir/status.tsv" "$dir/timings.tsv"
 
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
@@ -88,13 +93,14 @@ copy_wrapper() {
 # module_refused MODULE@VERSION: true (and the proxy's words in $refusal) when
 # the module proxy will not serve that exact version.
 module_refused() {
-  local out
-  if out=$(cd "$dir/src" && GOFLAGS=-mod=mod go mod download -json "$1" 2>&1); then
-    if grep -q '"Error"' <<<"$out"; then refusal=$(grep '"Error"' <<<"$out" | head -n1 | tr -s ' \t' ' '); return 0; fi
-    return 1
+  local out rc=0
+  out=$(cd "$dir/src" && GOFLAGS=-mod=mod go mod download -json "$1" 2>&1) || rc=$?
+  if grep -q '"Error"' <<<"$out"; then
+    refusal=$(sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$out" | head -n1 | sed 's/\\n\\t/ /g')
+    return 0
   fi
-  refusal=$(tr '\n' ' ' <<<"$out" | tr -s ' \t' ' ')
-  return 0
+  if [[ $rc -ne 0 ]]; then refusal=$(tr '\n' ' ' <<<"$out"); return 0; fi
+  return 1
 }
 
 k8s_ldflags() {
@@ -146,7 +152,7 @@ check_language_nodejs() {
 }
 
 build_k8s_provider() {
-  [[ -x "$dir/bin/pulumi-resource-kubernetes" ]] && return 0
+  [[ -x "$dir/providers/pulumi-resource-kubernetes" ]] && return 0
   local m=github.com/pulumi/pulumi-kubernetes/provider/v4
   local detail="wanted $K8S_PROVIDER_WANTED"
   if module_refused "$m@v$K8S_PROVIDER_WANTED"; then detail="$detail (proxy: $refusal)"; fi
@@ -158,7 +164,7 @@ build_k8s_provider() {
   cp "$mdir/cmd/pulumi-resource-kubernetes/schema.json" "$mdir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$dir/src/pulumi-kubernetes/"
   chmod u+w "$dir/src/pulumi-kubernetes/"*.json
   timed pulumi-resource-kubernetes bash -c "cd '$dir/src/pulumi-kubernetes' && go build -trimpath -ldflags '-X $m/pkg/version.Version=$K8S_PROVIDER_LABEL' -o '$dir/src/pulumi-kubernetes/out/pulumi-resource-kubernetes' ."
-  mv "$dir/src/pulumi-kubernetes/out/pulumi-resource-kubernetes" "$dir/bin/"
+  mv "$dir/src/pulumi-kubernetes/out/pulumi-resource-kubernetes" "$dir/providers/"
   set_status pulumi-resource-kubernetes built "$K8S_PROVIDER_LABEL" "$m@$K8S_PROVIDER_MODULE_VERSION; $detail"
 }
 
@@ -189,8 +195,8 @@ install_plugins() {
   # The kubernetes binary goes into the plugin slot the Node SDK asks for
   # (@pulumi/kubernetes 4.34.2 requests 4.34.2); the binary itself reports its
   # real provenance (K8S_PROVIDER_LABEL) through GetPluginInfo.
-  if [[ -x "$dir/bin/pulumi-resource-kubernetes" && ! -d "$PULUMI_HOME/plugins/resource-kubernetes-v$K8S_PROVIDER_WANTED" ]]; then
-    "$dir/bin/pulumi" plugin install resource kubernetes "$K8S_PROVIDER_WANTED" --file "$dir/bin/pulumi-resource-kubernetes" >&2
+  if [[ -x "$dir/providers/pulumi-resource-kubernetes" && ! -d "$PULUMI_HOME/plugins/resource-kubernetes-v$K8S_PROVIDER_WANTED" ]]; then
+    "$dir/bin/pulumi" plugin install resource kubernetes "$K8S_PROVIDER_WANTED" --file "$dir/providers/pulumi-resource-kubernetes" >&2
   fi
 }
 

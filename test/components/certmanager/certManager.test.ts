@@ -135,3 +135,35 @@ describe("cert-manager", () => {
         assert.deepStrictEqual(issuers.dependencies, [release.urn], "the issuers, and through them every Certificate, wait for the release");
     });
 });
+
+describe("switching a stack from the program's PKI to cert-manager", () => {
+    const isTlsSecretDelete = (p: { op: string; type: string; urn: string }) => p.op === "delete" && p.type === "kubernetes:core/v1:Secret" && /\$kubernetes:core\/v1:Secret::spin-[a-z0-9-]+-secret$/.test(p.urn);
+
+    it("a plain switch deletes the Secrets cert-manager is about to write; with tlsSecretHandover they leave the state and stay in the cluster", async () => {
+        const onPulumi = await run({ stack: "prod", config: { "spinnaker-mtls:certificateBackend": "pulumi" } });
+        const services = Object.keys(unwrap(onPulumi.stackOutputs.serviceCertificates) as object);
+
+        // The plain switch: every spin-<svc>-tls Secret is deleted outright.
+        const plain = await run({ stack: "prod", previous: onPulumi.export });
+        const plainDeletes = plain.plan.filter(isTlsSecretDelete);
+        assert.strictEqual(plainDeletes.length, services.length + 2, "one per service and per Redis");
+        assert.ok(plainDeletes.every((p) => !p.retained));
+
+        // Step 1: the handover flag changes nothing in the cluster, only what the state says of the Secrets.
+        const step1 = await run({ stack: "prod", config: { "spinnaker-mtls:certificateBackend": "pulumi", "spinnaker-mtls:tlsSecretHandover": "true" }, previous: onPulumi.export });
+        assert.deepStrictEqual(step1.plan.filter((p) => p.op !== "same"), []);
+        const retained = step1.export.deployment.resources.filter((r) => r.retainOnDelete).map((r) => r.urn.split("::").pop());
+        assert.deepStrictEqual(retained.sort(), [...services.map((s) => `spin-${s}-secret`), "spin-redis-go-secret", "spin-redis-secret"].sort());
+
+        // Step 2: the switch. The Secrets leave the state without being deleted, and the Certificates that take them over are created.
+        const step2 = await run({ stack: "prod", config: { "spinnaker-mtls:tlsSecretHandover": "true" }, previous: step1.export });
+        const deletes = step2.plan.filter(isTlsSecretDelete);
+        assert.strictEqual(deletes.length, services.length + 2);
+        assert.ok(deletes.every((p) => p.retained), deletes.filter((p) => !p.retained).map((p) => p.urn).join(", "));
+        const created = step2.plan.filter((p) => p.op === "create" && p.type === CERT).map((p) => p.urn.split("::").pop());
+        for (const s of services) assert.ok(created.includes(`spin-${s}-certificate`), s);
+        // ...and the Spinnaker patch, which rolls the pods, waits for those Certificates (each waits for Ready).
+        const patch = step2.resources.find((r) => r.type.includes(":SpinnakerServicePatch"))!;
+        for (const s of services) assert.ok(patch.dependencies.some((d) => d.endsWith(`::spin-${s}-certificate`)), s);
+    });
+});

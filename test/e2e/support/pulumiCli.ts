@@ -65,6 +65,7 @@ export function missingToolchain(needs: string[]): string | undefined {
     if (missing.length > 0) {
         return `the toolchain lacks ${missing.join(", ")} (refused by the Go module proxy; see ${path.join(dir, "status.tsv")})`;
     }
-    const absent = needs.filter((b) => !fs.existsSync(path.join(dir, "bin", b)));
+    // Servers and language hosts are in bin/, providers in providers/ (off PATH).
+    const absent = needs.filter((b) => !["bin", "providers"].some((d) => fs.existsSync(path.join(dir, d, b))));
     return absent.length > 0 ? `the toolchain lacks ${absent.join(", ")}` : undefined;
 }

@@ -44,7 +44,7 @@ describe("policy gateway-tls", () => {
 
     it("refuses an HTTP server that serves instead of redirecting", async () => {
         assert.deepStrictEqual(await messages(POLICY, [gateway((s) => (s[0].tls = {}))]), [
-            at("spec.servers[0].tls.httpsRedirect", "the HTTP server on port 80 serves plaintext instead of redirecting. Fix: set tls.httpsRedirect: true"),
+            at("spec.servers[0].tls.httpsRedirect", "is not set: the HTTP server on port 80 serves plaintext instead of redirecting. Fix: set tls.httpsRedirect: true"),
         ]);
     });
 

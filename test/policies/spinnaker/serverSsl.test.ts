@@ -10,7 +10,7 @@ const edited = (edit: (f: Fixture) => void, opts?: Parameters<typeof spinnakerSe
     edit(f);
     return f;
 };
-const plain = (svc: string, where: string) => `${SPIN}: ${where}: ${svc} serves plain HTTP. Fix: set server.ssl.enabled: true with its keystore`;
+const plain = (svc: string, where: string, value = "'false'") => `${SPIN}: ${where}: is ${value}, so ${svc} serves plain HTTP. Fix: set server.ssl.enabled: true with its keystore`;
 
 /** Deck and Gate in plain HTTP behind the ingress, the way the program sets them up with Istio. */
 const edgeMode = () =>
@@ -33,7 +33,7 @@ describe("policy spinnaker-server-ssl", () => {
 
     it("refuses a service that is always deployed but not configured for TLS at all", async () => {
         const f = edited((x) => delete spinnakerConfig(x).profiles.front50);
-        assert.deepStrictEqual(await messages(POLICY, [f]), [plain("front50", "spec.spinnakerConfig.profiles.front50.server.ssl.enabled")]);
+        assert.deepStrictEqual(await messages(POLICY, [f]), [plain("front50", "spec.spinnakerConfig.profiles.front50.server.ssl.enabled", "not set")]);
     });
 
     it("sees TLS turned off by an environment variable, a -D option, a dotted key or the shared spinnaker profile", async () => {
@@ -49,7 +49,7 @@ describe("policy spinnaker-server-ssl", () => {
         assert.deepStrictEqual(await messages(POLICY, [f]), [
             plain("clouddriver", "spec.spinnakerConfig.service-settings.clouddriver.env.SERVER_SSL_ENABLED"),
             plain("echo", "spec.spinnakerConfig.service-settings.echo.env.JAVA_OPTS (-Dserver.ssl.enabled)"),
-            `${SPIN}: spec.spinnakerConfig.profiles.spinnaker.server.ssl.enabled: gate serves plain HTTP outside the edge exception: no STRICT PeerAuthentication covers namespace ${NS}; its pods get no sidecar (namespace ${NS} is not labelled istio-injection=enabled and podLabels does not set sidecar.istio.io/inject: "true"); no ALLOW AuthorizationPolicy applies to it, so Istio lets every caller in. Fix: set server.ssl.enabled: true with its keystore, or close those gaps`,
+            `${SPIN}: spec.spinnakerConfig.profiles.spinnaker.server.ssl.enabled: is 'false', so gate serves plain HTTP outside the edge exception: no STRICT PeerAuthentication covers namespace ${NS}; its pods get no sidecar (namespace ${NS} is not labelled istio-injection=enabled and podLabels does not set sidecar.istio.io/inject: "true"); no ALLOW AuthorizationPolicy applies to it, so Istio lets every caller in. Fix: set server.ssl.enabled: true with its keystore, or close those gaps`,
             plain("rosco", "spec.spinnakerConfig.profiles.rosco.server.ssl.enabled"),
         ]);
     });
@@ -83,8 +83,8 @@ describe("policy spinnaker-server-ssl", () => {
     it("refuses the edge exception without a STRICT PeerAuthentication", async () => {
         const mesh = MESH().filter((x) => x.inputs.kind !== "PeerAuthentication");
         assert.deepStrictEqual(await messages(POLICY, [edgeMode(), ...mesh]), [
-            `${SPIN}: spec.spinnakerConfig.service-settings.deck.env.DECK_CERT: deck serves plain HTTP outside the edge exception: no STRICT PeerAuthentication covers namespace ${NS}. Fix: set DECK_CERT and DECK_KEY to its certificate, or close those gaps`,
-            `${SPIN}: spec.spinnakerConfig.profiles.gate.server.ssl.enabled: gate serves plain HTTP outside the edge exception: no STRICT PeerAuthentication covers namespace ${NS}. Fix: set server.ssl.enabled: true with its keystore, or close those gaps`,
+            `${SPIN}: spec.spinnakerConfig.service-settings.deck.env.DECK_CERT: is not set, so deck serves plain HTTP outside the edge exception: no STRICT PeerAuthentication covers namespace ${NS}. Fix: set DECK_CERT and DECK_KEY to its certificate, or close those gaps`,
+            `${SPIN}: spec.spinnakerConfig.profiles.gate.server.ssl.enabled: is 'false', so gate serves plain HTTP outside the edge exception: no STRICT PeerAuthentication covers namespace ${NS}. Fix: set server.ssl.enabled: true with its keystore, or close those gaps`,
         ]);
     });
 
@@ -108,8 +108,8 @@ describe("policy spinnaker-server-ssl", () => {
         });
         const found = await messages(POLICY, [edgeMode(), ...MESH(), openToAll, star]);
         assert.deepStrictEqual(found, [
-            `${SPIN}: spec.spinnakerConfig.service-settings.deck.env.DECK_CERT: deck serves plain HTTP outside the edge exception: AuthorizationPolicy ${NS}/allow-all spec.rules[0] has no 'from', so it allows any caller. Fix: set DECK_CERT and DECK_KEY to its certificate, or close those gaps`,
-            `${SPIN}: spec.spinnakerConfig.profiles.gate.server.ssl.enabled: gate serves plain HTTP outside the edge exception: AuthorizationPolicy ${NS}/allow-all spec.rules[0] has no 'from', so it allows any caller; AuthorizationPolicy ${NS}/allow-star spec.rules[0].from[0] allows '*'. Fix: set server.ssl.enabled: true with its keystore, or close those gaps`,
+            `${SPIN}: spec.spinnakerConfig.service-settings.deck.env.DECK_CERT: is not set, so deck serves plain HTTP outside the edge exception: AuthorizationPolicy ${NS}/allow-all spec.rules[0] has no 'from', so it allows any caller. Fix: set DECK_CERT and DECK_KEY to its certificate, or close those gaps`,
+            `${SPIN}: spec.spinnakerConfig.profiles.gate.server.ssl.enabled: is 'false', so gate serves plain HTTP outside the edge exception: AuthorizationPolicy ${NS}/allow-all spec.rules[0] has no 'from', so it allows any caller; AuthorizationPolicy ${NS}/allow-star spec.rules[0].from[0] allows '*'. Fix: set server.ssl.enabled: true with its keystore, or close those gaps`,
         ]);
     });
 
@@ -126,6 +126,6 @@ describe("policy spinnaker-server-ssl", () => {
         const partial = kube("spinnaker.io/v1alpha2", "SpinnakerService", { name: "spinnaker", namespace: NS }, {
             spec: { spinnakerConfig: { profiles: { clouddriver: { server: { ssl: { "client-auth": "need" } } }, orca: { sql: { enabled: true } } } } },
         }, { patch: true });
-        assert.deepStrictEqual(await messages(POLICY, [partial]), [plain("clouddriver", "spec.spinnakerConfig.profiles.clouddriver.server.ssl.enabled")]);
+        assert.deepStrictEqual(await messages(POLICY, [partial]), [plain("clouddriver", "spec.spinnakerConfig.profiles.clouddriver.server.ssl.enabled", "not set")]);
     });
 });

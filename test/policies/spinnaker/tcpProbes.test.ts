@@ -14,8 +14,8 @@ describe("policy spinnaker-tcp-probes", () => {
         delete spinnakerConfig(f)["service-settings"].orca.kubernetes;
         (spinnakerConfig(f)["service-settings"].deck.kubernetes as Record<string, unknown>).useTcpProbe = false;
         assert.deepStrictEqual(await messages(POLICY, [f]), [
-            `SpinnakerService ${NS}/spinnaker: spec.spinnakerConfig.service-settings.deck.kubernetes.useTcpProbe: is not true although deck serves TLS, so its readiness probe fails and the pod never becomes ready. Fix: set kubernetes.useTcpProbe: true`,
-            `SpinnakerService ${NS}/spinnaker: spec.spinnakerConfig.service-settings.orca.kubernetes.useTcpProbe: is not true although orca serves TLS, so its readiness probe fails and the pod never becomes ready. Fix: set kubernetes.useTcpProbe: true`,
+            `SpinnakerService ${NS}/spinnaker: spec.spinnakerConfig.service-settings.deck.kubernetes.useTcpProbe: is 'false', not true, although deck serves TLS, so its readiness probe fails and the pod never becomes ready. Fix: set kubernetes.useTcpProbe: true`,
+            `SpinnakerService ${NS}/spinnaker: spec.spinnakerConfig.service-settings.orca.kubernetes.useTcpProbe: is not set, not true, although orca serves TLS, so its readiness probe fails and the pod never becomes ready. Fix: set kubernetes.useTcpProbe: true`,
         ]);
     });
 });
