@@ -79,6 +79,11 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date()): StackC
                 'keep clientAuth "want" while dinghy runs, or remove dinghy from services',
         );
     }
+    if (istio?.enabled && spinnaker && spinnaker.haServices.length > 0) {
+        r.problem(
+            `${fq("haServices")} names ${spinnaker.haServices.join(" and ")} but ${fq("istio")} is true; the mesh would need each split service's port protocol and DestinationRule, which the program does not declare yet: run the split without the mesh, or the mesh without the split`,
+        );
+    }
     if (kubernetes?.renderYamlToDirectory !== undefined && certManager?.install) {
         r.problem(`${fq("certManagerInstall")} is true but ${fq("renderYamlToDirectory")} is set; installing cert-manager is a Helm release, which needs a cluster: install cert-manager yourself, or render without it`);
     }

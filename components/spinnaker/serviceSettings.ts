@@ -275,7 +275,7 @@ export function buildSpinnakerSettings(input: SpinnakerSettingsInput): Spinnaker
         const cfg = services[base];
         if (!cfg) throw new Error(`haServices: ${base} is not enabled`);
         // The split services run the same image with the same profile; only their name, and so their URL, differs.
-        // Their pods mount the split service's Secrets at its paths explicitly (Halyard's
+        // Their pods mount the Secrets of the service they split, at its paths, explicitly (Halyard's
         // KubernetesSettings.volumes), so that the paths in its argfile and env hold
         // whatever path the Operator gives the split deployments' own mounts.
         const secrets = [...new Set([...secretRefs(cfg.profile).map(({ ref }) => ref.secret), ...cfg.volumes])].sort();

@@ -21,7 +21,7 @@ import { JVM_OPTIONS_KEY } from "../../components/spinnaker/jvmOptions";
 import { unwrap } from "../../engine/monitor";
 import { RunResult } from "../../engine/run";
 import { Issued, issue, newCa, stackCa } from "../support/pki";
-import { RedisServer, freePort } from "../support/redisServer";
+import { RedisServer, freePort, waitUntilListening } from "../support/redisServer";
 import { ServiceFiles, objectNamed, run, secretsByName, tempDir } from "../support/stacks";
 
 const PEER_DIR = path.join(__dirname, "kork");
@@ -176,20 +176,7 @@ class KorkPeer {
     }
 
     private async waitUntilListening(): Promise<void> {
-        const deadline = Date.now() + 300_000;
-        while (Date.now() < deadline) {
-            if (this.proc.exitCode !== null) throw new Error(`${this.service} exited with ${this.proc.exitCode}:\n${this.logText()}`);
-            const ok = await new Promise<boolean>((resolve) => {
-                const s = net.connect({ host: "127.0.0.1", port: this.port }, () => {
-                    s.destroy();
-                    resolve(true);
-                });
-                s.on("error", () => resolve(false));
-            });
-            if (ok) return;
-            await new Promise((r) => setTimeout(r, 250));
-        }
-        throw new Error(`${this.service} did not listen on ${this.port}:\n${this.logText()}`);
+        await waitUntilListening(this.port, this.proc, 300_000, 250, this.service, () => this.logText());
     }
 
     logText(): string {

@@ -92,20 +92,7 @@ export class RedisServer {
     }
 
     private async waitUntilListening(): Promise<void> {
-        const deadline = Date.now() + 15_000;
-        while (Date.now() < deadline) {
-            if (this.proc.exitCode !== null) throw new Error(`redis-server exited with ${this.proc.exitCode}:\n${fs.readFileSync(this.log, "utf8")}`);
-            const ok = await new Promise<boolean>((resolve) => {
-                const s = net.connect({ host: "127.0.0.1", port: this.port }, () => {
-                    s.destroy();
-                    resolve(true);
-                });
-                s.on("error", () => resolve(false));
-            });
-            if (ok) return;
-            await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error(`redis-server did not listen on ${this.port}:\n${fs.readFileSync(this.log, "utf8")}`);
+        await waitUntilListening(this.port, this.proc, 15_000, 50, "redis-server", () => fs.readFileSync(this.log, "utf8"));
     }
 
     /** The server's process id (taskset execs redis-server in place). */
@@ -125,4 +112,25 @@ export class RedisServer {
             clearTimeout(timer);
         }
     }
+}
+
+/**
+ * Waits until something accepts TCP connections on 127.0.0.1:port, or fails
+ * with the process's log: when it exits, or when the deadline passes.
+ */
+export async function waitUntilListening(port: number, proc: childProcess.ChildProcess, timeoutMs: number, pollMs: number, what: string, log: () => string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (proc.exitCode !== null) throw new Error(`${what} exited with ${proc.exitCode}:\n${log()}`);
+        const ok = await new Promise<boolean>((resolve) => {
+            const s = net.connect({ host: "127.0.0.1", port }, () => {
+                s.destroy();
+                resolve(true);
+            });
+            s.on("error", () => resolve(false));
+        });
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, pollMs));
+    }
+    throw new Error(`${what} did not listen on ${port}:\n${log()}`);
 }

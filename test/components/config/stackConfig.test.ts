@@ -312,6 +312,9 @@ describe("stack config", () => {
             assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:haServices": '["echo","clouddriver"]' }).spinnaker.haServices, ["clouddriver", "echo"]);
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:haServices": '["orca"]' }), ['spinnaker-mtls:haServices names "orca"; allowed: clouddriver, echo (the services Spinnaker can split for high availability)']);
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:services": '["clouddriver","deck","gate"]', "spinnaker-mtls:haServices": '["echo"]' }), ["spinnaker-mtls:haServices names echo, which spinnaker-mtls:services does not enable"]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:haServices": '["clouddriver"]', "spinnaker-mtls:istio": "true", "spinnaker-mtls:istioServicePortPatch": "true" }), [
+                "spinnaker-mtls:haServices names clouddriver but spinnaker-mtls:istio is true; the mesh would need each split service's port protocol and DestinationRule, which the program does not declare yet: run the split without the mesh, or the mesh without the split",
+            ]);
         });
         it("dinghy is refused at clientAuth need: nothing it sends carries a client certificate", () => {
             const armory = { "spinnaker-mtls:spinnakerFlavor": "armory", "spinnaker-mtls:goServicesRedis": "tls-only", "spinnaker-mtls:services": '["clouddriver","deck","dinghy","echo","gate","orca"]' };
