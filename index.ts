@@ -4,7 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { CA_ISSUER, CertManagerCertificate, CertManagerInstall, CertManagerIssuers } from "./components/certmanager";
 import { istioPrincipal, loadStackConfig, serviceExtraDnsNames, usesCertManager } from "./components/config";
 import { kubernetesProvider } from "./components/kubernetes/provider";
+import { skipAwaitTransformation } from "./components/kubernetes/skipAwait";
 import { IstioIngress, IstioMesh } from "./components/mesh";
+import { OtterizeCredentials, operatorValues } from "./components/otterize";
 import {
     CertificateAuthority,
     IssuedIdentity,
@@ -24,6 +26,7 @@ import { JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinn
 
 const config = loadStackConfig();
 const ns = config.namespace;
+if (config.kubernetes.e2eSkipAwait) pulumi.runtime.registerStackTransformation(skipAwaitTransformation);
 
 // Every Kubernetes object goes through this provider (a cluster, or files in render mode).
 const k8sProvider = kubernetesProvider("kubernetes", config.kubernetes);
@@ -56,6 +59,11 @@ const issuers = usesCertManager(config)
 /** Every identity's certificate, from the configured backend; the rest of the program does not care which. */
 function issue(identity: TlsIdentity, extraDnsNames?: readonly string[]): IssuedIdentity {
     const common = { identity, namespace: ns, key: identityKeySpec(identity, config.key, config.rsaBits), organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
+    if (config.certManager.backend === "otterize") {
+        // The operator issues the certificate when a pod carrying these annotations starts.
+        const { provider, certTtlHours } = config.certManager.otterize;
+        return new OtterizeCredentials(`spin-${identity.name}`, { identity, namespace: ns, provider, ttlHours: certTtlHours, extraDnsNames }, inCluster());
+    }
     return config.certManager.backend === "cert-manager"
         ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))
         : new ServiceCertificate(
@@ -85,6 +93,7 @@ function tlsRedis(name: string, clientAuth: "yes" | "no", replicas: number, allo
         allowedClusters,
         podLabels: sidecarLabel,
         tls: { secretName: cert.secretName, checksum: cert.checksum },
+        podAnnotations: cert.podAnnotations,
     }, inCluster());
 }
 const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
@@ -114,7 +123,8 @@ const settings = buildSpinnakerSettings({
     mesh: config.istio.enabled
         ? { perServiceInjection: config.istio.injection === "per-service", servicePortPatch: config.istio.servicePortPatch, edge: edge && { host: edge.host } }
         : undefined,
-    reloadOnSecretChange: config.certManager.backend === "cert-manager",
+    // Renewed outside Pulumi (by cert-manager, or by the Otterize operator): Reloader restarts the readers.
+    reloadOnSecretChange: config.certManager.backend !== "pulumi",
     browserUrls: { gate: config.spinnaker.gateUrl, deck: config.spinnaker.deckUrl },
     haServices: config.spinnaker.haServices,
 });
@@ -147,7 +157,7 @@ const jvmOptions = Object.fromEntries(
             new JvmOptions(`spin-${name}-jvm`, {
                 service: name,
                 namespace: ns,
-                keyStore: redisClient ? { path: secretFilePath(name, { secret: t.secret, key: t.keystore! }), password: valueOf(t.keystorePassword!) } : undefined,
+                keyStore: redisClient ? { path: secretFilePath(name, { secret: t.secret, key: t.keystore! }), password: valueOf(t.keystorePassword!), type: t.storeType } : undefined,
                 trustStore: redisClient && jvmTrust ? { path: secretFilePath(name, jvmTrustStoreRef), password: jvmTrust.password } : undefined,
                 properties: Object.fromEntries(Object.entries(halyardProperties(settings, name)).map(([prop, ref]) => [prop, valueOf(ref)])),
             }, inCluster()),
@@ -163,14 +173,17 @@ const spinnaker = new SpinnakerPatches("spinnaker", {
     version: config.spinnaker.version,
     force: config.spinnaker.patchForce,
     settings,
-    podChecksums: Object.fromEntries(
+    podAnnotations: Object.fromEntries(
         config.services.map((name) => [
             name,
-            {
-                "spinnaker-mtls/tls-checksum": certificates[name].checksum,
-                ...(jvmOptions[name] ? { "spinnaker-mtls/jvm-options-checksum": jvmOptions[name].checksum } : {}),
-                ...(jvmTrust && jvmOptions[name] ? { "spinnaker-mtls/jvm-truststore-checksum": jvmTrust.checksum } : {}),
-            },
+            pulumi.all([
+                certificates[name].podAnnotations ?? {},
+                pulumi.all({
+                    "spinnaker-mtls/tls-checksum": certificates[name].checksum,
+                    ...(jvmOptions[name] ? { "spinnaker-mtls/jvm-options-checksum": jvmOptions[name].checksum } : {}),
+                    ...(jvmTrust && jvmOptions[name] ? { "spinnaker-mtls/jvm-truststore-checksum": jvmTrust.checksum } : {}),
+                }),
+            ]).apply(([credentials, checksums]) => ({ ...credentials, ...checksums })),
         ]),
     ),
     halyardDir: config.spinnaker.halyardDir,
@@ -216,13 +229,16 @@ export const namespace = config.namespace;
 export const clientAuth = config.clientAuth;
 export const certificateBackend = config.certManager.backend;
 export const caCertificatePem = ca.certPem;
+/** backend otterize: the credentials operator's Helm values this stack's certificates assume. */
+export const otterizeOperatorValues = config.certManager.backend === "otterize" ? operatorValues(config.certManager.otterize.provider, CA_ISSUER) : "none: certificateBackend is not otterize";
 export const caNotAfter = ca.notAfter;
 /** Per service: the Secret that holds its files, its SANs and its expiry (issued by Pulumi) or who renews it. Nothing secret. */
 export const serviceCertificates = pulumi.output(
     Object.fromEntries(
         config.services.map((name) => {
             const c = certificates[name];
-            return [name, { secretName: c.secretName, dnsNames: c.dnsNames, ...(c.notAfter ? { notAfter: c.notAfter } : { renewedBy: "cert-manager" }) }];
+            const renewedBy = config.certManager.backend === "otterize" ? "otterize credentials operator" : "cert-manager";
+            return [name, { secretName: c.secretName, dnsNames: c.dnsNames, ...(c.notAfter ? { notAfter: c.notAfter } : { renewedBy }) }];
         }),
     ),
 );
@@ -240,5 +256,6 @@ export const spinnakerService = {
     mode: config.spinnaker.mode,
 };
 /** The Halyard files (paths under the deployment folder); written to halyardDir when it is set. */
-export const halyardFilePaths = spinnaker.halyardFiles.apply((files) => Object.keys(files).sort());
+// The paths alone: with the otterize backend the files carry a keystore password, the list of their names does not.
+export const halyardFilePaths = pulumi.unsecret(spinnaker.halyardFiles.apply((files) => Object.keys(files).sort()));
 export const ingressUrl = ingress ? ingress.url : pulumi.output("none: no ingressHost");

@@ -20,6 +20,7 @@ import { peerAuthenticationStrict } from "./istio/peerAuthenticationStrict";
 import { sidecarInjection } from "./istio/sidecarInjection";
 import { virtualServiceDestinations } from "./istio/virtualServiceDestinations";
 import { virtualServiceHosts } from "./istio/virtualServiceHosts";
+import { otterizeCredentials } from "./otterize/otterizeCredentials";
 import { redisTlsOnly } from "./redis/redisTlsOnly";
 import { redisNetworkPolicy } from "./redis/redisNetworkPolicy";
 import { redisTlsPeers } from "./redis/redisTlsPeers";
@@ -67,6 +68,7 @@ export const POLICIES: Policies = [
     keyRotation,
     certificateIssuer,
     serviceNotCa,
+    otterizeCredentials,
     redisTlsOnly,
     redisTlsReload,
     redisTlsPeers,

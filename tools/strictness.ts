@@ -46,6 +46,8 @@ export const POLICY_PROPERTY_ORDER: Readonly<Record<string, PropertyOrder>> = {
     maxLeafValidityHours: "lower",
     maxCaValidityHours: "lower",
     meshRequired: "true",
+    maxCertTtlHours: "lower",
+    required: "true",
     // Exemptions: fewer is stricter.
     serverAuthOnly: "fewer",
     // Issuers and gateway credentials from outside the stack that the rules accept: fewer is stricter.

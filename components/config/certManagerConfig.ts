@@ -3,8 +3,28 @@
 // whether this program installs it.
 import { ConfigReader, fq } from "./reader";
 
-export type CertificateBackend = "pulumi" | "cert-manager";
-export const CERTIFICATE_BACKENDS: readonly CertificateBackend[] = ["pulumi", "cert-manager"];
+export type CertificateBackend = "pulumi" | "cert-manager" | "otterize";
+export const CERTIFICATE_BACKENDS: readonly CertificateBackend[] = ["pulumi", "cert-manager", "otterize"];
+
+/**
+ * Where the Otterize credentials operator gets its certificates (its Helm
+ * value global.certificateProvider). It decides the key the workloads get:
+ * cert-manager's default (RSA 2048, PKCS#1) through a cert-manager
+ * Certificate the operator creates, or an EC P-256 key in PKCS#8 that the
+ * operator itself generates for SPIRE (and Otterize Cloud, whose key type no
+ * annotation sets).
+ */
+export type OtterizeProvider = "cert-manager" | "spire" | "otterize-cloud";
+export const OTTERIZE_PROVIDERS: readonly OtterizeProvider[] = ["cert-manager", "spire", "otterize-cloud"];
+
+/** The operator's cert-ttl annotation is an int32 count of seconds. */
+export const MAX_OTTERIZE_TTL_HOURS = Math.floor(2147483647 / 3600);
+
+export interface OtterizeConfig {
+    readonly provider: OtterizeProvider;
+    /** Each workload certificate's lifetime (the cert-ttl annotation, in seconds there). */
+    readonly certTtlHours: number;
+}
 
 /** keystores.pkcs12.profile (Modern2023) arrived in cert-manager 1.14. */
 export const MIN_CERT_MANAGER = [1, 14] as const;
@@ -19,6 +39,8 @@ export interface CertManagerConfig {
     readonly version: string;
     /** Leave the program's TLS Secrets in place when Pulumi stops managing them (the switch to cert-manager). */
     readonly tlsSecretHandover: boolean;
+    /** backend otterize: what the credentials operator is installed with. */
+    readonly otterize: OtterizeConfig;
 }
 
 export function readCertManagerConfig(r: ConfigReader): CertManagerConfig | undefined {
@@ -38,6 +60,15 @@ export function readCertManagerConfig(r: ConfigReader): CertManagerConfig | unde
             );
         }
     }
+    const provider = r.oneOf<OtterizeProvider>("otterizeCertificateProvider", OTTERIZE_PROVIDERS);
+    const certTtlHours = r.int("otterizeCertTtlHours", 1, MAX_OTTERIZE_TTL_HOURS, "hours");
     if (r.problems.length > before) return undefined;
-    return { backend: backend!, namespace: namespace!, install: install!, version: version!, tlsSecretHandover: tlsSecretHandover! };
+    return {
+        backend: backend!,
+        namespace: namespace!,
+        install: install!,
+        version: version!,
+        tlsSecretHandover: tlsSecretHandover!,
+        otterize: { provider: provider!, certTtlHours: certTtlHours! },
+    };
 }

@@ -50,6 +50,9 @@ export const CONFIG_KEYS = [
     "certManagerInstall",
     "certManagerVersion",
     "tlsSecretHandover",
+    // Otterize
+    "otterizeCertificateProvider",
+    "otterizeCertTtlHours",
     // Istio
     "istio",
     "istioInjection",
@@ -69,6 +72,7 @@ export const CONFIG_KEYS = [
     // Kubernetes
     "renderYamlToDirectory",
     "kubeContext",
+    "e2eSkipAwait",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 

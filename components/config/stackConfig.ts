@@ -10,6 +10,7 @@ import { RedisConfig, readRedisConfig } from "./redisConfig";
 import { SpinnakerConfig, readSpinnakerConfig } from "./spinnakerConfig";
 import { CertManagerConfig, readCertManagerConfig } from "./certManagerConfig";
 import { IstioConfig, readIstioConfig } from "./istioConfig";
+import { SERVICE_CATALOG, ServiceName } from "../pki/serviceCatalog";
 import { KubernetesConfig, readKubernetesConfig } from "./kubernetesConfig";
 
 export { CONFIG_KEYS, CONFIG_NAMESPACE } from "./keys";
@@ -30,13 +31,49 @@ export interface StackConfig extends PkiConfig {
     readonly kubernetes: KubernetesConfig;
 }
 
-/** cert-manager is needed for its Certificates: the service certificates (backend cert-manager) or the ingress certificate. */
-export const usesCertManager = (c: Pick<StackConfig, "certManager" | "istio">): boolean => c.certManager.backend === "cert-manager" || c.istio.ingress !== undefined;
+/**
+ * cert-manager is needed for its Certificates: the service certificates
+ * (backend cert-manager, or otterize through cert-manager, whose operator signs
+ * with this program's CA ClusterIssuer) or the ingress certificate.
+ */
+export const usesCertManager = (c: Pick<StackConfig, "certManager" | "istio">): boolean =>
+    c.certManager.backend === "cert-manager" || (c.certManager.backend === "otterize" && c.certManager.otterize.provider === "cert-manager") || c.istio.ingress !== undefined;
+
+const GO_SERVICE_NAMES = (Object.keys(SERVICE_CATALOG) as ServiceName[]).filter((s) => SERVICE_CATALOG[s].runtime === "go");
+const JAVA_SERVICE_NAMES = (Object.keys(SERVICE_CATALOG) as ServiceName[]).filter((s) => SERVICE_CATALOG[s].runtime === "java");
 
 export class StackConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
         super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "StackConfigError";
+    }
+}
+
+/** The combinations the Otterize credentials operator cannot serve, found before any resource exists. */
+function checkOtterize(r: ConfigReader, certManager: CertManagerConfig, pki: PkiConfig | undefined, spinnaker: SpinnakerConfig | undefined): void {
+    const provider = certManager.otterize.provider;
+    const go = (pki?.services ?? []).filter((s) => GO_SERVICE_NAMES.includes(s));
+    if (provider !== "cert-manager" && go.length > 0) {
+        // The operator's SPIRE path generates an EC P-256 key and writes it as PKCS#8; no
+        // annotation picks another key, and go-yaml-tools reads only "RSA PRIVATE KEY".
+        r.problem(
+            `${fq("services")} enables ${go.join(" and ")} with ${fq("certificateBackend")} "otterize" and ${fq("otterizeCertificateProvider")} "${provider}", ` +
+                `but that provider gives every workload an EC P-256 key in PKCS#8 and Armory's Go services read only RSA keys in PKCS#1 ("RSA PRIVATE KEY"); ` +
+                'use otterizeCertificateProvider "cert-manager" (cert-manager\'s default key is RSA in PKCS#1), or remove the Go services',
+        );
+    }
+    const java = (pki?.services ?? []).some((s) => JAVA_SERVICE_NAMES.includes(s));
+    if (provider !== "cert-manager" && java && pki && pki.jvmExtraCaCertsPem === undefined) {
+        r.problem(
+            `${fq("otterizeCertificateProvider")} is "${provider}" but ${fq("jvmExtraCaCertsPem")} is not set; every Java service's ok-http-client trusts the JVM trust store, ` +
+                `which must hold the CA that signs the ${provider} certificates (this program's CA signs nothing then): set jvmExtraCaCertsPem to that CA bundle`,
+        );
+    }
+    if (spinnaker?.halyardDir !== undefined) {
+        r.problem(
+            `${fq("halyardDir")} is set with ${fq("certificateBackend")} "otterize"; the operator takes each Java service's keystore password only as a literal pod annotation, ` +
+                "which the Halyard files would carry in plain text on disk: use the Operator (SpinnakerService), or another backend with Halyard",
+        );
     }
 }
 
@@ -84,6 +121,7 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date()): StackC
             `${fq("haServices")} names ${spinnaker.haServices.join(" and ")} but ${fq("istio")} is true; the mesh would need each split service's port protocol and DestinationRule, which the program does not declare yet: run the split without the mesh, or the mesh without the split`,
         );
     }
+    if (certManager?.backend === "otterize") checkOtterize(r, certManager, pki, spinnaker);
     if (kubernetes?.renderYamlToDirectory !== undefined && certManager?.install) {
         r.problem(`${fq("certManagerInstall")} is true but ${fq("renderYamlToDirectory")} is set; installing cert-manager is a Helm release, which needs a cluster: install cert-manager yourself, or render without it`);
     }

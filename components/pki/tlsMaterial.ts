@@ -21,6 +21,8 @@ export interface TlsMaterial {
     readonly truststore?: string;
     readonly keystorePassword?: SecretKeyRef;
     readonly truststorePassword?: SecretKeyRef;
+    /** The stores' format when not PKCS#12 (the Otterize operator writes JKS). */
+    readonly storeType?: "PKCS12" | "JKS";
 }
 
 /**
@@ -51,4 +53,9 @@ export interface IssuedIdentity extends pulumi.ComponentResource {
     readonly truststorePassword?: pulumi.Output<string>;
     /** Known to the program only when it issued the certificate itself (backend pulumi). */
     readonly notAfter?: pulumi.Output<string>;
+    /**
+     * Annotations the identity's pods must carry for it to be issued at all
+     * (backend otterize); may hold a secret (the operator's JKS password).
+     */
+    readonly podAnnotations?: pulumi.Output<Record<string, string>>;
 }

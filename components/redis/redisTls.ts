@@ -27,6 +27,8 @@ export interface RedisTlsArgs {
     readonly allowedClusters?: readonly string[];
     /** Extra pod-template labels (sidecar injection). */
     readonly podLabels?: Readonly<Record<string, string>>;
+    /** Extra pod-template annotations (the Otterize operator's, which issue the certificate to these pods). */
+    readonly podAnnotations?: pulumi.Input<Record<string, string>>;
 }
 
 /** The DNS names of the pods, which replicas connect to and the certificate must carry. */
@@ -77,6 +79,7 @@ export class RedisTls extends pulumi.ComponentResource {
         const selector = { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": base };
         const memoryLimit = quantityValue(args.resources.memoryLimit)!;
         const conf = renderRedisConf({ clientAuth: args.clientAuth, maxmemoryBytes: maxmemoryFor(memoryLimit) });
+        const checksums = <T,>(tls: T) => ({ "spinnaker-mtls/config-checksum": sha256(conf), "spinnaker-mtls/tls-checksum": tls });
 
         const configMap = new k8s.core.v1.ConfigMap(
             `${name}-config`,
@@ -135,7 +138,9 @@ export class RedisTls extends pulumi.ComponentResource {
                             // pods. The TLS checksum changes with a certificate the program
                             // issues (pulumi backend); one that cert-manager renews in place
                             // leaves it alone, and the tls-reload container loads it instead.
-                            annotations: { "spinnaker-mtls/config-checksum": sha256(conf), "spinnaker-mtls/tls-checksum": args.tls.checksum },
+                            annotations: args.podAnnotations
+                                ? pulumi.all([args.podAnnotations, args.tls.checksum]).apply(([extra, sum]) => ({ ...extra, ...checksums(sum) }))
+                                : checksums(args.tls.checksum),
                         },
                         spec: {
                             automountServiceAccountToken: false,

@@ -10,6 +10,8 @@ export interface JvmStore {
     /** A path inside the container. */
     readonly path: string;
     readonly password: string;
+    /** PKCS12 unless said otherwise (the Otterize operator writes JKS). */
+    readonly type?: "PKCS12" | "JKS";
 }
 
 export interface JvmOptionsInput {
@@ -32,7 +34,7 @@ export function renderJvmArgfile(input: JvmOptionsInput): string {
     const prop = (name: string, value: string) => lines.push(`-D${name}=${quoteArgfileValue(value)}`);
     if (input.keyStore) {
         prop("javax.net.ssl.keyStore", input.keyStore.path);
-        prop("javax.net.ssl.keyStoreType", "PKCS12");
+        prop("javax.net.ssl.keyStoreType", input.keyStore.type ?? "PKCS12");
         prop("javax.net.ssl.keyStorePassword", input.keyStore.password);
     }
     if (input.trustStore) {

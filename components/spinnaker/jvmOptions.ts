@@ -10,6 +10,7 @@ export const jvmOptionsSecretName = (service: string): string => `spin-${service
 export interface JvmStoreInput {
     readonly path: string;
     readonly password: pulumi.Input<string>;
+    readonly type?: "PKCS12" | "JKS";
 }
 
 export interface JvmOptionsArgs {
@@ -38,7 +39,7 @@ export class JvmOptions extends pulumi.ComponentResource {
             .all([args.keyStore?.password, args.trustStore?.password, pulumi.all(names.map((n) => args.properties![n]))])
             .apply(([keyPassword, trustPassword, values]) =>
                 renderJvmArgfile({
-                    keyStore: args.keyStore && { path: args.keyStore.path, password: keyPassword! },
+                    keyStore: args.keyStore && { path: args.keyStore.path, password: keyPassword!, type: args.keyStore.type },
                     trustStore: args.trustStore && { path: args.trustStore.path, password: trustPassword! },
                     properties: Object.fromEntries(names.map((n, i) => [n, values[i]])),
                 }),

@@ -20,10 +20,10 @@ const stringMap = { type: "object", additionalProperties: { type: "string" } };
 
 const javaStores = {
     "key-store": k8sFile,
-    "key-store-type": { const: "PKCS12" },
+    "key-store-type": { enum: ["PKCS12", "JKS"] },
     "key-store-password": k8sString,
     "trust-store": k8sFile,
-    "trust-store-type": { const: "PKCS12" },
+    "trust-store-type": { enum: ["PKCS12", "JKS"] },
     "trust-store-password": k8sString,
 };
 

@@ -121,18 +121,19 @@ export const httpsBaseUrl = (service: ServiceName, namespace: string): string =>
     `https://${kubernetesServiceName(service)}.${namespace}:${SERVICE_CATALOG[service].port}`;
 
 function javaConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettingsInput): ServiceConfig {
-    if (!t.keystore || !t.truststore || !t.keystorePassword || !t.truststorePassword) throw new Error(`${service}: Java services need PKCS#12 stores and their passwords`);
+    if (!t.keystore || !t.truststore || !t.keystorePassword || !t.truststorePassword) throw new Error(`${service}: Java services need key and trust stores and their passwords`);
     const keyStore = secretFile(t.secret, t.keystore);
     const keyStorePassword = secretString(t.keystorePassword.secret, t.keystorePassword.key);
     const trustStore = secretFile(t.secret, t.truststore);
     const trustStorePassword = secretString(t.truststorePassword.secret, t.truststorePassword.key);
+    const storeType = t.storeType ?? "PKCS12";
     const serverStores = {
         "key-store": keyStore,
-        "key-store-type": "PKCS12",
+        "key-store-type": storeType,
         "key-store-password": keyStorePassword,
         // The server trusts client certificates from the Spinnaker CA only.
         "trust-store": trustStore,
-        "trust-store-type": "PKCS12",
+        "trust-store-type": storeType,
         "trust-store-password": trustStorePassword,
     };
     // kork builds the trust manager of every OkHttp client from this store
@@ -143,7 +144,7 @@ function javaConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettin
     if (!jvmTrust) throw new Error(`${service}: Java services need the JVM trust store for their ok-http-client`);
     const clientStores = {
         "key-store": keyStore,
-        "key-store-type": "PKCS12",
+        "key-store-type": storeType,
         "key-store-password": keyStorePassword,
         "trust-store": secretFile(jvmTrust.secret, jvmTrust.key),
         "trust-store-type": "PKCS12",

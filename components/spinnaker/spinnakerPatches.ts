@@ -20,11 +20,13 @@ export interface SpinnakerPatchesArgs {
     /** Every setting, from buildSpinnakerSettings(). */
     readonly settings: SpinnakerSettings;
     /**
-     * Per service, pod annotations whose values are digests of what the pod
-     * reads at start (its TLS Secret, its JVM argfile, the JVM trust store):
-     * a new certificate or keystore rolls exactly the pods that read it.
+     * Per service, pod annotations: digests of what the pod reads at start
+     * (its TLS Secret, its JVM argfile, the JVM trust store), so that a new
+     * certificate or keystore rolls exactly the pods that read it; and with
+     * the otterize backend the operator's annotations that issue the pod's
+     * credentials (secret, for Java: they carry the keystore password).
      */
-    readonly podChecksums: Readonly<Partial<Record<ServiceName, Readonly<Record<string, pulumi.Input<string>>>>>>;
+    readonly podAnnotations: Readonly<Partial<Record<ServiceName, pulumi.Input<Record<string, pulumi.Input<string>>>>>>;
     /** Write the Halyard files here on `pulumi up` (not on preview). */
     readonly halyardDir?: string;
     /**
@@ -44,16 +46,16 @@ export interface SpinnakerPatchesArgs {
 export class SpinnakerPatches extends pulumi.ComponentResource {
     static readonly TYPE = "spinnaker-mtls:spinnaker:SpinnakerPatches";
 
-    /** spec.spinnakerConfig as sent (Secret references only, no secret values). */
+    /** spec.spinnakerConfig as sent: Secret references, no secret values, except the Otterize operator's JKS password annotation (then the whole output is secret). */
     readonly spinnakerConfig: pulumi.Output<OperatorSpinnakerConfig>;
     /** Halyard file path to content. */
     readonly halyardFiles: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: SpinnakerPatchesArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SpinnakerPatches.TYPE, name, {}, opts);
-        const services = Object.keys(args.podChecksums).sort() as ServiceName[];
+        const services = Object.keys(args.podAnnotations).sort() as ServiceName[];
         const settings = pulumi
-            .all(services.map((s) => pulumi.all(args.podChecksums[s]!)))
+            .all(services.map((s) => pulumi.output(args.podAnnotations[s]!)))
             .apply((sums) => withPodAnnotations(args.settings, Object.fromEntries(services.map((s, i) => [s, sums[i]]))));
 
         const manifest = settings.apply((s) =>

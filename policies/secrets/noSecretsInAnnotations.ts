@@ -1,6 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { KubeObject, asRecord, at, podTemplate, stringMap } from "../lib/kube";
 import { forKubeObjects, violation } from "../lib/rule";
+import { isOtterizeJksPassword } from "../lib/otterize";
 import { containsPrivateKey, isReference, isSensitiveName } from "../lib/secrets";
 import { isSpinnakerService } from "../lib/spinnaker";
 
@@ -13,6 +14,9 @@ function annotationProblems(o: KubeObject, annotations: Record<string, string>, 
         const where = `${base}["${key}"]`;
         // The name after the prefix (`example.com/db-password` is a password).
         if (containsPrivateKey(value)) out.push(violation(o, where, "holds a PEM private key", FIX));
+        // The Otterize operator takes the keystore password only as this literal annotation;
+        // the otterize-credentials rule judges it (a password of its own, never the default).
+        else if (isOtterizeJksPassword(key)) continue;
         else if (isSensitiveName(key.split("/").pop()!) && !isReference(value)) out.push(violation(o, where, "is a literal password", FIX));
     }
     return out;

@@ -2,6 +2,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { at } from "../lib/kube";
 import { forKubeObjects, violation } from "../lib/rule";
 import { containsPrivateKey, eachString, isReference, isSensitiveName, secretFindings } from "../lib/secrets";
+import { isOtterizeJksPassword } from "../lib/otterize";
 import { isSpinnakerService } from "../lib/spinnaker";
 
 export const secretReferences: ResourceValidationPolicy = {
@@ -14,6 +15,9 @@ export const secretReferences: ResourceValidationPolicy = {
         eachString(at(o.body, "spec", "spinnakerConfig"), (path, key, value) => {
             // Environment variables are the no-secrets-in-env policy's.
             if (/^service-settings\.[^.]+\.env\./.test(path)) return;
+            // The Otterize operator reads the keystore password only as a literal pod annotation
+            // (no Secret reference exists for it): the otterize-credentials rule judges it.
+            if (/^service-settings\.[^.]+\.kubernetes\.podAnnotations\./.test(path) && isOtterizeJksPassword(key)) return;
             const field = `spec.spinnakerConfig.${path}`;
             if (containsPrivateKey(value)) out.push(violation(o, field, "holds a PEM private key", "keep the key in a Kubernetes Secret and reference it with encryptedFile:k8s!n:<secret>!k:<key>"));
             else if (isSensitiveName(key) && !isReference(value)) out.push(violation(o, field, "is a literal password", "reference the Secret that holds it: encrypted:k8s!n:<secret>!k:<key>"));

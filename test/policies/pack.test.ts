@@ -26,7 +26,7 @@ describe("policy pack", () => {
     });
 
     it("has one rule per file, every file in the list", () => {
-        const files = ["istio", "spinnaker", "certificates", "redis", "secrets"].flatMap((d) => fs.readdirSync(path.join(POLICY_PACK_DIR, d)).map((f) => `${d}/${f}`));
+        const files = ["istio", "spinnaker", "certificates", "redis", "secrets", "otterize"].flatMap((d) => fs.readdirSync(path.join(POLICY_PACK_DIR, d)).map((f) => `${d}/${f}`));
         assert.strictEqual(files.length, POLICIES.length);
         const entry = fs.readFileSync(path.join(POLICY_PACK_DIR, "policies.ts"), "utf8");
         for (const f of files) assert.ok(entry.includes(`"./${f.replace(/\.ts$/, "")}"`), `${f} is not in policies.ts`);

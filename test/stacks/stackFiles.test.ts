@@ -20,8 +20,8 @@ const parsed = (stack: string) => parseStackConfig(loadStackConfig(project, stac
 const policy = async (stack: string) => reconcilePolicyConfig(await (await policyPack()).info(), parsePolicyConfigFile(fs.readFileSync(policyConfigFor(stack), "utf8")));
 
 describe("stack files", () => {
-    it("are dev, local and prod, each with its policy config", () => {
-        assert.deepStrictEqual(STACKS, ["dev", "local", "prod"]);
+    it("are dev, local, otterize (the Otterize example) and prod, each with its policy config", () => {
+        assert.deepStrictEqual(STACKS, ["dev", "local", "otterize", "prod"]);
         for (const s of STACKS) assert.ok(fs.existsSync(policyConfigFor(s)), `policies/config/${s}.json`);
     });
 
@@ -38,7 +38,7 @@ describe("stack files", () => {
         });
     }
 
-    it("only local renders; dev and prod deploy to a cluster", () => {
+    it("only local renders; dev, otterize and prod deploy to a cluster", () => {
         assert.deepStrictEqual(STACKS.filter((s) => parsed(s).kubernetes.renderYamlToDirectory !== undefined), ["local"]);
     });
 

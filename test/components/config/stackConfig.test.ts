@@ -357,12 +357,48 @@ describe("stack config", () => {
         });
     });
 
+    describe("otterize", () => {
+        const testCaPem = makeCa().certPem;
+        const otterize = { "spinnaker-mtls:certificateBackend": "otterize" };
+        const withGo = { ...otterize, "spinnaker-mtls:services": JSON.stringify(["clouddriver", "deck", "echo", "front50", "gate", "orca", "rosco", "terraformer"]), "spinnaker-mtls:goServicesRedis": "tls-only", "spinnaker-mtls:spinnakerFlavor": "armory" };
+        const accepted = (o: Record<string, string>) => parseStackConfig({ ...defaults, ...o });
+        it("the provider and the TTL knob", () => {
+            assert.deepStrictEqual(problemsOf({ ...otterize, "spinnaker-mtls:otterizeCertificateProvider": "vault" }), ['spinnaker-mtls:otterizeCertificateProvider is "vault"; allowed: cert-manager, spire, otterize-cloud']);
+            assert.deepStrictEqual(problemsOf({ ...otterize, "spinnaker-mtls:otterizeCertTtlHours": "0" }), ['spinnaker-mtls:otterizeCertTtlHours is "0"; allowed: a whole number of hours, 1 to 596523']);
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, ...otterize, "spinnaker-mtls:otterizeCertTtlHours": "12" }).certManager.otterize, { provider: "cert-manager", certTtlHours: 12 });
+        });
+        it("the Go services only through cert-manager, whose default key is RSA in PKCS#1", () => {
+            assert.strictEqual(accepted(withGo).certManager.otterize.provider, "cert-manager");
+            assert.deepStrictEqual(problemsOf({ ...withGo, "spinnaker-mtls:otterizeCertificateProvider": "spire", "spinnaker-mtls:jvmExtraCaCertsPem": testCaPem }), [
+                'spinnaker-mtls:services enables terraformer with spinnaker-mtls:certificateBackend "otterize" and spinnaker-mtls:otterizeCertificateProvider "spire", but that provider gives every workload an EC P-256 key in PKCS#8 and Armory\'s Go services read only RSA keys in PKCS#1 ("RSA PRIVATE KEY"); use otterizeCertificateProvider "cert-manager" (cert-manager\'s default key is RSA in PKCS#1), or remove the Go services',
+            ]);
+        });
+        it("SPIRE or Otterize Cloud: the JVM trust store needs their CA", () => {
+            assert.deepStrictEqual(problemsOf({ ...otterize, "spinnaker-mtls:otterizeCertificateProvider": "otterize-cloud" }), [
+                'spinnaker-mtls:otterizeCertificateProvider is "otterize-cloud" but spinnaker-mtls:jvmExtraCaCertsPem is not set; every Java service\'s ok-http-client trusts the JVM trust store, which must hold the CA that signs the otterize-cloud certificates (this program\'s CA signs nothing then): set jvmExtraCaCertsPem to that CA bundle',
+            ]);
+            assert.strictEqual(accepted({ ...otterize, "spinnaker-mtls:otterizeCertificateProvider": "spire", "spinnaker-mtls:jvmExtraCaCertsPem": testCaPem }).certManager.otterize.provider, "spire");
+        });
+        it("no Halyard files: they would carry the keystore passwords in plain text", () => {
+            assert.deepStrictEqual(problemsOf({ ...otterize, "spinnaker-mtls:halyardDir": "out/halyard" }), [
+                'spinnaker-mtls:halyardDir is set with spinnaker-mtls:certificateBackend "otterize"; the operator takes each Java service\'s keystore password only as a literal pod annotation, which the Halyard files would carry in plain text on disk: use the Operator (SpinnakerService), or another backend with Halyard',
+            ]);
+        });
+    });
+
     describe("cert-manager", () => {
         it("defaults: the program's own PKI, cert-manager not installed", () => {
-            assert.deepStrictEqual(parseStackConfig(defaults).certManager, { backend: "pulumi", namespace: "cert-manager", install: false, version: "v1.16.2", tlsSecretHandover: false });
+            assert.deepStrictEqual(parseStackConfig(defaults).certManager, {
+                backend: "pulumi",
+                namespace: "cert-manager",
+                install: false,
+                version: "v1.16.2",
+                tlsSecretHandover: false,
+                otterize: { provider: "cert-manager", certTtlHours: 24 },
+            });
         });
         it("certificateBackend", () => {
-            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certificateBackend": "vault" }), ['spinnaker-mtls:certificateBackend is "vault"; allowed: pulumi, cert-manager']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certificateBackend": "vault" }), ['spinnaker-mtls:certificateBackend is "vault"; allowed: pulumi, cert-manager, otterize']);
         });
         it("certManagerVersion is a release, v1.14 or later (the Modern2023 keystore profile)", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certManagerVersion": "1.16" }), ['spinnaker-mtls:certManagerVersion is "1.16"; allowed: a cert-manager release such as "v1.16.2"']);
@@ -462,11 +498,11 @@ describe("stack config", () => {
 
     describe("kubernetes (render mode)", () => {
         it("defaults: a cluster from the ambient kubeconfig", () => {
-            assert.deepStrictEqual(parseStackConfig(defaults).kubernetes, {});
+            assert.deepStrictEqual(parseStackConfig(defaults).kubernetes, { e2eSkipAwait: false });
         });
         it("renderYamlToDirectory and kubeContext are read", () => {
-            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:renderYamlToDirectory": "out/render" }).kubernetes, { renderYamlToDirectory: "out/render" });
-            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:kubeContext": "prod-eu" }).kubernetes, { context: "prod-eu" });
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:renderYamlToDirectory": "out/render" }).kubernetes, { renderYamlToDirectory: "out/render", e2eSkipAwait: false });
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:kubeContext": "prod-eu" }).kubernetes, { context: "prod-eu", e2eSkipAwait: false });
         });
         it("render mode talks to no cluster: not with kubeContext", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:renderYamlToDirectory": "out/render", "spinnaker-mtls:kubeContext": "prod-eu" }), [

@@ -1,0 +1,2 @@
+export * from "./credentialAnnotations";
+export * from "./otterizeCredentials";

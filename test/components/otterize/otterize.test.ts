@@ -1,0 +1,142 @@
+// certificateBackend otterize: the annotations the credentials operator reads,
+// the Secret layout they ask for, and that the Spinnaker settings, Redis and
+// the state hold the same contract as the other backends, with the keystore
+// passwords secret everywhere but the one annotation the operator reads.
+import * as assert from "assert";
+import { isSecretMarker, unwrap } from "../../../engine/monitor";
+import { RunResult } from "../../../engine/run";
+import { OTTERIZE_ANNOTATION, OTTERIZE_DEFAULT_JKS_PASSWORD, credentialAnnotations, operatorValues, otterizeTlsMaterial } from "../../../components/otterize";
+import { CA_ISSUER } from "../../../components/certmanager";
+import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
+import { redisPodDnsNames } from "../../../components/redis";
+import { ofType, secretsByName, stackRun } from "../../support/stacks";
+
+type Patch = { spec: { spinnakerConfig: { profiles: Record<string, unknown>; "service-settings": Record<string, { kubernetes?: { podAnnotations?: Record<string, string> } }> } } };
+type Sts = { metadata: { name: string; namespace: string }; spec: { replicas: number; template: { metadata: { annotations: Record<string, string> } } } };
+
+const patchOf = (r: RunResult) => ofType(r, "kubernetes:spinnaker.armory.io/v1alpha2:SpinnakerServicePatch")[0];
+/** Every encryptedFile reference in a tree, as [secret, key]. */
+function fileRefs(v: unknown, out: [string, string][] = []): [string, string][] {
+    if (typeof v === "string") {
+        const m = /^encryptedFile:k8s!n:([^!]+)!k:(.+)$/.exec(v);
+        if (m) out.push([m[1], m[2]]);
+    } else if (v && typeof v === "object") for (const x of Object.values(v)) fileRefs(x, out);
+    return out;
+}
+
+describe("otterize backend", () => {
+    describe("annotations (pure)", () => {
+        it("a Java identity asks for JKS stores at the names the settings read, a PEM identity for the PEM files", () => {
+            const dnsNames = ["spin-orca", "spin-orca.spinnaker"];
+            const java = credentialAnnotations({ name: "orca", format: "pkcs12", provider: "spire", dnsNames, ttlHours: 6 });
+            const material = otterizeTlsMaterial("orca", "pkcs12");
+            assert.strictEqual(java[OTTERIZE_ANNOTATION.tlsSecretName], material.secret);
+            assert.strictEqual(java[OTTERIZE_ANNOTATION.certType], "jks");
+            assert.strictEqual(java[OTTERIZE_ANNOTATION.keystoreFileName], material.keystore);
+            assert.strictEqual(java[OTTERIZE_ANNOTATION.truststoreFileName], material.truststore);
+            assert.strictEqual(java[OTTERIZE_ANNOTATION.certTtl], String(6 * 3600));
+            assert.strictEqual(java[OTTERIZE_ANNOTATION.dnsNames], dnsNames.join(","));
+            assert.strictEqual(material.storeType, "JKS");
+            assert.strictEqual(java[OTTERIZE_ANNOTATION.jksPassword], undefined, "the password is the component's, as a secret");
+
+            const pem = credentialAnnotations({ name: "redis", format: "pem", provider: "spire", dnsNames, ttlHours: 6 });
+            const pemMaterial = otterizeTlsMaterial("redis", "pem");
+            assert.strictEqual(pem[OTTERIZE_ANNOTATION.certType], "pem");
+            assert.deepStrictEqual(
+                [pem[OTTERIZE_ANNOTATION.certFileName], pem[OTTERIZE_ANNOTATION.keyFileName], pem[OTTERIZE_ANNOTATION.caFileName]],
+                [pemMaterial.certificate, pemMaterial.privateKey, pemMaterial.caCertificate],
+            );
+            // Only the operator's current generation of names.
+            for (const key of [...Object.keys(java), ...Object.keys(pem)]) assert.match(key, /^credentials-operator\.otterize\.com\//);
+        });
+
+        it("the operator's Helm values name this program's CA ClusterIssuer for cert-manager", () => {
+            assert.deepStrictEqual(operatorValues("cert-manager", CA_ISSUER), { global: { certificateProvider: "cert-manager" }, certManager: { issuerName: CA_ISSUER, useClusterIssuer: true } });
+            assert.deepStrictEqual(operatorValues("spire", CA_ISSUER), { global: { certificateProvider: "spire" } });
+        });
+    });
+
+    describe("the otterize stack under the offline engine", () => {
+        it("issues nothing itself: no certificate, key or cert-manager Certificate for a service", async () => {
+            const r = await stackRun("otterize");
+            for (const t of ["tls:index/locallySignedCert:LocallySignedCert", "kubernetes:cert-manager.io/v1:Certificate"]) assert.deepStrictEqual(ofType(r, t), [], t);
+            // The only private key is the CA's: the cert-manager provider signs with it through the CA ClusterIssuer.
+            assert.strictEqual(ofType(r, "tls:index/privateKey:PrivateKey").length, 1);
+            const issuers = ofType(r, "kubernetes:cert-manager.io/v1:ClusterIssuer").map((x) => (unwrap(x.inputs) as { metadata: { name: string } }).metadata.name);
+            assert.ok(issuers.includes(CA_ISSUER), issuers.join(","));
+        });
+
+        it("every service's pods carry the operator's annotations for the Secret its settings read", async () => {
+            const r = await stackRun("otterize");
+            const patch = unwrap(patchOf(r).inputs) as Patch;
+            const cfg = patch.spec.spinnakerConfig;
+            const services = Object.keys(cfg["service-settings"]).filter((s): s is ServiceName => s in SERVICE_CATALOG);
+            assert.ok(services.length >= 10, services.join(","));
+            for (const s of services) {
+                const a = cfg["service-settings"][s].kubernetes?.podAnnotations ?? {};
+                const secret = a[OTTERIZE_ANNOTATION.tlsSecretName];
+                assert.strictEqual(secret, `spin-${s}-tls`, s);
+                assert.strictEqual(a[OTTERIZE_ANNOTATION.certTtl], String(12 * 3600), s);
+                // What the profile reads from the TLS Secret is what the operator is asked to write there.
+                const written = SERVICE_CATALOG[s].runtime === "java"
+                    ? [a[OTTERIZE_ANNOTATION.keystoreFileName], a[OTTERIZE_ANNOTATION.truststoreFileName]]
+                    : [a[OTTERIZE_ANNOTATION.certFileName], a[OTTERIZE_ANNOTATION.keyFileName], a[OTTERIZE_ANNOTATION.caFileName]];
+                const read = fileRefs(cfg.profiles[s]).filter(([sec]) => sec === secret).map(([, key]) => key);
+                if (s !== "deck") assert.deepStrictEqual([...new Set(read)].sort(), [...written].sort(), s);
+                assert.strictEqual(a[OTTERIZE_ANNOTATION.certType], SERVICE_CATALOG[s].runtime === "java" ? "jks" : "pem", s);
+                // Renewals happen outside Pulumi: Reloader restarts the pods that read the Secret.
+                assert.match(a["secret.reloader.stakater.com/reload"], new RegExp(`(^|,)${secret}(,|$)`), s);
+            }
+        });
+
+        it("Java keystores: a generated password per service, in our Secret (which the profile references) and in the annotation, never the default", async () => {
+            const r = await stackRun("otterize");
+            const patch = unwrap(patchOf(r).inputs) as Patch;
+            const secrets = secretsByName(r);
+            const seen = new Set<string>();
+            for (const [s, settings] of Object.entries(patch.spec.spinnakerConfig["service-settings"])) {
+                if ((SERVICE_CATALOG as Record<string, { runtime: string }>)[s]?.runtime !== "java") continue;
+                const annotated = settings.kubernetes!.podAnnotations![OTTERIZE_ANNOTATION.jksPassword];
+                const stored = secrets.get(`spin-${s}-keystore-password`)!.files.password.toString("utf8");
+                assert.strictEqual(annotated, stored, s);
+                assert.notStrictEqual(annotated, OTTERIZE_DEFAULT_JKS_PASSWORD);
+                assert.ok(annotated.length >= 32, s);
+                seen.add(annotated);
+                assert.match(JSON.stringify(patch.spec.spinnakerConfig.profiles[s]), new RegExp(`encrypted:k8s!n:spin-${s}-keystore-password!k:password`), s);
+            }
+            const java = Object.keys(patch.spec.spinnakerConfig["service-settings"]).filter((s) => (SERVICE_CATALOG as Record<string, { runtime: string }>)[s]?.runtime === "java");
+            assert.strictEqual(seen.size, java.length, "one password per Java service");
+        });
+
+        it("the passwords are secret in the state and in every output: the patch's inputs as a whole, never in plain text", async () => {
+            const r = await stackRun("otterize");
+            assert.ok(isSecretMarker(patchOf(r).inputs.spec), "the patch's spec is secret (it carries the annotations)");
+            const passwords = [...secretsByName(r).values()].filter((f) => f.secretName.endsWith("-keystore-password")).map((f) => f.files.password.toString("utf8"));
+            assert.ok(passwords.length > 0);
+            const exported = JSON.stringify(r.export) + JSON.stringify(r.stackOutputs);
+            for (const p of passwords) assert.ok(!exported.includes(p), "a keystore password in the export or the stack outputs");
+        });
+
+        it("Redis: the operator issues its server certificate (PEM) with every pod's name", async () => {
+            const r = await stackRun("otterize");
+            const sets = ofType(r, "kubernetes:apps/v1:StatefulSet").map((x) => unwrap(x.inputs) as Sts);
+            assert.deepStrictEqual(sets.map((s) => s.metadata.name).sort(), ["spin-redis", "spin-redis-go"]);
+            for (const sts of sets) {
+                const a = sts.spec.template.metadata.annotations;
+                const name = sts.metadata.name.replace(/^spin-/, "");
+                assert.strictEqual(a[OTTERIZE_ANNOTATION.tlsSecretName], `spin-${name}-tls`);
+                assert.strictEqual(a[OTTERIZE_ANNOTATION.certType], "pem");
+                const dns = a[OTTERIZE_ANNOTATION.dnsNames].split(",");
+                for (const n of redisPodDnsNames(name, sts.metadata.namespace, sts.spec.replicas - 1)) assert.ok(dns.includes(n), `${sts.metadata.name}: ${n}`);
+                assert.ok(a["spinnaker-mtls/tls-checksum"], "the checksum annotation stays");
+            }
+        });
+
+        it("the stack outputs say who renews, and the operator's Helm values", async () => {
+            const r = await stackRun("otterize");
+            const out = unwrap(r.stackOutputs) as { otterizeOperatorValues: unknown; serviceCertificates: Record<string, { renewedBy?: string }> };
+            assert.deepStrictEqual(out.otterizeOperatorValues, operatorValues("cert-manager", CA_ISSUER));
+            for (const [s, c] of Object.entries(out.serviceCertificates)) assert.strictEqual(c.renewedBy, "otterize credentials operator", s);
+        });
+    });
+});
