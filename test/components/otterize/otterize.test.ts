@@ -10,6 +10,9 @@ import { CA_ISSUER } from "../../../components/certmanager";
 import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
 import { redisPodDnsNames } from "../../../components/redis";
 import { ofType, secretsByName, stackRun } from "../../support/stacks";
+import { Fixture, messages } from "../../support/policyPack";
+import * as fs from "fs";
+import { policyConfigFor } from "../../../engine/verify";
 
 type Patch = { spec: { spinnakerConfig: { profiles: Record<string, unknown>; "service-settings": Record<string, { kubernetes?: { podAnnotations?: Record<string, string> } }> } } };
 type Sts = { metadata: { name: string; namespace: string }; spec: { replicas: number; template: { metadata: { annotations: Record<string, string> } } } };
@@ -137,6 +140,34 @@ describe("otterize backend", () => {
             const out = unwrap(r.stackOutputs) as { otterizeOperatorValues: unknown; serviceCertificates: Record<string, { renewedBy?: string }> };
             assert.deepStrictEqual(out.otterizeOperatorValues, operatorValues("cert-manager", CA_ISSUER));
             for (const [s, c] of Object.entries(out.serviceCertificates)) assert.strictEqual(c.renewedBy, "otterize credentials operator", s);
+        });
+    });
+
+    describe("the policy pack on the stack's own objects", () => {
+        const asFixture = (r: RunResult, type: string, nth = 0): Fixture => ({ type, name: `r${nth}`, inputs: unwrap(ofType(r, type)[nth].inputs) as Record<string, unknown> });
+        const config = () => JSON.parse(fs.readFileSync(policyConfigFor("otterize"), "utf8")) as Record<string, unknown>;
+        const annotationsOf = (f: Fixture, svc: string) => (f.inputs as Patch).spec.spinnakerConfig["service-settings"][svc].kubernetes!.podAnnotations!;
+
+        it("passes them as emitted, and refuses each weakening of the annotations, naming the field", async () => {
+            const r = await stackRun("otterize");
+            const patchType = patchOf(r).type;
+            const pristine = [asFixture(r, patchType), asFixture(r, "kubernetes:apps/v1:StatefulSet", 0), asFixture(r, "kubernetes:apps/v1:StatefulSet", 1)];
+            assert.deepStrictEqual(await messages("otterize-credentials", pristine, config()), []);
+            const weakenings: [string, (a: Record<string, string>) => void, RegExp][] = [
+                ["the default password", (a) => (a[OTTERIZE_ANNOTATION.jksPassword] = OTTERIZE_DEFAULT_JKS_PASSWORD), /jks-password"\]: is the operator's well-known default password/],
+                ["no password", (a) => delete a[OTTERIZE_ANNOTATION.jksPassword], /jks-password"\]: is not set, so the operator protects the keystore with its well-known default password/],
+                ["a two-day TTL", (a) => (a[OTTERIZE_ANNOTATION.certTtl] = String(48 * 3600)), /cert-ttl"\]: is 172800 seconds \(48\.0 hours\), above the maximum of 12 hours/],
+                ["PEM for a Java service", (a) => (a[OTTERIZE_ANNOTATION.certType] = "pem"), /cert-type"\]: is 'pem'/],
+                ["no annotations", (a) => delete a[OTTERIZE_ANNOTATION.tlsSecretName], /tls-secret-name"\]: is not set, so the Otterize credentials operator issues these pods no certificate/],
+            ];
+            for (const [what, weaken, says] of weakenings) {
+                const patch = asFixture(r, patchType);
+                weaken(annotationsOf(patch, "orca"));
+                const found = await messages("otterize-credentials", [patch], config());
+                assert.strictEqual(found.length, 1, `${what}: ${found.join("\n")}`);
+                assert.match(found[0], /service-settings\.orca\.kubernetes\.podAnnotations\["credentials-operator\.otterize\.com\//, what);
+                assert.match(found[0], says, what);
+            }
         });
     });
 });
