@@ -61,8 +61,7 @@ function issue(identity: TlsIdentity, extraDnsNames?: readonly string[]): Issued
     const common = { identity, namespace: ns, key: identityKeySpec(identity, config.key, config.rsaBits), organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
     if (config.certManager.backend === "otterize") {
         // The operator issues the certificate when a pod carrying these annotations starts.
-        const { provider, certTtlHours } = config.certManager.otterize;
-        return new OtterizeCredentials(`spin-${identity.name}`, { identity, namespace: ns, provider, ttlHours: certTtlHours, extraDnsNames }, inCluster());
+        return new OtterizeCredentials(`spin-${identity.name}`, { identity, namespace: ns, ttlHours: config.certManager.otterize.certTtlHours, extraDnsNames }, inCluster());
     }
     return config.certManager.backend === "cert-manager"
         ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))

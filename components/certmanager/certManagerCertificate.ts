@@ -1,10 +1,9 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as random from "@pulumi/random";
 import type { KeySpec } from "../config/pkiConfig";
 import { managedLabels } from "../kubernetes/labels";
-import { KEYSTORE_PASSWORD } from "../pki/serviceCertificate";
+import { keystorePasswordSecret } from "../pki/keystorePasswordSecret";
 import { TlsIdentity, serviceSecretName } from "../pki/secretLayout";
 import { identityDnsNames } from "../pki/serviceCatalog";
 import { IssuedIdentity, TlsMaterial, tlsMaterial } from "../pki/tlsMaterial";
@@ -60,18 +59,8 @@ export class CertManagerCertificate extends pulumi.ComponentResource implements 
         const dnsNames = identityDnsNames(id.name, args.namespace, args.extraDnsNames);
         const dependsOn: pulumi.Resource[] = [];
         if (id.format === "pkcs12") {
-            const password = pulumi.secret(new random.RandomPassword(`${name}-keystore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
-            dependsOn.push(
-                new k8s.core.v1.Secret(
-                    `${name}-keystore-password`,
-                    {
-                        metadata: { name: keystorePasswordSecretName(id.name), namespace: args.namespace, labels },
-                        type: "Opaque",
-                        data: pulumi.secret(password.apply((p) => ({ [KEYSTORE_PASSWORD_KEY]: Buffer.from(p).toString("base64") }))),
-                    },
-                    { parent: this },
-                ),
-            );
+            const { password, secret } = keystorePasswordSecret(this, name, { identity: id.name, namespace: args.namespace, secretName: keystorePasswordSecretName(id.name), key: KEYSTORE_PASSWORD_KEY });
+            dependsOn.push(secret);
             this.keystorePassword = password;
             this.truststorePassword = password;
         }

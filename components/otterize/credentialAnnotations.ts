@@ -4,6 +4,7 @@
 // otterize/credentials-operator); it still honours the older
 // spire-integration.otterize.com/* names, which this program never writes.
 import type { OtterizeProvider } from "../config/certManagerConfig";
+import { KEYSTORE_PASSWORD_KEY, keystorePasswordSecretName } from "../certmanager/certificateSpec";
 import { SECRET_KEY, SecretFormat, serviceSecretName } from "../pki/secretLayout";
 import { TlsMaterial, tlsMaterial } from "../pki/tlsMaterial";
 
@@ -23,9 +24,6 @@ export const OTTERIZE_ANNOTATION = {
     jksPassword: `${PREFIX}/jks-password`,
 } as const;
 
-/** The previous generation's names, which the operator still reads (and the policy pack checks too). */
-export const OTTERIZE_DEPRECATED_PREFIX = "spire-integration.otterize.com";
-
 /** The password the operator uses when a pod names none; well known, so never acceptable. */
 export const OTTERIZE_DEFAULT_JKS_PASSWORD = "password";
 
@@ -43,9 +41,13 @@ export const OTTERIZE_FILES = {
     truststore: "truststore.jks",
 } as const;
 
-/** Our Secret holding a Java identity's keystore password, for Spinnaker's Secret references (the annotation is a literal). */
-export const otterizePasswordSecretName = (name: string): string => `spin-${name}-keystore-password`;
-export const OTTERIZE_PASSWORD_KEY = "password";
+/**
+ * Our Secret holding a Java identity's keystore password, for Spinnaker's
+ * Secret references (the annotation is a literal): the cert-manager backend's
+ * name and key, so that a switch between the two keeps the references.
+ */
+export const otterizePasswordSecretName = keystorePasswordSecretName;
+export const OTTERIZE_PASSWORD_KEY = KEYSTORE_PASSWORD_KEY;
 
 /**
  * An identity's files as the operator writes them. Java identities get JKS
@@ -63,7 +65,6 @@ export function otterizeTlsMaterial(name: string, format: SecretFormat): TlsMate
 export interface CredentialAnnotationsInput {
     readonly name: string;
     readonly format: SecretFormat;
-    readonly provider: OtterizeProvider;
     readonly dnsNames: readonly string[];
     readonly ttlHours: number;
 }

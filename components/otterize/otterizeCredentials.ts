@@ -1,10 +1,6 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
-import * as random from "@pulumi/random";
-import type { OtterizeProvider } from "../config/certManagerConfig";
-import { managedLabels } from "../kubernetes/labels";
-import { KEYSTORE_PASSWORD } from "../pki/serviceCertificate";
+import { keystorePasswordSecret } from "../pki/keystorePasswordSecret";
 import { TlsIdentity, serviceSecretName } from "../pki/secretLayout";
 import { identityDnsNames } from "../pki/serviceCatalog";
 import { IssuedIdentity, TlsMaterial } from "../pki/tlsMaterial";
@@ -13,7 +9,6 @@ import { OTTERIZE_ANNOTATION, OTTERIZE_PASSWORD_KEY, credentialAnnotations, otte
 export interface OtterizeCredentialsArgs {
     readonly identity: TlsIdentity;
     readonly namespace: string;
-    readonly provider: OtterizeProvider;
     readonly ttlHours: number;
     readonly extraDnsNames?: readonly string[];
 }
@@ -43,19 +38,10 @@ export class OtterizeCredentials extends pulumi.ComponentResource implements Iss
         super(OtterizeCredentials.TYPE, name, {}, opts);
         const id = args.identity;
         const dnsNames = identityDnsNames(id.name, args.namespace, args.extraDnsNames);
-        const annotations = credentialAnnotations({ name: id.name, format: id.format, provider: args.provider, dnsNames, ttlHours: args.ttlHours });
+        const annotations = credentialAnnotations({ name: id.name, format: id.format, dnsNames, ttlHours: args.ttlHours });
         this.material = otterizeTlsMaterial(id.name, id.format);
         if (id.format === "pkcs12") {
-            const password = pulumi.secret(new random.RandomPassword(`${name}-keystore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
-            new k8s.core.v1.Secret(
-                `${name}-keystore-password`,
-                {
-                    metadata: { name: otterizePasswordSecretName(id.name), namespace: args.namespace, labels: managedLabels(id.name) },
-                    type: "Opaque",
-                    data: pulumi.secret(password.apply((p) => ({ [OTTERIZE_PASSWORD_KEY]: Buffer.from(p).toString("base64") }))),
-                },
-                { parent: this },
-            );
+            const { password } = keystorePasswordSecret(this, name, { identity: id.name, namespace: args.namespace, secretName: otterizePasswordSecretName(id.name), key: OTTERIZE_PASSWORD_KEY });
             this.keystorePassword = password;
             this.truststorePassword = password;
             // Secret as a whole: whatever carries these annotations is stored encrypted in the state.

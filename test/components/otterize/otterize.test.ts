@@ -31,7 +31,7 @@ describe("otterize backend", () => {
     describe("annotations (pure)", () => {
         it("a Java identity asks for JKS stores at the names the settings read, a PEM identity for the PEM files", () => {
             const dnsNames = ["spin-orca", "spin-orca.spinnaker"];
-            const java = credentialAnnotations({ name: "orca", format: "pkcs12", provider: "spire", dnsNames, ttlHours: 6 });
+            const java = credentialAnnotations({ name: "orca", format: "pkcs12", dnsNames, ttlHours: 6 });
             const material = otterizeTlsMaterial("orca", "pkcs12");
             assert.strictEqual(java[OTTERIZE_ANNOTATION.tlsSecretName], material.secret);
             assert.strictEqual(java[OTTERIZE_ANNOTATION.certType], "jks");
@@ -42,7 +42,7 @@ describe("otterize backend", () => {
             assert.strictEqual(material.storeType, "JKS");
             assert.strictEqual(java[OTTERIZE_ANNOTATION.jksPassword], undefined, "the password is the component's, as a secret");
 
-            const pem = credentialAnnotations({ name: "redis", format: "pem", provider: "spire", dnsNames, ttlHours: 6 });
+            const pem = credentialAnnotations({ name: "redis", format: "pem", dnsNames, ttlHours: 6 });
             const pemMaterial = otterizeTlsMaterial("redis", "pem");
             assert.strictEqual(pem[OTTERIZE_ANNOTATION.certType], "pem");
             assert.deepStrictEqual(
