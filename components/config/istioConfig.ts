@@ -1,5 +1,6 @@
 // The Istio part of the stack config: the mesh around Spinnaker (sidecars,
 // STRICT mTLS, authorization) and the HTTPS ingress for Deck and Gate.
+import { DNS01_PROVIDERS, Dns01Provider, dns01BodyProblems } from "./dns01";
 import { ConfigReader, fq, isDnsName } from "./reader";
 
 export type IstioInjection = "namespace" | "per-service";
@@ -8,7 +9,7 @@ export type IngressIssuer = "spinnaker-ca" | "acme-dns01";
 export const ISTIO_INJECTION_MODES: readonly IstioInjection[] = ["namespace", "per-service"];
 export const INGRESS_ISSUERS: readonly IngressIssuer[] = ["spinnaker-ca", "acme-dns01"];
 /** The providers cert-manager's ACME DNS-01 solver knows (ACMEChallengeSolverDNS01). */
-export const DNS01_PROVIDERS = ["acmeDNS", "akamai", "azureDNS", "cloudDNS", "cloudflare", "digitalocean", "rfc2136", "route53", "webhook"] as const;
+export { DNS01_PROVIDERS } from "./dns01";
 
 export interface AcmeConfig {
     readonly email: string;
@@ -140,6 +141,12 @@ function parseDns01(raw: string, r: ConfigReader): Record<string, unknown> | und
     const keys = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? Object.keys(parsed).filter((k) => k !== "cnameStrategy") : [];
     if (keys.length !== 1 || !(DNS01_PROVIDERS as readonly string[]).includes(keys[0])) {
         r.bad("acmeDns01Solver", raw, `allowed: a JSON object with one DNS provider of cert-manager's dns01 solver (${DNS01_PROVIDERS.join(", ")}), e.g. '{"route53":{"region":"eu-west-1"}}'`);
+        return undefined;
+    }
+    const provider = keys[0] as Dns01Provider;
+    const problems = dns01BodyProblems(provider, (parsed as Record<string, unknown>)[provider]);
+    if (problems.length) {
+        r.bad("acmeDns01Solver", raw, `${problems.join("; ")} (cert-manager refuses the issuer otherwise)`);
         return undefined;
     }
     return parsed as Record<string, unknown>;

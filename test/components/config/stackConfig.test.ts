@@ -487,6 +487,16 @@ describe("stack config", () => {
                     `spinnaker-mtls:acmeDns01Solver is "{\\"http01\\":{}}"; allowed: a JSON object with one DNS provider of cert-manager's dns01 solver (${allowed}), e.g. '{"route53":{"region":"eu-west-1"}}'`,
                 ]);
                 assert.strictEqual(problemsOf({ ...acme, "spinnaker-mtls:acmeDns01Solver": "route53" }).length, 1);
+                // What cert-manager requires of the provider's body (test/e2e/certManager.e2e.test.ts asks cert-manager itself).
+                assert.deepStrictEqual(problemsOf({ ...acme, "spinnaker-mtls:acmeDns01Solver": '{"cloudDNS":{}}' }), [
+                    'spinnaker-mtls:acmeDns01Solver is "{\\"cloudDNS\\":{}}"; cloudDNS needs project (cert-manager refuses the issuer otherwise)',
+                ]);
+                assert.deepStrictEqual(problemsOf({ ...acme, "spinnaker-mtls:acmeDns01Solver": '{"cloudflare":{"apiKeySecretRef":{"name":"cf","key":"k"}}}' }), [
+                    'spinnaker-mtls:acmeDns01Solver is "{\\"cloudflare\\":{\\"apiKeySecretRef\\":{\\"name\\":\\"cf\\",\\"key\\":\\"k\\"}}}"; cloudflare needs email with apiKeySecretRef (cert-manager refuses the issuer otherwise)',
+                ]);
+                assert.deepStrictEqual(problemsOf({ ...acme, "spinnaker-mtls:acmeDns01Solver": '{"route53":{"accessKeyID":"AKIA","accessKeyIDSecretRef":{"name":"a","key":"b"}}}' }).length, 1);
+                assert.match(problemsOf({ ...acme, "spinnaker-mtls:acmeDns01Solver": '{"route53":{"accessKeyID":"AKIA","accessKeyIDSecretRef":{"name":"a","key":"b"}}}' })[0], /route53 takes accessKeyID or accessKeyIDSecretRef, not both/);
+                assert.match(problemsOf({ ...acme, "spinnaker-mtls:acmeDns01Solver": '{"cloudflare":{}}' })[0], /cloudflare needs exactly one of apiKeySecretRef and apiTokenSecretRef/);
             });
             it("ACME settings without the ACME issuer are refused rather than ignored", () => {
                 assert.deepStrictEqual(problemsOf({ ...ingress, "spinnaker-mtls:acmeEmail": "ops@example.com" }), [

@@ -1,0 +1,700 @@
+// cert-manager v1.21's own controller and webhook (issue 13) over the prod
+// stack's cert-manager objects, on the throwaway API server of issue 12.
+//
+// The controller and the webhook are built from the cert-manager Go module by
+// tools/e2e-parts/cert-manager/build.sh (upstream's command modules are not
+// served by the module proxy; see main.go there). This file runs that script
+// itself (a warm run takes milliseconds) unless E2E_CERT_MANAGER_BIN names a
+// binary already. The objects are prod's as the program produces them: the
+// real Pulumi engine cannot run the Node.js program here (its language host is
+// refused by the module proxy), so they come from the offline engine and are
+// server-side applied as the Kubernetes provider would.
+//
+// What it proves: the webhook admits prod's Issuers and Certificates; the
+// controller makes every Certificate of the CA ClusterIssuer Ready; the
+// Secrets it writes hold every key the SpinnakerService patch and the Redis
+// StatefulSets read; Java 17 and JSSE load the PKCS#12 stores and complete
+// mTLS; go-yaml-tools loads the Go service's key; a forced renewal (cmctl's
+// trigger) rotates the key and changes what Reloader and the Redis reload
+// sidecar watch; cert-manager's own validation judges the ACME issuer specs.
+import * as assert from "assert";
+import * as childProcess from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as https from "https";
+import * as net from "net";
+import * as path from "path";
+import * as YAML from "yaml";
+import { DNS01_PROVIDERS } from "../../components/config/istioConfig";
+import { RELOADER_ANNOTATION } from "../../components/spinnaker/serviceSettings";
+import { secretFilePath } from "../../components/spinnaker/mounts";
+import { unwrap } from "../../engine/monitor";
+import { PROJECT_ROOT, RunResult } from "../../engine/run";
+import { run, stackRun, tempDir } from "../support/stacks";
+import { Cluster, startCluster, toolchainDir } from "./support/cluster";
+
+const BUILD = path.join(PROJECT_ROOT, "tools", "e2e-parts", "cert-manager", "build.sh");
+const GO_PEER_BUILD = path.join(PROJECT_ROOT, "test", "peers", "go", "build.sh");
+const MTLS_CHECK = path.join(PROJECT_ROOT, "test", "peers", "MtlsCheck.java");
+const FIELD_MANAGER = "pulumi-kubernetes-e2e";
+const WEBHOOK_CA_SECRET = "cert-manager-webhook-ca";
+
+// Kubernetes objects as read from JSON (the program's inputs, the API server's
+// answers): each test asserts the fields it reads.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Json; data?: Record<string, string>; status?: Json };
+
+// --- the program's objects ---------------------------------------------------
+
+const kubeObjects = (result: RunResult): Obj[] =>
+    result.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:")).map((r) => unwrap(r.inputs) as Obj).filter((o) => o.kind !== undefined);
+const ofKind = (objs: Obj[], kind: string): Obj[] => objs.filter((o) => o.kind === kind);
+
+/** Every `encryptedFile:k8s!n:<secret>!k:<key>` / `encrypted:k8s!…` reference in an object, as secret → keys. */
+function secretKeyReferences(obj: unknown): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    const text = JSON.stringify(obj);
+    for (const m of text.matchAll(/encrypted(?:File)?:k8s!n:([^!"]+)!k:([^"\\]+)/g)) {
+        if (!out.has(m[1])) out.set(m[1], new Set());
+        out.get(m[1])!.add(m[2]);
+    }
+    return out;
+}
+
+/**
+ * The Secret keys a StatefulSet's containers read: for each Secret volume,
+ * the `<mountPath>/<key>` paths named in its containers (commands, args, env)
+ * or in the ConfigMaps it mounts (redis.conf names its TLS files).
+ */
+function statefulSetSecretKeys(sts: Obj, configMaps: Obj[]): Map<string, Set<string>> {
+    const pod = sts.spec.template.spec;
+    const volumes: Json[] = pod.volumes ?? [];
+    const mountedConfig = volumes.filter((v) => v.configMap).map((v) => configMaps.find((c) => c.metadata.name === v.configMap.name && c.metadata.namespace === sts.metadata.namespace));
+    const texts = [JSON.stringify(pod.containers), JSON.stringify(pod.initContainers ?? []), ...mountedConfig.map((c) => JSON.stringify(c?.data ?? {}))].join("\n");
+    const out = new Map<string, Set<string>>();
+    for (const v of volumes.filter((x) => x.secret)) {
+        for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+            for (const m of (c.volumeMounts ?? []).filter((x: Json) => x.name === v.name)) {
+                const re = new RegExp(`${m.mountPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/([A-Za-z0-9._-]+)`, "g");
+                for (const hit of texts.matchAll(re)) {
+                    if (!out.has(v.secret.secretName)) out.set(v.secret.secretName, new Set());
+                    out.get(v.secret.secretName)!.add(hit[1]);
+                }
+            }
+        }
+    }
+    return out;
+}
+
+// --- the API server ----------------------------------------------------------
+
+interface ApiResponse { status: number; body: string; warnings: string[] }
+
+/** A request with the cluster's admin token, returning the Warning headers too (the webhook's warnings arrive there). */
+function api(cluster: Cluster, method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
+    const kc = JSON.parse(fs.readFileSync(cluster.kubeconfig, "utf8")) as { users: { user: { token: string } }[] };
+    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+        const req = https.request(`${cluster.server}${apiPath}`, {
+            method,
+            ca: cluster.ca,
+            headers: { Authorization: `Bearer ${kc.users[0].user.token}`, Accept: "application/json", ...(payload !== undefined ? { "Content-Type": contentType } : {}) },
+        }, (res) => {
+            let data = "";
+            res.setEncoding("utf8");
+            res.on("data", (c: string) => (data += c));
+            res.on("end", () => {
+                const w = res.headers.warning;
+                resolve({ status: res.statusCode ?? 0, body: data, warnings: (Array.isArray(w) ? w : w ? [w] : []).map(String) });
+            });
+        });
+        req.on("error", reject);
+        req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${apiPath} timed out`)));
+        req.end(payload);
+    });
+}
+
+const PLURAL: Record<string, string> = { Namespace: "namespaces", Secret: "secrets", ClusterIssuer: "clusterissuers", Issuer: "issuers", Certificate: "certificates", CertificateRequest: "certificaterequests" };
+
+function objectPath(o: Pick<Obj, "apiVersion" | "kind"> & { metadata: { name?: string; namespace?: string } }): string {
+    const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+    const ns = o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : "";
+    return `${base}${ns}/${PLURAL[o.kind]}${o.metadata.name ? `/${o.metadata.name}` : ""}`;
+}
+
+async function apply(cluster: Cluster, o: Obj): Promise<ApiResponse> {
+    const res = await api(cluster, "PATCH", `${objectPath(o)}?fieldManager=${FIELD_MANAGER}&force=true`, o, "application/apply-patch+yaml");
+    if (res.status >= 300) throw new Error(`applying ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}: ${res.status} ${res.body.slice(0, 800)}`);
+    return res;
+}
+
+async function get<T = Obj>(cluster: Cluster, o: Pick<Obj, "apiVersion" | "kind"> & { metadata: { name?: string; namespace?: string } }): Promise<T> {
+    const res = await api(cluster, "GET", objectPath(o));
+    if (res.status !== 200) throw new Error(`GET ${objectPath(o)}: ${res.status} ${res.body.slice(0, 300)}`);
+    return JSON.parse(res.body) as T;
+}
+
+async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, onTimeout: () => string = () => ""): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const v = await probe();
+        if (v !== undefined) return v;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${onTimeout() ? `\n${onTimeout()}` : ""}`);
+        await new Promise((r) => setTimeout(r, 300));
+    }
+}
+
+/** The API server's message when cert-manager's webhook refused the request (not the CRD schema). */
+const deniedByWebhook = (r: ApiResponse): boolean => {
+    try {
+        return /^admission webhook "webhook\.cert-manager\.io" denied the request: /.test((JSON.parse(r.body) as { message?: string }).message ?? "");
+    } catch {
+        return false;
+    }
+};
+
+const condition = (o: Obj, type: string): { status: string; reason?: string; message?: string } | undefined =>
+    (o.status?.conditions as { type: string; status: string; reason?: string; message?: string }[] | undefined)?.find((c) => c.type === type);
+
+// --- processes ---------------------------------------------------------------
+
+interface Proc { child: childProcess.ChildProcess; log: string }
+
+function startProc(bin: string, args: string[], log: string): Proc {
+    const fd = fs.openSync(log, "a");
+    const child = childProcess.spawn(bin, args, { stdio: ["ignore", fd, fd], detached: true });
+    fs.closeSync(fd);
+    return { child, log };
+}
+
+async function stopProc(p: Proc | undefined): Promise<void> {
+    if (!p || p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) return;
+    const exited = new Promise<void>((r) => p.child.once("exit", () => r()));
+    try {
+        process.kill(-p.child.pid, "SIGTERM");
+    } catch {
+        return;
+    }
+    const timer = setTimeout(() => {
+        try { process.kill(-p.child.pid!, "SIGKILL"); } catch { /* gone */ }
+    }, 10_000);
+    await exited;
+    clearTimeout(timer);
+}
+
+const tail = (file: string, n = 30): string => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").slice(-n).join("\n") : "");
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+const accepts = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+        const s = net.connect({ host: "127.0.0.1", port }, () => { s.destroy(); resolve(true); });
+        s.on("error", () => resolve(false));
+    });
+
+/** The cert-manager binary: E2E_CERT_MANAGER_BIN, else what build.sh builds (or finds in its cache). */
+function certManagerBinary(): string {
+    if (process.env.E2E_CERT_MANAGER_BIN) return process.env.E2E_CERT_MANAGER_BIN;
+    const r = childProcess.spawnSync("bash", [BUILD], { encoding: "utf8", timeout: 40 * 60_000 });
+    if (r.status !== 0) throw new Error(`tools/e2e-parts/cert-manager/build.sh failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+    const env = fs.readFileSync(r.stdout.trim().split("\n").pop()!, "utf8");
+    const m = /^export E2E_CERT_MANAGER_BIN='([^']+)'$/m.exec(env);
+    if (!m) throw new Error(`no E2E_CERT_MANAGER_BIN in ${r.stdout.trim()}`);
+    return m[1];
+}
+
+const decode = (s: Obj): Record<string, Buffer> => Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]));
+const sha = (b: Buffer | string): string => crypto.createHash("sha256").update(b).digest("hex");
+const spkiOf = (certPem: Buffer): string => sha(new crypto.X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" }));
+
+// --- the suite ---------------------------------------------------------------
+
+describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manager objects", function () {
+    this.timeout(900_000);
+    const t = tempDir("cert-manager-e2e");
+    let cluster: Cluster | undefined;
+    let controller: Proc | undefined;
+    let webhook: Proc | undefined;
+    let bin = "";
+    let prod: RunResult;
+    let objs: Obj[];
+    let certificates: Obj[];
+    let caIssuerName = "";
+    /** Secrets as cert-manager wrote them, by name, once every CA Certificate is Ready. */
+    const written = new Map<string, Obj>();
+    const applyWarnings: string[] = [];
+
+    const secretObj = (name: string, namespace: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace } });
+    const certObj = (c: Obj) => ({ apiVersion: c.apiVersion, kind: "Certificate", metadata: { name: c.metadata.name, namespace: c.metadata.namespace } });
+    const logs = () => `controller log:\n${tail(controller?.log ?? "")}\nwebhook log:\n${tail(webhook?.log ?? "", 10)}`;
+
+    before(async function () {
+        const tc = toolchainDir();
+        // A missing part fails the suite (never a skip): the reason is the message.
+        if (!tc) throw new Error("E2E_TOOLCHAIN_DIR is unset or holds no kube-apiserver: run through tools/toolchain/e2e.sh (it sources tools/toolchain/build.sh's env)");
+        bin = certManagerBinary();
+        prod = await stackRun("prod");
+        objs = kubeObjects(prod);
+        certificates = ofKind(objs, "Certificate");
+        const caIssuer = ofKind(objs, "ClusterIssuer").find((i) => i.spec.ca);
+        assert.ok(caIssuer, "prod renders a CA ClusterIssuer");
+        caIssuerName = caIssuer.metadata.name;
+        const caSecret = ofKind(objs, "Secret").find((s) => s.metadata.name === caIssuer.spec.ca.secretName);
+        assert.ok(caSecret?.metadata.namespace, `prod renders the CA ClusterIssuer's Secret ${caIssuer.spec.ca.secretName}`);
+        // cert-manager's namespace: where the program puts the CA Secret a ClusterIssuer reads.
+        const certManagerNs = caSecret.metadata.namespace;
+
+        cluster = await startCluster({ toolchainDir: tc, controllerManager: false, crds: true });
+        const namespaces = [...new Set(objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n))].sort();
+        for (const ns of namespaces) await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+
+        // The webhook first, registered as the Helm chart registers it, so that every
+        // cert-manager object below is admitted by cert-manager's own validation.
+        const port = await freePort();
+        webhook = startProc(bin, ["webhook", `--kubeconfig=${cluster.kubeconfig}`, `--port=${port}`, `--ca-secret-namespace=${certManagerNs}`, `--ca-secret-name=${WEBHOOK_CA_SECRET}`], path.join(t.dir, "webhook.log"));
+        const caBundle = await waitUntil("the webhook's serving CA Secret", 60_000, async () => {
+            if (webhook!.child.exitCode !== null) throw new Error(`webhook exited: ${tail(webhook!.log)}`);
+            const r = await api(cluster!, "GET", objectPath(secretObj(WEBHOOK_CA_SECRET, certManagerNs)));
+            return r.status === 200 ? (JSON.parse(r.body) as Obj).data?.["ca.crt"] : undefined;
+        });
+        await waitUntil("the webhook to listen on 127.0.0.1", 60_000, async () => ((await accepts(port)) ? true : undefined), () => tail(webhook!.log));
+        const rules = (resources: string[], operations: string[]) => [{ apiGroups: ["cert-manager.io", "acme.cert-manager.io"], apiVersions: ["v1"], operations, resources }];
+        const hook = (suffix: string, r: object[]) => ({
+            name: "webhook.cert-manager.io",
+            rules: r,
+            admissionReviewVersions: ["v1"],
+            matchPolicy: "Equivalent",
+            timeoutSeconds: 30,
+            failurePolicy: "Fail",
+            sideEffects: "None",
+            clientConfig: { url: `https://localhost:${port}/${suffix}`, caBundle },
+        });
+        for (const [kind, suffix, r] of [
+            ["ValidatingWebhookConfiguration", "validate", rules(["*/*"], ["CREATE", "UPDATE"])],
+            ["MutatingWebhookConfiguration", "mutate", rules(["certificaterequests"], ["CREATE"])],
+        ] as const) {
+            const body = { apiVersion: "admissionregistration.k8s.io/v1", kind, metadata: { name: "cert-manager-webhook" }, webhooks: [hook(suffix, r as unknown as object[])] };
+            const res = await api(cluster, "PATCH", `/apis/admissionregistration.k8s.io/v1/${kind.toLowerCase()}s/cert-manager-webhook?fieldManager=${FIELD_MANAGER}&force=true`, body, "application/apply-patch+yaml");
+            assert.ok(res.status < 300, `${kind}: ${res.status} ${res.body.slice(0, 500)}`);
+        }
+        // Registered is not yet called: wait until an invalid issuer is refused by the webhook.
+        let probe = "";
+        await waitUntil("the webhook to judge ClusterIssuers", 60_000, async () => {
+            const r = await api(cluster!, "POST", "/apis/cert-manager.io/v1/clusterissuers?dryRun=All", { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "e2e-probe" }, spec: {} });
+            probe = `${r.status} ${r.body.slice(0, 500)}`;
+            return r.status >= 400 && deniedByWebhook(r) ? true : undefined;
+        }, () => `last answer: ${probe}\nwebhook log:\n${tail(webhook!.log, 15)}`);
+
+        // prod's objects, in the program's dependency order: Secrets, issuers, Certificates.
+        for (const kind of ["Secret", "ClusterIssuer", "Issuer", "Certificate"]) {
+            for (const o of ofKind(objs, kind)) applyWarnings.push(...(await apply(cluster, o)).warnings.map((w) => `${kind} ${o.metadata.name}: ${w}`));
+        }
+
+        controller = startProc(bin, ["controller", `--kubeconfig=${cluster.kubeconfig}`, `--cluster-resource-namespace=${certManagerNs}`, "--v=2"], path.join(t.dir, "controller.log"));
+        for (const c of certificates.filter((x) => x.spec.issuerRef.name === caIssuerName)) {
+            await waitUntil(`Certificate ${c.metadata.namespace}/${c.metadata.name} Ready`, 240_000, async () => {
+                if (controller!.child.exitCode !== null) throw new Error(`controller exited (${controller!.child.exitCode}):\n${logs()}`);
+                return condition(await get(cluster!, certObj(c)), "Ready")?.status === "True" ? true : undefined;
+            }, logs);
+            written.set(c.spec.secretName, await get(cluster, secretObj(c.spec.secretName, c.metadata.namespace!)));
+        }
+    });
+
+    after(async () => {
+        await stopProc(controller);
+        await stopProc(webhook);
+        await cluster?.stop();
+        t.remove();
+    });
+
+    it("the webhook admits prod's Secrets, ClusterIssuers and Certificates, with no warnings", () => {
+        assert.deepStrictEqual(applyWarnings, []);
+        assert.ok(ofKind(objs, "ClusterIssuer").some((i) => i.spec.acme), "prod's ACME ClusterIssuer went through the webhook too");
+    });
+
+    it("every Certificate of the CA ClusterIssuer becomes Ready, signed by the program's CA, for the names it asks", async () => {
+        const ca = ofKind(objs, "ClusterIssuer").find((i) => i.metadata.name === caIssuerName)!;
+        const issuer = await get(cluster!, { apiVersion: ca.apiVersion, kind: "ClusterIssuer", metadata: { name: caIssuerName } });
+        assert.strictEqual(condition(issuer, "Ready")?.status, "True", JSON.stringify(issuer.status));
+        const caCert = new crypto.X509Certificate(decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName)!)["tls.crt"]);
+        const fromCa = certificates.filter((c) => c.spec.issuerRef.name === caIssuerName);
+        assert.ok(fromCa.length >= 10, `prod has its service Certificates on the CA issuer (${fromCa.length})`);
+        for (const c of fromCa) {
+            const files = decode(written.get(c.spec.secretName)!);
+            const leaf = new crypto.X509Certificate(files["tls.crt"]);
+            assert.ok(leaf.verify(caCert.publicKey), `${c.metadata.name}: signed by the program's CA`);
+            assert.strictEqual(leaf.issuer, caCert.subject);
+            assert.strictEqual(files["ca.crt"].toString(), caCert.toString(), `${c.metadata.name}: ca.crt is the program's CA`);
+            const sans = (leaf.subjectAltName ?? "").split(", ").map((s) => s.replace(/^DNS:/, "")).sort();
+            assert.deepStrictEqual(sans, [...c.spec.dnsNames].sort(), `${c.metadata.name}: SANs`);
+            assert.strictEqual(leaf.subject.split("\n").find((l) => l.startsWith("CN="))?.slice(3), c.spec.commonName);
+            const keyAlg = leaf.publicKey.asymmetricKeyType === "ec" ? "ECDSA" : "RSA";
+            assert.strictEqual(keyAlg, c.spec.privateKey.algorithm, `${c.metadata.name}: key algorithm`);
+        }
+    });
+
+    it("the ACME Certificate is the one left pending: its issuer is not run here (no ACME server is reachable)", async () => {
+        const acmeIssuers = new Set(ofKind(objs, "ClusterIssuer").filter((i) => i.spec.acme).map((i) => i.metadata.name));
+        const acmeCerts = certificates.filter((c) => acmeIssuers.has(c.spec.issuerRef.name));
+        assert.strictEqual(acmeCerts.length + written.size, certificates.length, "every Certificate is either the CA's or ACME's");
+        for (const c of acmeCerts) assert.notStrictEqual(condition(await get(cluster!, certObj(c)), "Ready")?.status, "True");
+    });
+
+    it("the Secrets cert-manager writes hold every key the SpinnakerService patch and the Redis StatefulSets read", () => {
+        const patch = objs.find((o) => o.kind === "SpinnakerService");
+        assert.ok(patch, "prod renders the SpinnakerService patch");
+        const consumers: [string, Map<string, Set<string>>][] = [
+            ["SpinnakerService patch", secretKeyReferences(patch.spec)],
+            ...ofKind(objs, "StatefulSet").map((s) => [`StatefulSet ${s.metadata.name}`, statefulSetSecretKeys(s, ofKind(objs, "ConfigMap"))] as [string, Map<string, Set<string>>]),
+        ];
+        let checked = 0;
+        const secretNames = new Set(certificates.map((c) => c.spec.secretName));
+        for (const [who, refs] of consumers) {
+            for (const [secret, keys] of refs) {
+                if (!secretNames.has(secret)) continue; // the program's own Secrets (passwords, JVM trust store)
+                const data = written.get(secret);
+                assert.ok(data, `${who} reads ${secret}, which no Ready Certificate wrote`);
+                for (const k of keys) {
+                    assert.ok(decode(data)[k]?.length, `${who} reads ${secret}[${k}], which cert-manager did not write (it wrote ${Object.keys(data.data ?? {}).join(", ")})`);
+                    checked++;
+                }
+            }
+        }
+        // Both kinds of consumer were found, so the check is not vacuous.
+        assert.ok(consumers.filter(([, refs]) => [...refs.keys()].some((s) => secretNames.has(s))).length >= 3, "the patch and both Redis StatefulSets read cert-manager's Secrets");
+        assert.ok(checked > 20, `${checked} references checked`);
+        // What cert-manager writes besides: for each Secret, exactly its documented set.
+        for (const c of certificates.filter((x) => x.spec.issuerRef.name === caIssuerName)) {
+            const expected = ["ca.crt", "tls.crt", "tls.key", ...(c.spec.keystores?.pkcs12?.create ? ["keystore.p12", "truststore.p12"] : [])].sort();
+            assert.deepStrictEqual(Object.keys(written.get(c.spec.secretName)!.data ?? {}).sort(), expected, c.spec.secretName);
+        }
+    });
+
+    it("every CertificateRequest carries the requester the webhook stamped, and was approved by cert-manager's approver", async () => {
+        const namespaces = [...new Set(certificates.map((c) => c.metadata.namespace!))];
+        let n = 0;
+        for (const ns of namespaces) {
+            const list = JSON.parse((await api(cluster!, "GET", `/apis/cert-manager.io/v1/namespaces/${ns}/certificaterequests`)).body) as { items: Obj[] };
+            for (const cr of list.items) {
+                // Set by the mutating webhook's identity plugin from the request's user (the controller's, here e2e-admin).
+                assert.strictEqual(cr.spec.username, "e2e-admin", `${cr.metadata.name}: spec.username`);
+                assert.ok(cr.spec.groups?.includes("system:masters"), `${cr.metadata.name}: spec.groups`);
+                if (certificates.find((c) => c.metadata.name === cr.metadata.annotations?.["cert-manager.io/certificate-name"])?.spec.issuerRef.name !== caIssuerName) continue;
+                assert.strictEqual(condition(cr, "Approved")?.status, "True", `${cr.metadata.name}: ${JSON.stringify(cr.status)}`);
+                assert.strictEqual(condition(cr, "Ready")?.status, "True");
+                n++;
+            }
+        }
+        assert.strictEqual(n, written.size, "one issued CertificateRequest per CA Certificate");
+    });
+
+    /** A Java service's stores as the patch wires them: keystore and truststore files plus the password Secret's value. */
+    function javaStores(service: string, dir: string) {
+        const c = certificates.find((x) => x.metadata.name === `spin-${service}`)!;
+        const files = decode(written.get(c.spec.secretName)!);
+        const pw = c.spec.keystores.pkcs12.passwordSecretRef;
+        const password = decode(ofKind(objs, "Secret").find((s) => s.metadata.name === pw.name && s.metadata.namespace === c.metadata.namespace)!)[pw.key].toString();
+        const keystore = path.join(dir, `${service}.p12`);
+        const truststore = path.join(dir, `${service}-truststore.p12`);
+        fs.writeFileSync(keystore, files["keystore.p12"], { mode: 0o600 });
+        fs.writeFileSync(truststore, files["truststore.p12"], { mode: 0o600 });
+        return { keystore, truststore, password, namespace: c.metadata.namespace! };
+    }
+
+    it("keystore.p12 and truststore.p12 use the Modern2023 profile and load in Java 17's keytool", () => {
+        const java = certificates.filter((c) => c.spec.keystores?.pkcs12?.create);
+        assert.ok(java.length >= 8, `prod's Java services get PKCS#12 stores (${java.length})`);
+        for (const c of java) {
+            assert.strictEqual(c.spec.keystores.pkcs12.profile, "Modern2023");
+            const s = javaStores(c.metadata.name.replace(/^spin-/, ""), t.dir);
+            const ks = childProcess.spawnSync("keytool", ["-list", "-v", "-storetype", "PKCS12", "-keystore", s.keystore, "-storepass", s.password], { encoding: "utf8" });
+            assert.strictEqual(ks.status, 0, `${c.metadata.name}: ${ks.stderr}`);
+            assert.match(ks.stdout, /Your keystore contains 1 entry/);
+            assert.match(ks.stdout, /Entry type: PrivateKeyEntry/);
+            assert.match(ks.stdout, new RegExp(`Owner: CN=${c.spec.commonName}`));
+            const ts = childProcess.spawnSync("keytool", ["-list", "-storetype", "PKCS12", "-keystore", s.truststore, "-storepass", s.password], { encoding: "utf8" });
+            assert.strictEqual(ts.status, 0, `${c.metadata.name}: ${ts.stderr}`);
+            assert.match(ts.stdout, /trustedCertEntry/);
+            // Modern2023: PBES2 (PBKDF2, AES-256-CBC) and a SHA-256 MAC; OpenSSL 3 reads it without -legacy.
+            const info = childProcess.spawnSync("openssl", ["pkcs12", "-in", s.keystore, "-info", "-noout", "-passin", "env:P12_PASSWORD"], { encoding: "utf8", env: { ...process.env, P12_PASSWORD: s.password } });
+            assert.strictEqual(info.status, 0, `${c.metadata.name}: ${info.stderr}`);
+            const out = `${info.stdout}${info.stderr}`;
+            assert.match(out, /MAC: sha256/);
+            assert.match(out, /PBES2, PBKDF2, AES-256-CBC/);
+            assert.doesNotMatch(out, /RC2|3DES|pbeWithSHA1/i);
+        }
+    });
+
+    it("two services' cert-manager-issued stores complete mutual TLS in JSSE (clouddriver serves, front50 calls)", () => {
+        const server = javaStores("clouddriver", t.dir);
+        const client = javaStores("front50", t.dir);
+        const r = childProcess.spawnSync("java", [MTLS_CHECK, server.keystore, server.password, server.truststore, server.password, client.keystore, client.password, client.truststore, client.password, `spin-clouddriver.${server.namespace}.svc.cluster.local`], { encoding: "utf8", timeout: 120_000 });
+        assert.strictEqual(r.status, 0, `${r.stdout}${r.stderr}`);
+        assert.match(r.stdout, /^OK CN=spin-front50/);
+    });
+
+    it("go-yaml-tools loads terraformer's cert-manager key (RSA, PKCS#1) and serves and calls mutual TLS with it", async () => {
+        const c = certificates.find((x) => x.metadata.name === "spin-terraformer");
+        assert.ok(c, "prod runs terraformer");
+        const files = decode(written.get(c.spec.secretName)!);
+        if (c.spec.privateKey.algorithm === "RSA" && c.spec.privateKey.encoding === "PKCS1") assert.match(files["tls.key"].toString(), /^-----BEGIN RSA PRIVATE KEY-----\n/);
+        const goPeer = childProcess.spawnSync("bash", [GO_PEER_BUILD], { encoding: "utf8", timeout: 20 * 60_000 });
+        assert.strictEqual(goPeer.status, 0, goPeer.stderr);
+        const peer = goPeer.stdout.trim().split("\n").pop()!;
+        // terraformer's profile as the patch renders it, its encryptedFile references laid out as the Operator mounts them.
+        const patch = objs.find((o) => o.kind === "SpinnakerService")!;
+        const profile = patch.spec.spinnakerConfig.profiles.terraformer;
+        const root = path.join(t.dir, "terraformer");
+        const resolve = (v: unknown): unknown => {
+            if (typeof v === "string") {
+                const m = /^encryptedFile:k8s!n:([^!]+)!k:(.+)$/.exec(v);
+                if (!m) return v;
+                assert.strictEqual(m[1], c.spec.secretName, `terraformer reads ${m[1]}`);
+                const file = path.join(root, secretFilePath("terraformer", { secret: m[1], key: m[2] }));
+                fs.mkdirSync(path.dirname(file), { recursive: true });
+                fs.writeFileSync(file, files[m[2]], { mode: 0o600 });
+                return file;
+            }
+            if (Array.isArray(v)) return v.map(resolve);
+            if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
+            return v;
+        };
+        const configDir = path.join(root, "opt", "spinnaker", "config");
+        fs.mkdirSync(configDir, { recursive: true });
+        fs.writeFileSync(path.join(configDir, "terraformer-local.yml"), YAML.stringify(resolve(profile)));
+        const port = await freePort();
+        const server = childProcess.spawn(peer, ["-mode", "serve", "-config-dir", configDir, "-service", "terraformer", "-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        server.stdout!.on("data", (d) => (out += d));
+        server.stderr!.on("data", (d) => (out += d));
+        try {
+            await waitUntil("terraformer's go-yaml-tools server", 15_000, async () => {
+                if (server.exitCode !== null) throw new Error(`server exited: ${out}`);
+                return (await accepts(port)) ? true : undefined;
+            });
+            const starting = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { event: string; key?: { type: string; bits: number } }).find((e) => e.event === "starting");
+            assert.deepStrictEqual(starting?.key, { type: c.spec.privateKey.algorithm, bits: c.spec.privateKey.size });
+            const call = childProcess.spawnSync(peer, ["-mode", "call", "-config-dir", configDir, "-service", "terraformer", "-url", `https://${c.spec.dnsNames.at(-1)}:${port}/`, "-connect", `127.0.0.1:${port}`, "-timeout", "10s"], { encoding: "utf8", timeout: 30_000 });
+            assert.strictEqual(call.status, 0, call.stdout + call.stderr);
+            const response = call.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { event: string; status?: number; body?: string }).find((e) => e.event === "response");
+            assert.strictEqual(response?.status, 200, call.stdout);
+            // The server saw terraformer's client certificate, verified against its CA.
+            assert.deepStrictEqual(JSON.parse(response.body!), { peer: c.spec.commonName });
+        } finally {
+            server.kill("SIGTERM");
+        }
+    });
+
+    describe("forced renewal, as `cmctl renew` triggers it", () => {
+        interface Snapshot { cert: Obj; secret: Obj }
+        const was = new Map<string, Snapshot>();
+        const now = new Map<string, Snapshot>();
+        // One of each consumer kind: a Java service (Reloader restarts it), Redis (its reload sidecar), the Go service.
+        const renewed = ["spin-clouddriver", "spin-redis", "spin-terraformer"];
+
+        // cmctl renew (github.com/cert-manager/cmctl, pkg/renew/renew.go): sets the
+        // Issuing condition, True, reason ManuallyTriggered, on the status subresource.
+        async function cmctlRenew(c: Obj): Promise<void> {
+            const current = await get(cluster!, certObj(c));
+            const conditions = (current.status?.conditions ?? []).filter((x: { type: string }) => x.type !== "Issuing");
+            conditions.push({ type: "Issuing", status: "True", reason: "ManuallyTriggered", message: "Certificate re-issuance manually triggered", observedGeneration: (current.metadata as { generation?: number }).generation, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z") });
+            const res = await api(cluster!, "PUT", `${objectPath(certObj(c))}/status`, { ...current, status: { ...current.status, conditions } });
+            assert.ok(res.status < 300, `${res.status} ${res.body.slice(0, 300)}`);
+        }
+
+        before(async () => {
+            for (const name of renewed) {
+                const c = certificates.find((x) => x.metadata.name === name);
+                assert.ok(c, `prod has ${name}`);
+                was.set(name, { cert: await get(cluster!, certObj(c)), secret: written.get(c.spec.secretName)! });
+                await cmctlRenew(c);
+            }
+            for (const name of renewed) {
+                const c = certificates.find((x) => x.metadata.name === name)!;
+                const rev = was.get(name)!.cert.status.revision as number;
+                const cert = await waitUntil(`${name} reissued (revision ${rev + 1}) and Ready`, 120_000, async () => {
+                    const latest = await get(cluster!, certObj(c));
+                    return latest.status?.revision === rev + 1 && condition(latest, "Ready")?.status === "True" && !condition(latest, "Issuing") ? latest : undefined;
+                }, logs);
+                now.set(name, { cert, secret: await get(cluster!, secretObj(c.spec.secretName, c.metadata.namespace!)) });
+            }
+        });
+
+        it("each Certificate gets a new private key (rotationPolicy Always) and a new certificate from the same CA", () => {
+            for (const name of renewed) {
+                const b = decode(was.get(name)!.secret);
+                const a = decode(now.get(name)!.secret);
+                assert.strictEqual(was.get(name)!.cert.spec.privateKey.rotationPolicy, "Always");
+                assert.notStrictEqual(sha(a["tls.key"]), sha(b["tls.key"]), `${name}: tls.key rotated`);
+                assert.notStrictEqual(spkiOf(a["tls.crt"]), spkiOf(b["tls.crt"]), `${name}: the certificate carries the new public key`);
+                assert.notStrictEqual(new crypto.X509Certificate(a["tls.crt"]).serialNumber, new crypto.X509Certificate(b["tls.crt"]).serialNumber);
+                assert.strictEqual(a["ca.crt"].toString(), b["ca.crt"].toString(), `${name}: ca.crt unchanged`);
+                assert.ok(new crypto.X509Certificate(a["tls.crt"]).checkPrivateKey(crypto.createPrivateKey(a["tls.key"])), `${name}: new key matches new certificate`);
+            }
+        });
+
+        it("what changes on each object: the Certificate's status, a new CertificateRequest, the Secret's data and cert-manager annotations", async () => {
+            for (const name of renewed) {
+                // CertificateRequest: a new one for the next revision, holding the new key's CSR.
+                const c = certificates.find((x) => x.metadata.name === name)!;
+                const list = JSON.parse((await api(cluster!, "GET", `/apis/cert-manager.io/v1/namespaces/${c.metadata.namespace}/certificaterequests`)).body) as { items: Obj[] };
+                const mine = list.items.filter((cr) => cr.metadata.annotations?.["cert-manager.io/certificate-name"] === name);
+                const revisions = mine.map((cr) => Number(cr.metadata.annotations?.["cert-manager.io/certificate-revision"])).sort();
+                const rev = was.get(name)!.cert.status.revision as number;
+                // The previous one is gone: the Certificates set no revisionHistoryLimit, and the
+                // revision manager then keeps 1 (pkg/controller/certificates/revisionmanager).
+                assert.strictEqual(c.spec.revisionHistoryLimit, undefined);
+                assert.deepStrictEqual(revisions, [rev + 1], `${name}: CertificateRequests by revision`);
+                const next = mine.find((cr) => Number(cr.metadata.annotations?.["cert-manager.io/certificate-revision"]) === rev + 1)!;
+                assert.strictEqual(Buffer.from(next.status.certificate, "base64").toString(), decode(now.get(name)!.secret)["tls.crt"].toString(), `${name}: the Secret holds the new request's certificate`);
+                const b = was.get(name)!;
+                const a = now.get(name)!;
+                // Certificate: spec untouched (Pulumi sees no drift), status moves on.
+                assert.deepStrictEqual(a.cert.spec, b.cert.spec, `${name}: spec unchanged`);
+                assert.strictEqual(a.cert.status.revision, b.cert.status.revision + 1);
+                assert.ok(Date.parse(a.cert.status.notBefore) >= Date.parse(b.cert.status.notBefore));
+                assert.notStrictEqual(a.cert.status.renewalTime, undefined);
+                // Secret: the same keys; every key but ca.crt changes (PKCS#12 files re-encoded around the new key).
+                const bd = decode(b.secret);
+                const ad = decode(a.secret);
+                assert.deepStrictEqual(Object.keys(ad).sort(), Object.keys(bd).sort());
+                const changed = Object.keys(ad).filter((k) => !ad[k].equals(bd[k])).sort();
+                const expected = Object.keys(ad).filter((k) => k !== "ca.crt" && k !== "truststore.p12").sort();
+                assert.deepStrictEqual(changed.filter((k) => k !== "truststore.p12"), expected, `${name}: changed keys`);
+                const ann = (s: Obj) => s.metadata.annotations ?? {};
+                assert.strictEqual(ann(a.secret)["cert-manager.io/certificate-name"], name);
+                assert.strictEqual(ann(a.secret)["cert-manager.io/issuer-name"], caIssuerName);
+                assert.deepStrictEqual(a.secret.metadata.labels, b.secret.metadata.labels, `${name}: secretTemplate labels kept`);
+            }
+        });
+
+        it("the Spinnaker services' restart trigger: the renewed Secret is one Reloader watches for the service, and its data changed", () => {
+            const patch = objs.find((o) => o.kind === "SpinnakerService")!;
+            const settings = patch.spec.spinnakerConfig.config?.["service-settings"] ?? patch.spec.spinnakerConfig["service-settings"];
+            const annotation = settings?.clouddriver?.kubernetes?.podAnnotations?.[RELOADER_ANNOTATION] as string | undefined;
+            assert.ok(annotation, `clouddriver's pods carry ${RELOADER_ANNOTATION}`);
+            const c = certificates.find((x) => x.metadata.name === "spin-clouddriver")!;
+            assert.ok(annotation.split(",").includes(c.spec.secretName), `${annotation} names ${c.spec.secretName}`);
+            // Reloader restarts when the hash of the Secret's data changes.
+            const dataHash = (s: Obj) => sha(JSON.stringify(Object.entries(s.data ?? {}).sort()));
+            assert.notStrictEqual(dataHash(now.get("spin-clouddriver")!.secret), dataHash(was.get("spin-clouddriver")!.secret));
+        });
+
+        it("Redis's reload trigger: the files its tls-reload sidecar checksums change (the reload itself: test/peers/redisReload.test.ts)", () => {
+            const sts = ofKind(objs, "StatefulSet").find((s) => s.metadata.name === "spin-redis")!;
+            const sidecar = sts.spec.template.spec.containers.find((x: { name: string }) => x.name === "tls-reload");
+            assert.ok(sidecar, "spin-redis has its tls-reload sidecar");
+            const mount = sidecar.volumeMounts[0].mountPath as string;
+            const script = JSON.stringify(sidecar.command);
+            const watched = [...script.matchAll(new RegExp(`cat ((?:${mount}/[A-Za-z0-9._-]+ ?)+)\\| ?cksum`, "g"))].flatMap((m) => m[1].trim().split(" ").map((f) => f.slice(mount.length + 1)));
+            assert.ok(watched.length >= 2, `the sidecar checksums ${watched.join(", ")}`);
+            const b = decode(was.get("spin-redis")!.secret);
+            const a = decode(now.get("spin-redis")!.secret);
+            assert.notStrictEqual(sha(Buffer.concat(watched.map((k) => a[k]))), sha(Buffer.concat(watched.map((k) => b[k]))));
+        });
+    });
+
+    describe("ACME issuers, judged by cert-manager's own validation (the webhook's resourcevalidation plugin)", () => {
+        const dryRun = (o: Obj) => api(cluster!, "POST", `${objectPath({ ...o, metadata: { ...o.metadata, name: undefined } })}?dryRun=All`, o);
+
+        it("prod's ACME ClusterIssuer solves with DNS-01 only, and cert-manager admits it", async () => {
+            const acme = ofKind(objs, "ClusterIssuer").filter((i) => i.spec.acme);
+            assert.strictEqual(acme.length, 1);
+            for (const i of acme) {
+                for (const s of i.spec.acme.solvers) {
+                    assert.ok(s.dns01 && !s.http01, JSON.stringify(s));
+                }
+                const r = await dryRun({ ...i, metadata: { ...i.metadata, name: `${i.metadata.name}-dry` } });
+                assert.strictEqual(r.status, 201, r.body.slice(0, 500));
+                assert.deepStrictEqual(r.warnings, []);
+            }
+        });
+
+        it("cert-manager refuses what the DNS-01-only choice excludes: a solver with no challenge type, and one with two", async () => {
+            const i = ofKind(objs, "ClusterIssuer").find((x) => x.spec.acme)!;
+            const solver = i.spec.acme.solvers[0];
+            for (const solvers of [[{ selector: solver.selector }], [{ ...solver, http01: { ingress: {} } }]]) {
+                const r = await dryRun({ ...i, metadata: { name: "e2e-acme-variant" }, spec: { acme: { ...i.spec.acme, solvers } } });
+                assert.ok(r.status >= 400 && deniedByWebhook(r), `${r.status} ${r.body.slice(0, 500)}`);
+            }
+        });
+
+        // A complete body per provider, as cert-manager v1.21's CRD schema and
+        // webhook (ValidateACMEChallengeSolverDNS01) ask for it.
+        const COMPLETE: Record<(typeof DNS01_PROVIDERS)[number], object> = {
+            acmeDNS: { host: "https://acme-dns.example.com", accountSecretRef: { name: "acme-dns", key: "acmedns.json" } },
+            akamai: {
+                serviceConsumerDomain: "akab-example.luna.akamaiapis.net",
+                clientTokenSecretRef: { name: "akamai", key: "clientToken" },
+                clientSecretSecretRef: { name: "akamai", key: "clientSecret" },
+                accessTokenSecretRef: { name: "akamai", key: "accessToken" },
+            },
+            azureDNS: { subscriptionID: "00000000-0000-0000-0000-000000000000", resourceGroupName: "dns", hostedZoneName: "example.com", managedIdentity: { clientID: "00000000-0000-0000-0000-000000000001" } },
+            cloudDNS: { project: "example-project" },
+            cloudflare: { apiTokenSecretRef: { name: "cloudflare", key: "api-token" } },
+            digitalocean: { tokenSecretRef: { name: "digitalocean", key: "token" } },
+            rfc2136: { nameserver: "192.0.2.53:53" },
+            route53: { region: "us-east-1" },
+            webhook: { groupName: "acme.example.com", solverName: "example" },
+        };
+
+        it("with a complete body, every DNS-01 provider the program offers renders a DNS-01-only ClusterIssuer cert-manager admits", async () => {
+            for (const provider of DNS01_PROVIDERS) {
+                const result = await run({ stack: "prod", config: { "spinnaker-mtls:acmeDns01Solver": JSON.stringify({ [provider]: COMPLETE[provider] }) } });
+                const issuer = ofKind(kubeObjects(result), "ClusterIssuer").find((x) => x.spec.acme);
+                assert.ok(issuer, `${provider}: the program renders an ACME ClusterIssuer`);
+                assert.ok(issuer.spec.acme.solvers.every((x: Json) => x.dns01?.[provider] && !x.http01), `${provider}: ${JSON.stringify(issuer.spec.acme.solvers)}`);
+                const r = await dryRun({ ...issuer, metadata: { name: `e2e-acme-${provider.toLowerCase()}` } });
+                assert.strictEqual(r.status, 201, `${provider}: ${r.body.slice(0, 500)}`);
+                assert.deepStrictEqual(r.warnings, [], provider);
+            }
+        });
+
+        it("whatever solver body the program's config accepts, cert-manager admits: incomplete ones are refused before any resource", async () => {
+            // Per provider: an empty body, and the complete one with each field taken away in turn,
+            // plus the combinations cert-manager forbids.
+            const bodies: [string, object][] = [];
+            for (const provider of DNS01_PROVIDERS) {
+                bodies.push([provider, {}]);
+                const complete = COMPLETE[provider] as Record<string, unknown>;
+                for (const k of Object.keys(complete)) bodies.push([provider, Object.fromEntries(Object.entries(complete).filter(([x]) => x !== k))]);
+            }
+            bodies.push(["cloudflare", { apiKeySecretRef: { name: "cf", key: "k" }, apiTokenSecretRef: { name: "cf", key: "t" } }]);
+            bodies.push(["cloudflare", { apiKeySecretRef: { name: "cf", key: "k" } }]);
+            bodies.push(["route53", { accessKeyID: "AKIA", accessKeyIDSecretRef: { name: "aws", key: "id" } }]);
+            bodies.push(["azureDNS", { ...(COMPLETE.azureDNS as object), clientID: "x" }]);
+            const verdicts: string[] = [];
+            let refusedByProgram = 0;
+            let admitted = 0;
+            for (const [provider, body] of bodies) {
+                const value = JSON.stringify({ [provider]: body });
+                let result: Awaited<ReturnType<typeof run>>;
+                try {
+                    result = await run({ stack: "prod", config: { "spinnaker-mtls:acmeDns01Solver": value } });
+                } catch (e) {
+                    assert.match(String(e), /spinnaker-mtls:acmeDns01Solver is /, value);
+                    refusedByProgram++;
+                    continue;
+                }
+                const issuer = ofKind(kubeObjects(result), "ClusterIssuer").find((x) => x.spec.acme);
+                const r = await dryRun({ ...issuer, metadata: { name: `e2e-acme-${provider.toLowerCase()}` } });
+                // Which judge refused: the CRD's schema (the API server) or the webhook's Go rules.
+                if (r.status !== 201) verdicts.push(`${value} (${deniedByWebhook(r) ? "webhook" : "CRD schema"}): ${(JSON.parse(r.body) as { message?: string }).message ?? r.body}`);
+                else admitted++;
+            }
+            assert.deepStrictEqual(verdicts, [], "the program accepts these acmeDns01Solver values, and cert-manager refuses the issuer at pulumi up");
+            // Both outcomes happen, so neither judge is vacuous.
+            assert.ok(refusedByProgram > 0 && admitted > 0, `refused ${refusedByProgram}, admitted ${admitted}`);
+        });
+    });
+});
