@@ -56,13 +56,8 @@ export PULUMI_HOME="$dir/pulumi-home"
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_UPDATE_CHECK=true
 
-# set_status NAME STATE LABEL DETAIL: one row per part, the last one wins.
-set_status() {
-  local tmp="$dir/status.tsv.tmp"
-  grep -v -P "^\Q$1\E\t" "$dir/status.tsv" > "$tmp" || true
-  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$tmp"
-  mv "$tmp" "$dir/status.tsv"
-}
+# shellcheck source=tools/e2e-parts/lib.sh
+source "$here/../e2e-parts/lib.sh"
 state_of() { awk -F'\t' -v n="$1" '$1 == n { s = $2 } END { print s }' "$dir/status.tsv"; }
 
 # timed NAME COMMAND...: runs a build step niced, its output in logs/NAME.log,

@@ -25,12 +25,8 @@ bin="$dir/bin/cert-manager-e2e"
 mkdir -p "$dir/bin" "$dir/logs"
 touch "$dir/status.tsv" "$dir/timings.tsv"
 
-set_status() {
-  local tmp="$dir/status.tsv.tmp"
-  grep -v -P "^\Q$1\E\t" "$dir/status.tsv" > "$tmp" || true
-  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$tmp"
-  mv "$tmp" "$dir/status.tsv"
-}
+# shellcheck source=tools/e2e-parts/lib.sh
+source "$here/../lib.sh"
 
 # proxy_answer MODULE@VERSION: the proxy's error for that module, empty when it serves it.
 proxy_answer() {

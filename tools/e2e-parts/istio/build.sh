@@ -42,12 +42,8 @@ env_file="$dir/istio.env"
 
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
-set_status() {
-  local tmp="$dir/status.tsv.tmp"
-  grep -v -P "^\Q$1\E\t" "$dir/status.tsv" > "$tmp" || true
-  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$tmp"
-  mv "$tmp" "$dir/status.tsv"
-}
+# shellcheck source=tools/e2e-parts/lib.sh
+source "$here/../lib.sh"
 
 write_env() {
   {
