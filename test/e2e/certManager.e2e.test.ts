@@ -21,201 +21,17 @@ import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as https from "https";
-import * as net from "net";
 import * as path from "path";
-import * as YAML from "yaml";
 import { DNS01_PROVIDERS } from "../../components/config/istioConfig";
 import { RELOADER_ANNOTATION } from "../../components/spinnaker/serviceSettings";
-import { secretFilePath } from "../../components/spinnaker/mounts";
-import { unwrap } from "../../engine/monitor";
-import { PROJECT_ROOT, RunResult } from "../../engine/run";
+import { RunResult } from "../../engine/run";
 import { run, stackRun, tempDir } from "../support/stacks";
 import { Cluster, startCluster, toolchainDir } from "./support/cluster";
-
-const BUILD = path.join(PROJECT_ROOT, "tools", "e2e-parts", "cert-manager", "build.sh");
-const GO_PEER_BUILD = path.join(PROJECT_ROOT, "test", "peers", "go", "build.sh");
-const MTLS_CHECK = path.join(PROJECT_ROOT, "test", "peers", "MtlsCheck.java");
-const FIELD_MANAGER = "pulumi-kubernetes-e2e";
-const WEBHOOK_CA_SECRET = "cert-manager-webhook-ca";
-
-// Kubernetes objects as read from JSON (the program's inputs, the API server's
-// answers): each test asserts the fields it reads.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Json; data?: Record<string, string>; status?: Json };
-
-// --- the program's objects ---------------------------------------------------
-
-const kubeObjects = (result: RunResult): Obj[] =>
-    result.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:")).map((r) => unwrap(r.inputs) as Obj).filter((o) => o.kind !== undefined);
-const ofKind = (objs: Obj[], kind: string): Obj[] => objs.filter((o) => o.kind === kind);
-
-/** Every `encryptedFile:k8s!n:<secret>!k:<key>` / `encrypted:k8s!…` reference in an object, as secret → keys. */
-function secretKeyReferences(obj: unknown): Map<string, Set<string>> {
-    const out = new Map<string, Set<string>>();
-    const text = JSON.stringify(obj);
-    for (const m of text.matchAll(/encrypted(?:File)?:k8s!n:([^!"]+)!k:([^"\\]+)/g)) {
-        if (!out.has(m[1])) out.set(m[1], new Set());
-        out.get(m[1])!.add(m[2]);
-    }
-    return out;
-}
-
-/**
- * The Secret keys a StatefulSet's containers read: for each Secret volume,
- * the `<mountPath>/<key>` paths named in its containers (commands, args, env)
- * or in the ConfigMaps it mounts (redis.conf names its TLS files).
- */
-function statefulSetSecretKeys(sts: Obj, configMaps: Obj[]): Map<string, Set<string>> {
-    const pod = sts.spec.template.spec;
-    const volumes: Json[] = pod.volumes ?? [];
-    const mountedConfig = volumes.filter((v) => v.configMap).map((v) => configMaps.find((c) => c.metadata.name === v.configMap.name && c.metadata.namespace === sts.metadata.namespace));
-    const texts = [JSON.stringify(pod.containers), JSON.stringify(pod.initContainers ?? []), ...mountedConfig.map((c) => JSON.stringify(c?.data ?? {}))].join("\n");
-    const out = new Map<string, Set<string>>();
-    for (const v of volumes.filter((x) => x.secret)) {
-        for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
-            for (const m of (c.volumeMounts ?? []).filter((x: Json) => x.name === v.name)) {
-                const re = new RegExp(`${m.mountPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/([A-Za-z0-9._-]+)`, "g");
-                for (const hit of texts.matchAll(re)) {
-                    if (!out.has(v.secret.secretName)) out.set(v.secret.secretName, new Set());
-                    out.get(v.secret.secretName)!.add(hit[1]);
-                }
-            }
-        }
-    }
-    return out;
-}
-
-// --- the API server ----------------------------------------------------------
-
-interface ApiResponse { status: number; body: string; warnings: string[] }
-
-/** A request with the cluster's admin token, returning the Warning headers too (the webhook's warnings arrive there). */
-function api(cluster: Cluster, method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
-    const kc = JSON.parse(fs.readFileSync(cluster.kubeconfig, "utf8")) as { users: { user: { token: string } }[] };
-    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-        const req = https.request(`${cluster.server}${apiPath}`, {
-            method,
-            ca: cluster.ca,
-            headers: { Authorization: `Bearer ${kc.users[0].user.token}`, Accept: "application/json", ...(payload !== undefined ? { "Content-Type": contentType } : {}) },
-        }, (res) => {
-            let data = "";
-            res.setEncoding("utf8");
-            res.on("data", (c: string) => (data += c));
-            res.on("end", () => {
-                const w = res.headers.warning;
-                resolve({ status: res.statusCode ?? 0, body: data, warnings: (Array.isArray(w) ? w : w ? [w] : []).map(String) });
-            });
-        });
-        req.on("error", reject);
-        req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${apiPath} timed out`)));
-        req.end(payload);
-    });
-}
-
-const PLURAL: Record<string, string> = { Namespace: "namespaces", Secret: "secrets", ClusterIssuer: "clusterissuers", Issuer: "issuers", Certificate: "certificates", CertificateRequest: "certificaterequests" };
-
-function objectPath(o: Pick<Obj, "apiVersion" | "kind"> & { metadata: { name?: string; namespace?: string } }): string {
-    const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
-    const ns = o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : "";
-    return `${base}${ns}/${PLURAL[o.kind]}${o.metadata.name ? `/${o.metadata.name}` : ""}`;
-}
-
-async function apply(cluster: Cluster, o: Obj): Promise<ApiResponse> {
-    const res = await api(cluster, "PATCH", `${objectPath(o)}?fieldManager=${FIELD_MANAGER}&force=true`, o, "application/apply-patch+yaml");
-    if (res.status >= 300) throw new Error(`applying ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}: ${res.status} ${res.body.slice(0, 800)}`);
-    return res;
-}
-
-async function get<T = Obj>(cluster: Cluster, o: Pick<Obj, "apiVersion" | "kind"> & { metadata: { name?: string; namespace?: string } }): Promise<T> {
-    const res = await api(cluster, "GET", objectPath(o));
-    if (res.status !== 200) throw new Error(`GET ${objectPath(o)}: ${res.status} ${res.body.slice(0, 300)}`);
-    return JSON.parse(res.body) as T;
-}
-
-async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, onTimeout: () => string = () => ""): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${onTimeout() ? `\n${onTimeout()}` : ""}`);
-        await new Promise((r) => setTimeout(r, 300));
-    }
-}
-
-/** The API server's message when cert-manager's webhook refused the request (not the CRD schema). */
-const deniedByWebhook = (r: ApiResponse): boolean => {
-    try {
-        return /^admission webhook "webhook\.cert-manager\.io" denied the request: /.test((JSON.parse(r.body) as { message?: string }).message ?? "");
-    } catch {
-        return false;
-    }
-};
-
-const condition = (o: Obj, type: string): { status: string; reason?: string; message?: string } | undefined =>
-    (o.status?.conditions as { type: string; status: string; reason?: string; message?: string }[] | undefined)?.find((c) => c.type === type);
-
-// --- processes ---------------------------------------------------------------
-
-interface Proc { child: childProcess.ChildProcess; log: string }
-
-function startProc(bin: string, args: string[], log: string): Proc {
-    const fd = fs.openSync(log, "a");
-    const child = childProcess.spawn(bin, args, { stdio: ["ignore", fd, fd], detached: true });
-    fs.closeSync(fd);
-    return { child, log };
-}
-
-async function stopProc(p: Proc | undefined): Promise<void> {
-    if (!p || p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) return;
-    const exited = new Promise<void>((r) => p.child.once("exit", () => r()));
-    try {
-        process.kill(-p.child.pid, "SIGTERM");
-    } catch {
-        return;
-    }
-    const timer = setTimeout(() => {
-        try { process.kill(-p.child.pid!, "SIGKILL"); } catch { /* gone */ }
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
-}
-
-const tail = (file: string, n = 30): string => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").slice(-n).join("\n") : "");
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
-
-const accepts = (port: number): Promise<boolean> =>
-    new Promise((resolve) => {
-        const s = net.connect({ host: "127.0.0.1", port }, () => { s.destroy(); resolve(true); });
-        s.on("error", () => resolve(false));
-    });
-
-/** The cert-manager binary: E2E_CERT_MANAGER_BIN, else what build.sh builds (or finds in its cache). */
-function certManagerBinary(): string {
-    if (process.env.E2E_CERT_MANAGER_BIN) return process.env.E2E_CERT_MANAGER_BIN;
-    const r = childProcess.spawnSync("bash", [BUILD], { encoding: "utf8", timeout: 40 * 60_000 });
-    if (r.status !== 0) throw new Error(`tools/e2e-parts/cert-manager/build.sh failed (${r.status}):\n${r.stderr.slice(-3000)}`);
-    const env = fs.readFileSync(r.stdout.trim().split("\n").pop()!, "utf8");
-    const m = /^export E2E_CERT_MANAGER_BIN='([^']+)'$/m.exec(env);
-    if (!m) throw new Error(`no E2E_CERT_MANAGER_BIN in ${r.stdout.trim()}`);
-    return m[1];
-}
-
-const decode = (s: Obj): Record<string, Buffer> => Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]));
-const sha = (b: Buffer | string): string => crypto.createHash("sha256").update(b).digest("hex");
-const spkiOf = (certPem: Buffer): string => sha(new crypto.X509Certificate(certPem).publicKey.export({ type: "spki", format: "der" }));
+import {
+    Json, Obj, Proc, api, apply, certManagerBinary, certObj, condition, decode, deniedByWebhook, get, goPeerBinary, goYamlToolsExchange,
+    javaMtlsCheck, kubeObjects, objectPath, ofKind, secretKeyReferences, secretObj, serviceSettings, sha, spkiOf, startController, startWebhook,
+    statefulSetSecretKeys, stopProc, tail, waitCertificateReady, waitUntil,
+} from "./support/certManager";
 
 // --- the suite ---------------------------------------------------------------
 
@@ -234,8 +50,6 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
     const written = new Map<string, Obj>();
     const applyWarnings: string[] = [];
 
-    const secretObj = (name: string, namespace: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace } });
-    const certObj = (c: Obj) => ({ apiVersion: c.apiVersion, kind: "Certificate", metadata: { name: c.metadata.name, namespace: c.metadata.namespace } });
     const logs = () => `controller log:\n${tail(controller?.log ?? "")}\nwebhook log:\n${tail(webhook?.log ?? "", 10)}`;
 
     before(async function () {
@@ -258,54 +72,17 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         const namespaces = [...new Set(objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n))].sort();
         for (const ns of namespaces) await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
 
-        // The webhook first, registered as the Helm chart registers it, so that every
-        // cert-manager object below is admitted by cert-manager's own validation.
-        const port = await freePort();
-        webhook = startProc(bin, ["webhook", `--kubeconfig=${cluster.kubeconfig}`, `--port=${port}`, `--ca-secret-namespace=${certManagerNs}`, `--ca-secret-name=${WEBHOOK_CA_SECRET}`], path.join(t.dir, "webhook.log"));
-        const caBundle = await waitUntil("the webhook's serving CA Secret", 60_000, async () => {
-            if (webhook!.child.exitCode !== null) throw new Error(`webhook exited: ${tail(webhook!.log)}`);
-            const r = await api(cluster!, "GET", objectPath(secretObj(WEBHOOK_CA_SECRET, certManagerNs)));
-            return r.status === 200 ? (JSON.parse(r.body) as Obj).data?.["ca.crt"] : undefined;
-        });
-        await waitUntil("the webhook to listen on 127.0.0.1", 60_000, async () => ((await accepts(port)) ? true : undefined), () => tail(webhook!.log));
-        const rules = (resources: string[], operations: string[]) => [{ apiGroups: ["cert-manager.io", "acme.cert-manager.io"], apiVersions: ["v1"], operations, resources }];
-        const hook = (suffix: string, r: object[]) => ({
-            name: "webhook.cert-manager.io",
-            rules: r,
-            admissionReviewVersions: ["v1"],
-            matchPolicy: "Equivalent",
-            timeoutSeconds: 30,
-            failurePolicy: "Fail",
-            sideEffects: "None",
-            clientConfig: { url: `https://localhost:${port}/${suffix}`, caBundle },
-        });
-        for (const [kind, suffix, r] of [
-            ["ValidatingWebhookConfiguration", "validate", rules(["*/*"], ["CREATE", "UPDATE"])],
-            ["MutatingWebhookConfiguration", "mutate", rules(["certificaterequests"], ["CREATE"])],
-        ] as const) {
-            const body = { apiVersion: "admissionregistration.k8s.io/v1", kind, metadata: { name: "cert-manager-webhook" }, webhooks: [hook(suffix, r as unknown as object[])] };
-            const res = await api(cluster, "PATCH", `/apis/admissionregistration.k8s.io/v1/${kind.toLowerCase()}s/cert-manager-webhook?fieldManager=${FIELD_MANAGER}&force=true`, body, "application/apply-patch+yaml");
-            assert.ok(res.status < 300, `${kind}: ${res.status} ${res.body.slice(0, 500)}`);
-        }
-        // Registered is not yet called: wait until an invalid issuer is refused by the webhook.
-        let probe = "";
-        await waitUntil("the webhook to judge ClusterIssuers", 60_000, async () => {
-            const r = await api(cluster!, "POST", "/apis/cert-manager.io/v1/clusterissuers?dryRun=All", { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "e2e-probe" }, spec: {} });
-            probe = `${r.status} ${r.body.slice(0, 500)}`;
-            return r.status >= 400 && deniedByWebhook(r) ? true : undefined;
-        }, () => `last answer: ${probe}\nwebhook log:\n${tail(webhook!.log, 15)}`);
+        // The webhook first, so that every cert-manager object below is admitted by cert-manager's own validation.
+        webhook = await startWebhook(cluster, bin, certManagerNs, t.dir);
 
         // prod's objects, in the program's dependency order: Secrets, issuers, Certificates.
         for (const kind of ["Secret", "ClusterIssuer", "Issuer", "Certificate"]) {
             for (const o of ofKind(objs, kind)) applyWarnings.push(...(await apply(cluster, o)).warnings.map((w) => `${kind} ${o.metadata.name}: ${w}`));
         }
 
-        controller = startProc(bin, ["controller", `--kubeconfig=${cluster.kubeconfig}`, `--cluster-resource-namespace=${certManagerNs}`, "--v=2"], path.join(t.dir, "controller.log"));
+        controller = startController(cluster, bin, certManagerNs, t.dir);
         for (const c of certificates.filter((x) => x.spec.issuerRef.name === caIssuerName)) {
-            await waitUntil(`Certificate ${c.metadata.namespace}/${c.metadata.name} Ready`, 240_000, async () => {
-                if (controller!.child.exitCode !== null) throw new Error(`controller exited (${controller!.child.exitCode}):\n${logs()}`);
-                return condition(await get(cluster!, certObj(c)), "Ready")?.status === "True" ? true : undefined;
-            }, logs);
+            await waitCertificateReady(cluster, c, controller, logs);
             written.set(c.spec.secretName, await get(cluster, secretObj(c.spec.secretName, c.metadata.namespace!)));
         }
     });
@@ -438,7 +215,11 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
     it("two services' cert-manager-issued stores complete mutual TLS in JSSE (clouddriver serves, front50 calls)", () => {
         const server = javaStores("clouddriver", t.dir);
         const client = javaStores("front50", t.dir);
-        const r = childProcess.spawnSync("java", [MTLS_CHECK, server.keystore, server.password, server.truststore, server.password, client.keystore, client.password, client.truststore, client.password, `spin-clouddriver.${server.namespace}.svc.cluster.local`], { encoding: "utf8", timeout: 120_000 });
+        const r = javaMtlsCheck(
+            { keystore: { file: server.keystore, password: server.password }, truststore: { file: server.truststore, password: server.password } },
+            { keystore: { file: client.keystore, password: client.password }, truststore: { file: client.truststore, password: client.password } },
+            `spin-clouddriver.${server.namespace}.svc.cluster.local`,
+        );
         assert.strictEqual(r.status, 0, `${r.stdout}${r.stderr}`);
         assert.match(r.stdout, /^OK CN=spin-front50/);
     });
@@ -448,51 +229,16 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         assert.ok(c, "prod runs terraformer");
         const files = decode(written.get(c.spec.secretName)!);
         if (c.spec.privateKey.algorithm === "RSA" && c.spec.privateKey.encoding === "PKCS1") assert.match(files["tls.key"].toString(), /^-----BEGIN RSA PRIVATE KEY-----\n/);
-        const goPeer = childProcess.spawnSync("bash", [GO_PEER_BUILD], { encoding: "utf8", timeout: 20 * 60_000 });
-        assert.strictEqual(goPeer.status, 0, goPeer.stderr);
-        const peer = goPeer.stdout.trim().split("\n").pop()!;
         // terraformer's profile as the patch renders it, its encryptedFile references laid out as the Operator mounts them.
         const patch = objs.find((o) => o.kind === "SpinnakerService")!;
-        const profile = patch.spec.spinnakerConfig.profiles.terraformer;
-        const root = path.join(t.dir, "terraformer");
-        const resolve = (v: unknown): unknown => {
-            if (typeof v === "string") {
-                const m = /^encryptedFile:k8s!n:([^!]+)!k:(.+)$/.exec(v);
-                if (!m) return v;
-                assert.strictEqual(m[1], c.spec.secretName, `terraformer reads ${m[1]}`);
-                const file = path.join(root, secretFilePath("terraformer", { secret: m[1], key: m[2] }));
-                fs.mkdirSync(path.dirname(file), { recursive: true });
-                fs.writeFileSync(file, files[m[2]], { mode: 0o600 });
-                return file;
-            }
-            if (Array.isArray(v)) return v.map(resolve);
-            if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
-            return v;
-        };
-        const configDir = path.join(root, "opt", "spinnaker", "config");
-        fs.mkdirSync(configDir, { recursive: true });
-        fs.writeFileSync(path.join(configDir, "terraformer-local.yml"), YAML.stringify(resolve(profile)));
-        const port = await freePort();
-        const server = childProcess.spawn(peer, ["-mode", "serve", "-config-dir", configDir, "-service", "terraformer", "-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        server.stdout!.on("data", (d) => (out += d));
-        server.stderr!.on("data", (d) => (out += d));
-        try {
-            await waitUntil("terraformer's go-yaml-tools server", 15_000, async () => {
-                if (server.exitCode !== null) throw new Error(`server exited: ${out}`);
-                return (await accepts(port)) ? true : undefined;
-            });
-            const starting = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { event: string; key?: { type: string; bits: number } }).find((e) => e.event === "starting");
-            assert.deepStrictEqual(starting?.key, { type: c.spec.privateKey.algorithm, bits: c.spec.privateKey.size });
-            const call = childProcess.spawnSync(peer, ["-mode", "call", "-config-dir", configDir, "-service", "terraformer", "-url", `https://${c.spec.dnsNames.at(-1)}:${port}/`, "-connect", `127.0.0.1:${port}`, "-timeout", "10s"], { encoding: "utf8", timeout: 30_000 });
-            assert.strictEqual(call.status, 0, call.stdout + call.stderr);
-            const response = call.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { event: string; status?: number; body?: string }).find((e) => e.event === "response");
-            assert.strictEqual(response?.status, 200, call.stdout);
-            // The server saw terraformer's client certificate, verified against its CA.
-            assert.deepStrictEqual(JSON.parse(response.body!), { peer: c.spec.commonName });
-        } finally {
-            server.kill("SIGTERM");
-        }
+        const { starting, response } = await goYamlToolsExchange({
+            peer: goPeerBinary(), service: "terraformer", profile: patch.spec.spinnakerConfig.profiles.terraformer,
+            secretName: c.spec.secretName, files, dnsName: c.spec.dnsNames.at(-1), dir: t.dir,
+        });
+        assert.deepStrictEqual(starting?.key, { type: c.spec.privateKey.algorithm, bits: c.spec.privateKey.size });
+        assert.strictEqual(response?.status, 200);
+        // The server saw terraformer's client certificate, verified against its CA.
+        assert.deepStrictEqual(JSON.parse(response.body!), { peer: c.spec.commonName });
     });
 
     describe("forced renewal, as `cmctl renew` triggers it", () => {
@@ -522,9 +268,12 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
             for (const name of renewed) {
                 const c = certificates.find((x) => x.metadata.name === name)!;
                 const rev = was.get(name)!.cert.status.revision as number;
-                const cert = await waitUntil(`${name} reissued (revision ${rev + 1}) and Ready`, 120_000, async () => {
+                // At least one reissue: on a loaded machine cert-manager may issue twice (a
+                // SecretMismatch seen while its own Secret update is in flight), which is its
+                // business; what follows compares the first and the last state.
+                const cert = await waitUntil(`${name} reissued (revision > ${rev}) and Ready`, 120_000, async () => {
                     const latest = await get(cluster!, certObj(c));
-                    return latest.status?.revision === rev + 1 && condition(latest, "Ready")?.status === "True" && !condition(latest, "Issuing") ? latest : undefined;
+                    return (latest.status?.revision ?? 0) > rev && condition(latest, "Ready")?.status === "True" && !condition(latest, "Issuing") ? latest : undefined;
                 }, logs);
                 now.set(name, { cert, secret: await get(cluster!, secretObj(c.spec.secretName, c.metadata.namespace!)) });
             }
@@ -550,18 +299,18 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
                 const list = JSON.parse((await api(cluster!, "GET", `/apis/cert-manager.io/v1/namespaces/${c.metadata.namespace}/certificaterequests`)).body) as { items: Obj[] };
                 const mine = list.items.filter((cr) => cr.metadata.annotations?.["cert-manager.io/certificate-name"] === name);
                 const revisions = mine.map((cr) => Number(cr.metadata.annotations?.["cert-manager.io/certificate-revision"])).sort();
-                const rev = was.get(name)!.cert.status.revision as number;
-                // The previous one is gone: the Certificates set no revisionHistoryLimit, and the
+                const rev = now.get(name)!.cert.status.revision as number;
+                // The previous ones are gone: the Certificates set no revisionHistoryLimit, and the
                 // revision manager then keeps 1 (pkg/controller/certificates/revisionmanager).
                 assert.strictEqual(c.spec.revisionHistoryLimit, undefined);
-                assert.deepStrictEqual(revisions, [rev + 1], `${name}: CertificateRequests by revision`);
-                const next = mine.find((cr) => Number(cr.metadata.annotations?.["cert-manager.io/certificate-revision"]) === rev + 1)!;
+                assert.deepStrictEqual(revisions, [rev], `${name}: CertificateRequests by revision`);
+                const next = mine.find((cr) => Number(cr.metadata.annotations?.["cert-manager.io/certificate-revision"]) === rev)!;
                 assert.strictEqual(Buffer.from(next.status.certificate, "base64").toString(), decode(now.get(name)!.secret)["tls.crt"].toString(), `${name}: the Secret holds the new request's certificate`);
                 const b = was.get(name)!;
                 const a = now.get(name)!;
                 // Certificate: spec untouched (Pulumi sees no drift), status moves on.
                 assert.deepStrictEqual(a.cert.spec, b.cert.spec, `${name}: spec unchanged`);
-                assert.strictEqual(a.cert.status.revision, b.cert.status.revision + 1);
+                assert.ok(a.cert.status.revision > b.cert.status.revision, `${name}: revision ${b.cert.status.revision} -> ${a.cert.status.revision}`);
                 assert.ok(Date.parse(a.cert.status.notBefore) >= Date.parse(b.cert.status.notBefore));
                 assert.notStrictEqual(a.cert.status.renewalTime, undefined);
                 // Secret: the same keys; every key but ca.crt changes (PKCS#12 files re-encoded around the new key).
@@ -580,8 +329,7 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
 
         it("the Spinnaker services' restart trigger: the renewed Secret is one Reloader watches for the service, and its data changed", () => {
             const patch = objs.find((o) => o.kind === "SpinnakerService")!;
-            const settings = patch.spec.spinnakerConfig.config?.["service-settings"] ?? patch.spec.spinnakerConfig["service-settings"];
-            const annotation = settings?.clouddriver?.kubernetes?.podAnnotations?.[RELOADER_ANNOTATION] as string | undefined;
+            const annotation = serviceSettings(patch).clouddriver?.kubernetes?.podAnnotations?.[RELOADER_ANNOTATION] as string | undefined;
             assert.ok(annotation, `clouddriver's pods carry ${RELOADER_ANNOTATION}`);
             const c = certificates.find((x) => x.metadata.name === "spin-clouddriver")!;
             assert.ok(annotation.split(",").includes(c.spec.secretName), `${annotation} names ${c.spec.secretName}`);
@@ -687,6 +435,7 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
                     continue;
                 }
                 const issuer = ofKind(kubeObjects(result), "ClusterIssuer").find((x) => x.spec.acme);
+                assert.ok(issuer, `${value}: the program renders an ACME ClusterIssuer`);
                 const r = await dryRun({ ...issuer, metadata: { name: `e2e-acme-${provider.toLowerCase()}` } });
                 // Which judge refused: the CRD's schema (the API server) or the webhook's Go rules.
                 if (r.status !== 201) verdicts.push(`${value} (${deniedByWebhook(r) ? "webhook" : "CRD schema"}): ${(JSON.parse(r.body) as { message?: string }).message ?? r.body}`);

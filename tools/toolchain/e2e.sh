@@ -19,7 +19,7 @@ specs=("$@")
 # The dev stack's e2e (test/e2e/dev.e2e.test.ts) needs pulumi-language-nodejs and
 # the tls and random providers, which the Go module proxy refuses today (see
 # bench/toolchain.md); it is run by name only, once those can be built.
-[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/smoke.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts)
+[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/smoke.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts)
 # --no-config: the unit suite's .mocharc.json spec and hooks are not the e2e's.
 exec npx mocha --no-config --require ts-node/register/transpile-only --extension ts \
   --timeout 1800000 --reporter test/support/reporter.ts "${specs[@]}"
