@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { SECRET_KEYS } from "../components/config/keys";
 
 export interface ProjectConfigSchemaEntry {
     readonly type?: "string" | "integer" | "boolean" | "array";
@@ -111,10 +112,13 @@ export function readStackConfig(project: Project, stack: string, overrides: Read
     const schema = new Map(Object.entries(project.config).map(([k, v]) => [qualify(project.name, k), v]));
     const given = new Map(Object.entries(overrides).map(([k, v]) => [qualify(project.name, k), v]));
     const givenSecret = new Set(secretOverrides.map((k) => qualify(project.name, k)));
+    // Secret by Pulumi.yaml, or by the program's own list: Pulumi.yaml cannot mark an
+    // optional key secret (its plain default "" would then be refused by the CLI).
+    const isSecret = (key: string, entry: ProjectConfigSchemaEntry | undefined) => entry?.secret === true || (key.startsWith(`${project.name}:`) && SECRET_KEYS.has(key.slice(project.name.length + 1)));
 
     for (const [key, entry] of schema) {
         if (entry.default !== undefined) values[key] = asConfigString(entry.default);
-        if (entry.secret) secretKeys.push(key);
+        if (isSecret(key, entry)) secretKeys.push(key);
     }
     for (const [rawKey, value] of Object.entries(stackConfig)) {
         const key = qualify(project.name, rawKey);
@@ -127,7 +131,7 @@ export function readStackConfig(project: Project, stack: string, overrides: Read
         if (entry) {
             const problem = checkType(key, entry, value, where);
             if (problem) problems.push(problem);
-            if (entry.secret) problems.push(`${where}: ${key} is declared secret in Pulumi.yaml but stored in plain text; use pulumi config set --secret`);
+            if (isSecret(key, entry)) problems.push(`${where}: ${key} is a secret but stored in plain text; use pulumi config set --secret`);
         }
         values[key] = asConfigString(value);
     }
@@ -138,9 +142,17 @@ export function readStackConfig(project: Project, stack: string, overrides: Read
             if (problem) problems.push(problem);
         }
         values[key] = value;
-        if ((entry?.secret || givenSecret.has(key)) && !secretKeys.includes(key)) secretKeys.push(key);
-        if (entry?.secret && !givenSecret.has(key)) {
+        if ((isSecret(key, entry) || givenSecret.has(key)) && !secretKeys.includes(key)) secretKeys.push(key);
+        if (isSecret(key, entry) && !givenSecret.has(key)) {
             warnings.push(`warning: ${key} is a secret, but --config put it on the command line (npm echoes the line; shells keep history): use --secret-file ${key}=<file> or --secret-env ${key}=<VAR>`);
+        }
+    }
+    // The Pulumi CLI refuses a stack that leaves a key Pulumi.yaml declares without a default
+    // unset ("Stack '<name>' is missing configuration value(s)", sdk/v3 workspace/config.go);
+    // so does this engine, so that a stack it runs is one the CLI runs too.
+    for (const [key, entry] of schema) {
+        if (entry.default === undefined && values[key] === undefined) {
+            problems.push(`${where}: ${key} is not set, and Pulumi.yaml declares it without a default: the Pulumi CLI refuses to run the stack ("Stack '${stack}' is missing configuration value"); set it, or give it a default`);
         }
     }
     return { values, secretKeys, problems, warnings };

@@ -76,7 +76,11 @@ export const CONFIG_KEYS = [
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
-/** Keys that may be absent (no default in Pulumi.yaml). */
+/**
+ * Keys that may be left unset. Pulumi.yaml gives them the default "" (the
+ * Pulumi CLI refuses a stack that leaves a key without a default unset), and
+ * the program reads "" as unset.
+ */
 export const OPTIONAL_KEYS: ReadonlySet<string> = new Set<ConfigKey>([
     "caCertPem",
     "caKeyPem",
@@ -95,5 +99,9 @@ export const OPTIONAL_KEYS: ReadonlySet<string> = new Set<ConfigKey>([
     "kubeContext",
 ]);
 
-/** Keys whose values never appear in a message and that Pulumi.yaml declares secret. */
+/**
+ * Keys whose values are secrets: never shown in a message, and refused when the
+ * engine did not receive them as secrets. Pulumi.yaml cannot say so itself: a
+ * key it marks secret may not have the plain default "" these optional keys need.
+ */
 export const SECRET_KEYS: ReadonlySet<string> = new Set<ConfigKey>(["caKeyPem", "redisExternalUrl"]);

@@ -11,7 +11,15 @@ export function rawProjectConfig(): RawConfig {
     return raw;
 }
 
+/** The config keys the engine handed over as secrets (the runtime's own record of them). */
+export function engineSecretKeys(raw: RawConfig): Set<string> {
+    // isConfigSecret is marked internal in @pulumi/pulumi's typings, though exported at run time.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+    return new Set(Object.keys(raw).filter((k) => runtime.isConfigSecret(k)));
+}
+
 /** Reads and validates the stack config; throws before any resource is registered. */
 export function loadStackConfig(now: Date = new Date()): StackConfig {
-    return parseStackConfig(rawProjectConfig(), now);
+    const raw = rawProjectConfig();
+    return parseStackConfig(raw, now, engineSecretKeys(raw));
 }

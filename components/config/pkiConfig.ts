@@ -141,8 +141,8 @@ export function readPkiConfig(r: ConfigReader, services: readonly ServiceName[] 
         if (!list.includes(dnsName)) list.push(dnsName);
     }
 
-    const caCertPem = r.get("caCertPem");
-    const caKeyPem = r.get("caKeyPem");
+    const caCertPem = r.optional("caCertPem");
+    const caKeyPem = r.optional("caKeyPem");
     let importedCa: ImportedCa | undefined;
     if ((caCertPem === undefined) !== (caKeyPem === undefined)) {
         r.problem(`${fq("caCertPem")} and ${fq("caKeyPem")} go together: set both to import an existing CA, or neither to create one`);

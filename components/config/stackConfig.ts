@@ -82,8 +82,19 @@ function checkOtterize(r: ConfigReader, certManager: CertManagerConfig, pki: Pki
  * StackConfigError naming each key, its value (never a secret one) and what is
  * allowed. `now` is used to check an imported CA's validity window.
  */
-export function parseStackConfig(raw: RawConfig, now: Date = new Date()): StackConfig {
+export function parseStackConfig(raw: RawConfig, now: Date = new Date(), engineSecretKeys?: ReadonlySet<string>): StackConfig {
     const r = new ConfigReader(raw, OPTIONAL_KEYS, SECRET_KEYS);
+    if (engineSecretKeys) {
+        // Pulumi.yaml cannot mark these keys secret: the CLI would then refuse their
+        // plain default "" ("must be encrypted as it's secret"). So the program
+        // refuses a value the engine did not receive as a secret.
+        for (const key of [...SECRET_KEYS].sort()) {
+            const value = raw[fq(key)];
+            if (value !== undefined && value !== "" && !engineSecretKeys.has(fq(key))) {
+                r.problem(`${fq(key)} is stored in plain text (value hidden); it is a secret: set it with pulumi config set --secret ${key} (or --secret-file ${key}=<file> for the offline commands)`);
+            }
+        }
+    }
     const known = new Set<string>(CONFIG_KEYS.map(fq));
     for (const key of Object.keys(raw).sort()) {
         if (key.startsWith(`${CONFIG_NAMESPACE}:`) && !known.has(key)) {

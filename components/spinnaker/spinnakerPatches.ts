@@ -65,7 +65,9 @@ export class SpinnakerPatches extends pulumi.ComponentResource {
             // A plain string: it names the resource type (kubernetes:<apiVersion>:SpinnakerService[Patch]).
             apiVersion: SPINNAKER_SERVICE_API_VERSION[args.flavor],
             kind: "SpinnakerService",
-            metadata: manifest.apply((m) => m.metadata),
+            // Known before any certificate exists (it holds no checksum): the provider's
+            // Patch resources refuse a preview whose metadata.name is not known yet.
+            metadata: spinnakerServiceManifest({ flavor: args.flavor, name: args.name, namespace: args.namespace, force: args.force, settings: args.settings, version: args.version }).metadata,
             spec: manifest.apply((m) => m.spec),
         };
         const childOpts = { parent: this, dependsOn: [...(args.after ?? [])] };

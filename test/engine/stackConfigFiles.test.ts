@@ -41,6 +41,20 @@ describe("stack config as the engine reads it", () => {
         }
     });
 
+    it("refuses, as the Pulumi CLI does, a stack that leaves unset a key Pulumi.yaml declares without a default", () => {
+        const t = withStackFile("config: {}\n");
+        try {
+            const yaml = fs.readFileSync(path.join(t.dir, "Pulumi.yaml"), "utf8");
+            // halyardDir as if its default were dropped: declared, but required.
+            fs.writeFileSync(path.join(t.dir, "Pulumi.yaml"), yaml.replace('\n  halyardDir:\n    type: string\n    default: ""\n', "\n  halyardDir:\n    type: string\n"));
+            assert.deepStrictEqual(readStackConfig(loadProject(t.dir), "scratch").problems, [
+                `Pulumi.scratch.yaml: ${project.name}:halyardDir is not set, and Pulumi.yaml declares it without a default: the Pulumi CLI refuses to run the stack ("Stack 'scratch' is missing configuration value"); set it, or give it a default`,
+            ]);
+        } finally {
+            t.remove();
+        }
+    });
+
     it("names the stack file, and where, when it is not YAML or not a mapping", () => {
         for (const [content, expected] of [
             ["config:\n  spinnaker-mtls:clientAuth: [need\n", /Pulumi\.scratch\.yaml: not valid YAML: .*line \d+, column \d+/s],

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { CONFIG_KEYS, RawConfig, StackConfigError, parseStackConfig } from "../../../components/config";
+import { OPTIONAL_KEYS } from "../../../components/config/keys";
 import { loadProject, loadStackConfig } from "../../../engine/project";
 import { PROJECT_ROOT } from "../../../engine/run";
 import { emulatorFor } from "../../../engine/providers";
@@ -41,8 +42,25 @@ function makeCa(opts: { isCa?: boolean; hours?: number; now?: Date } = {}) {
 }
 
 describe("stack config", () => {
-    it("Pulumi.yaml declares exactly the keys the program reads", () => {
+    it("Pulumi.yaml declares exactly the keys the program reads, each with a default (the Pulumi CLI refuses a stack missing one without)", () => {
         assert.deepStrictEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
+        assert.deepStrictEqual(Object.entries(project.config).filter(([, e]) => e.default === undefined).map(([k]) => k), []);
+        // The optional keys default to "", which the program reads as unset.
+        assert.deepStrictEqual(Object.entries(project.config).filter(([, e]) => e.default === "").map(([k]) => k).sort(), [...OPTIONAL_KEYS].sort());
+    });
+
+    it("refuses a secret key the engine did not receive as a secret (Pulumi.yaml cannot mark the optional ones secret)", () => {
+        const raw = { ...defaults, "spinnaker-mtls:redisMode": "external", "spinnaker-mtls:redisExternalUrl": "rediss://user:pw@redis.example.com:6380" };
+        assert.throws(() => parseStackConfig(raw, new Date(), new Set()), (e: StackConfigError) => {
+            assert.deepStrictEqual(e.problems, [
+                "spinnaker-mtls:redisExternalUrl is stored in plain text (value hidden); it is a secret: set it with pulumi config set --secret redisExternalUrl (or --secret-file redisExternalUrl=<file> for the offline commands)",
+            ]);
+            assert.ok(!e.message.includes("pw@"));
+            return true;
+        });
+        assert.strictEqual(parseStackConfig(raw, new Date(), new Set(["spinnaker-mtls:redisExternalUrl"])).redis.mode, "external");
+        // Unset (the default ""), nothing is asked of the engine.
+        assert.doesNotThrow(() => parseStackConfig(defaults, new Date(), new Set()));
     });
 
     it("defaults alone give a valid config: ECDSA P-256, clientAuth need, the core services", () => {

@@ -63,9 +63,34 @@ export function missingToolchain(needs: string[]): string | undefined {
     }
     const missing = (process.env.E2E_MISSING ?? "").split(/\s+/).filter((m) => needs.includes(m));
     if (missing.length > 0) {
-        return `the toolchain lacks ${missing.join(", ")} (refused by the Go module proxy; see ${path.join(dir, "status.tsv")})`;
+        const hint = missing.some((m) => STAND_IN_PARTS.includes(m))
+            ? "; this project's stand-ins for them come from `source \"$(bash tools/e2e-parts/engine-standins/build.sh)\"`"
+            : "";
+        return `the toolchain lacks ${missing.join(", ")} (refused by the Go module proxy; see ${path.join(dir, "status.tsv")})${hint}`;
     }
-    // Servers and language hosts are in bin/, providers in providers/ (off PATH).
-    const absent = needs.filter((b) => !["bin", "providers"].some((d) => fs.existsSync(path.join(dir, d, b))));
+    // Servers and language hosts are in bin/, providers in providers/ (off PATH),
+    // in the toolchain's folder or, for stand-ins, in the stand-ins' folder.
+    const dirs = [dir, process.env.E2E_STANDINS_DIR].filter((d): d is string => !!d);
+    const absent = needs.filter((b) => !dirs.some((root) => ["bin", "providers"].some((d) => fs.existsSync(path.join(root, d, b)))));
     return absent.length > 0 ? `the toolchain lacks ${absent.join(", ")}` : undefined;
+}
+
+/** The parts tools/e2e-parts/engine-standins/build.sh stands in for. */
+const STAND_IN_PARTS = ["pulumi-language-nodejs", "pulumi-resource-tls", "pulumi-resource-random"];
+
+/**
+ * Which of `needs` run on this project's stand-ins rather than upstream builds
+ * (E2E_STANDINS, from the stand-ins' env file), with each one's label from
+ * its status.tsv, so that a test's title and output can say so.
+ */
+export function standIns(needs: string[]): { name: string; label: string; detail: string }[] {
+    const names = (process.env.E2E_STANDINS ?? "").split(/\s+/).filter((n) => needs.includes(n));
+    const statusFile = process.env.E2E_STANDINS_DIR ? path.join(process.env.E2E_STANDINS_DIR, "status.tsv") : "";
+    const rows = statusFile && fs.existsSync(statusFile)
+        ? fs.readFileSync(statusFile, "utf8").split("\n").filter(Boolean).map((l) => l.split("\t"))
+        : [];
+    return names.map((name) => {
+        const row = rows.find((r) => r[0] === name);
+        return { name, label: row?.[2] ?? "stand-in", detail: row?.[3] ?? "" };
+    });
 }
