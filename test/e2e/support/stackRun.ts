@@ -11,7 +11,7 @@ import { createWorkspace, missingToolchain, standIns, Workspace } from "./pulumi
 
 export const REPO = path.resolve(__dirname, "../../..");
 // What the project holds that the program and its policy pack need.
-const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "policies"];
+const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "policies"];
 /** Everything the program runs on under the real CLI. */
 export const PROGRAM_NEEDS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-tls", "pulumi-resource-random", "kube-apiserver", "kine"];
 /**
@@ -45,12 +45,21 @@ export function standInNotice(): string {
     return "STAND-INS (this project's own code, not upstream): " + used.map((s) => `${s.name} ${s.label}`).join("; ");
 }
 
+export interface StackRunOptions {
+    /**
+     * The spec of the user's pre-existing SpinnakerService (patch mode), as the
+     * Operator's user applied it under USER_MANAGER; by default only
+     * spinnakerConfig.config.version (USER_SPINNAKER_VERSION).
+     */
+    userSpinnakerServiceSpec?: Record<string, unknown>;
+}
+
 /**
  * Starts a cluster and a workspace for `stack`. `userNamespaces` are the
  * namespaces that exist before the stack in a user's cluster besides the
  * stack's own (e.g. cert-manager's, Istio's root), created here as the user's.
  */
-export async function startStackRun(stack: string, userNamespaces: string[] = []): Promise<StackRun> {
+export async function startStackRun(stack: string, userNamespaces: string[] = [], options: StackRunOptions = {}): Promise<StackRun> {
     const why = missingToolchain(PROGRAM_NEEDS);
     // Missing parts fail the suite, never skip it.
     if (why) throw new Error(`the e2e toolchain is incomplete: ${why}`);
@@ -77,7 +86,7 @@ export async function startStackRun(stack: string, userNamespaces: string[] = []
             apiVersion: spinnakerServiceApiVersion,
             kind: "SpinnakerService",
             metadata: { name: spinnakerServiceName, namespace },
-            spec: { spinnakerConfig: { config: { version: USER_SPINNAKER_VERSION } } },
+            spec: options.userSpinnakerServiceSpec ?? { spinnakerConfig: { config: { version: USER_SPINNAKER_VERSION } } },
         };
         for (const [p, body] of [
             ...[namespace, ...userNamespaces].map((ns) => [`/api/v1/namespaces/${ns}`, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }] as const),
