@@ -225,7 +225,8 @@ const selfSignedCert: Emulator = {
             subjectAltName: x509.subjectAltNameValue({ dnsNames: strings(inputs, "dnsNames"), ipAddresses: strings(inputs, "ipAddresses"), uris: strings(inputs, "uris") }),
             signingKey: key,
         });
-        return certOutputs(inputs, certDer, fields.serial, v, { keyAlgorithm: keyAlgorithmName(key) });
+        // setAuthorityKeyId's default is in the state too (the differential test).
+        return certOutputs(inputs, certDer, fields.serial, v, { keyAlgorithm: keyAlgorithmName(key), setAuthorityKeyId: bool(inputs, "setAuthorityKeyId", false) });
     },
 };
 
@@ -300,8 +301,23 @@ const randomPassword: Emulator = {
             const j = crypto.randomInt(i + 1);
             [chars[i], chars[j]] = [chars[j], chars[i]];
         }
+        // The provider's state holds every attribute, defaults included (`number` is
+        // the deprecated alias of `numeric`), as the differential test against the
+        // real engine showed (test/e2e/differential.e2e.test.ts).
+        const [lower, upper, numeric, special] = classes;
+        const settled = {
+            lower: lower.on,
+            upper: upper.on,
+            numeric: numeric.on,
+            number: numeric.on,
+            special: special.on,
+            minLower: lower.min,
+            minUpper: upper.min,
+            minNumeric: numeric.min,
+            minSpecial: special.min,
+        };
         // bcryptHash is not emulated: no bcrypt in Node's standard library, and this program never reads it.
-        return { id: "none", outputs: { ...inputs, result: chars.join("") } };
+        return { id: "none", outputs: { ...inputs, ...settled, result: chars.join("") } };
     },
 };
 

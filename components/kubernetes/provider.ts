@@ -6,7 +6,10 @@ import { KubernetesConfig } from "../config/kubernetesConfig";
 
 export function providerArgs(c: KubernetesConfig): k8s.ProviderArgs {
     // The patches (SpinnakerService, Namespace) are server-side apply; say so rather than rely on the default.
-    if (c.renderYamlToDirectory !== undefined) return { renderYamlToDirectory: c.renderYamlToDirectory, enableServerSideApply: true };
+    // Render mode: kubeconfig "" on purpose. Left unset, @pulumi/kubernetes fills it from the
+    // KUBECONFIG environment variable, which the provider refuses beside renderYamlToDirectory;
+    // the provider counts "" as unset.
+    if (c.renderYamlToDirectory !== undefined) return { renderYamlToDirectory: c.renderYamlToDirectory, enableServerSideApply: true, kubeconfig: "" };
     return { enableServerSideApply: true, ...(c.context !== undefined ? { context: c.context } : {}) };
 }
 

@@ -14,9 +14,21 @@ function kubernetesSide(resources: ExportedResource[]) {
 }
 
 describe("Kubernetes provider", () => {
+    it("render mode ignores a KUBECONFIG in the environment (the provider refuses one beside renderYamlToDirectory)", async () => {
+        const before = process.env.KUBECONFIG;
+        process.env.KUBECONFIG = "/home/user/.kube/config";
+        try {
+            const { providers } = kubernetesSide((await run({ stack: "local" })).export.deployment.resources);
+            assert.strictEqual(providers[0].inputs?.kubeconfig, "");
+        } finally {
+            if (before === undefined) delete process.env.KUBECONFIG;
+            else process.env.KUBECONFIG = before;
+        }
+    });
+
     it("render mode (the local stack): one provider writing to the render directory, no cluster settings, carrying every object", async () => {
         const { providers, objects } = kubernetesSide((await stackRun("local")).export.deployment.resources);
-        assert.deepStrictEqual(providers.map((p) => [p.type, p.inputs]), [[PROVIDER, { enableServerSideApply: "true", renderYamlToDirectory: "out/render/local" }]]);
+        assert.deepStrictEqual(providers.map((p) => [p.type, p.inputs]), [[PROVIDER, { enableServerSideApply: "true", kubeconfig: "", renderYamlToDirectory: "out/render/local" }]]);
         assert.ok(objects.length > 40);
         for (const o of objects) assert.strictEqual(providerRef(o), providers[0].urn, `${o.urn} does not go through the render provider`);
     });

@@ -11,7 +11,7 @@ import { createWorkspace, missingToolchain, standIns, Workspace } from "./pulumi
 
 export const REPO = path.resolve(__dirname, "../../..");
 // What the project holds that the program and its policy pack need.
-const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "policies"];
+export const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "policies"];
 /** Everything the program runs on under the real CLI. */
 export const PROGRAM_NEEDS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-tls", "pulumi-resource-random", "kube-apiserver", "kine"];
 /**
@@ -126,7 +126,7 @@ export function keysMissingForCli(run: StackRun): { key: string; secret: boolean
         .map(([k, v]) => ({ key: k, secret: v.secret === true }));
 }
 
-export interface StateResource { urn: string; type: string; id?: string; custom?: boolean; outputs?: Record<string, unknown>; inputs?: Record<string, unknown> }
+export interface StateResource { urn: string; type: string; id?: string; custom?: boolean; outputs?: Record<string, unknown>; inputs?: Record<string, unknown>; created?: string; modified?: string }
 
 /** The stack's resources from `pulumi stack export` (secrets stay ciphertext). */
 export async function exportedResources(run: StackRun): Promise<StateResource[]> {
