@@ -51,13 +51,18 @@ async function main(): Promise<void> {
         for (const stack of ["dev", "prod"]) {
             await ws.ok(["config", "set", "--stack", stack, "spinnaker-mtls:halyardDir", path.join(ws.dir, `halyard-${stack}`)], project);
         }
-        const pack = (stack: string) => ["--policy-pack", "policies", "--policy-pack-config", `policies/config/${stack}.json`];
-        const cases: Case[] = [
-            { label: "floor: one RandomPassword", dir: floor, stack: "bench", args: [] },
-            { label: "dev stack", dir: project, stack: "dev", args: [] },
-            { label: "dev stack, with the policy pack", dir: project, stack: "dev", args: pack("dev") },
-            { label: "prod stack", dir: project, stack: "prod", args: [] },
-            { label: "prod stack, with the policy pack", dir: project, stack: "prod", args: pack("prod") },
+        const pack = (stack: string) => ["--policy-pack", path.join(project, "policies"), "--policy-pack-config", path.join(project, "policies", "config", `${stack}.json`)];
+        // Each case is set against the floor run the same way: with the pack, the floor pays
+        // for starting it too (the CLI's policy-pack runner type-checks a TypeScript pack).
+        const FLOOR = "floor: one RandomPassword";
+        const FLOOR_PACK = "floor, with the policy pack";
+        const cases: (Case & { floor: string })[] = [
+            { label: FLOOR, dir: floor, stack: "bench", args: [], floor: FLOOR },
+            { label: FLOOR_PACK, dir: floor, stack: "bench", args: pack("dev"), floor: FLOOR_PACK },
+            { label: "dev stack", dir: project, stack: "dev", args: [], floor: FLOOR },
+            { label: "dev stack, with the policy pack", dir: project, stack: "dev", args: pack("dev"), floor: FLOOR_PACK },
+            { label: "prod stack", dir: project, stack: "prod", args: [], floor: FLOOR },
+            { label: "prod stack, with the policy pack", dir: project, stack: "prod", args: pack("prod"), floor: FLOOR_PACK },
         ];
         const times = new Map<string, number[]>(cases.map((c) => [c.label, []]));
         const steps = new Map<string, string>();
@@ -71,11 +76,10 @@ async function main(): Promise<void> {
             }
         }
         const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-        const floorTime = median(times.get(cases[0].label)!);
-        const lines = ["| case | resources | wall time (median of " + reps + ") | vs floor |", "|---|---|---|---|"];
+        const lines = ["| case | resources | wall time (median of " + reps + ") | vs its floor |", "|---|---|---|---|"];
         for (const c of cases) {
             const t = median(times.get(c.label)!);
-            lines.push(`| ${c.label} | ${steps.get(c.label)} | ${t.toFixed(1)} s | ${(t / floorTime).toFixed(2)}x |`);
+            lines.push(`| ${c.label} | ${steps.get(c.label)} | ${t.toFixed(1)} s | ${(t / median(times.get(c.floor)!)).toFixed(2)}x |`);
         }
         process.stdout.write(lines.join("\n") + "\n");
     } finally {
