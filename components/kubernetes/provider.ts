@@ -10,7 +10,11 @@ export function providerArgs(c: KubernetesConfig): k8s.ProviderArgs {
     // KUBECONFIG environment variable, which the provider refuses beside renderYamlToDirectory;
     // the provider counts "" as unset.
     if (c.renderYamlToDirectory !== undefined) return { renderYamlToDirectory: c.renderYamlToDirectory, enableServerSideApply: true, kubeconfig: "" };
-    return { enableServerSideApply: true, ...(c.context !== undefined ? { context: c.context } : {}) };
+    // Secrets updated in place: without enableSecretMutable the provider replaces a Secret whose
+    // data changes, and a named one is deleted before its successor exists, so every renewal
+    // would leave the pods a moment without their TLS material and replace what depends on it
+    // (the Redis StatefulSet). The pods still roll, through their checksum annotations.
+    return { enableServerSideApply: true, enableSecretMutable: true, ...(c.context !== undefined ? { context: c.context } : {}) };
 }
 
 export const kubernetesProvider = (name: string, c: KubernetesConfig): k8s.Provider => new k8s.Provider(name, providerArgs(c));

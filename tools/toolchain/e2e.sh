@@ -20,7 +20,7 @@ source "$(bash tools/e2e-parts/cert-manager/build.sh)"
 source "$(bash tools/e2e-parts/istio/build.sh)"
 
 specs=("$@")
-[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/smoke.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/prod.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts)
+[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/smoke.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/prod.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/rotation.e2e.test.ts)
 # --no-config: the unit suite's .mocharc.json spec and hooks are not the e2e's.
 exec npx mocha --no-config --require ts-node/register/transpile-only --extension ts \
   --timeout 1800000 --reporter test/support/reporter.ts "${specs[@]}"

@@ -36,13 +36,13 @@ describe("Kubernetes provider", () => {
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: the same provider, for the cluster, and still the only one`, async () => {
             const { providers, objects } = kubernetesSide((await stackRun(stack)).export.deployment.resources);
-            assert.deepStrictEqual(providers.map((p) => [p.type, p.inputs]), [[PROVIDER, { enableServerSideApply: "true" }]]);
+            assert.deepStrictEqual(providers.map((p) => [p.type, p.inputs]), [[PROVIDER, { enableSecretMutable: "true", enableServerSideApply: "true" }]]);
             for (const o of objects) assert.strictEqual(providerRef(o), providers[0].urn, o.urn);
         });
     }
 
     it("deploys to the kubeconfig context the stack names", async () => {
         const { providers } = kubernetesSide((await run({ stack: "dev", config: { "spinnaker-mtls:kubeContext": "dev-cluster" } })).export.deployment.resources);
-        assert.deepStrictEqual(providers[0].inputs, { enableServerSideApply: "true", context: "dev-cluster" });
+        assert.deepStrictEqual(providers[0].inputs, { enableSecretMutable: "true", enableServerSideApply: "true", context: "dev-cluster" });
     });
 });
