@@ -19,7 +19,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { PINNED_CONFIG, run as offlineRun } from "../support/stacks";
-import { Proc, certManagerBinary, startController, startWebhook, stopProc } from "./support/certManager";
+import { CertManagerServing, NO_ACME_OVERRIDES, serveCertManager } from "./support/certManager";
 import { compare, describe as describeDifference, ExportedState, fromExport, fromOffline, isDefaultProvider, Resource, SECRET } from "./support/differential";
 import { standInNotice, StackRun, startStackRun } from "./support/stackRun";
 
@@ -38,7 +38,7 @@ const CASES: StackCase[] = [
         stack: "prod",
         userNamespaces: ["cert-manager", "istio-system"],
         // As prod.e2e.test.ts: no ACME server here, so the ingress certificate comes from the program's CA.
-        overrides: { "spinnaker-mtls:ingressIssuer": "spinnaker-ca", "spinnaker-mtls:acmeEmail": null, "spinnaker-mtls:acmeDns01Solver": null },
+        overrides: { ...NO_ACME_OVERRIDES },
         certManager: true,
     },
 ];
@@ -47,8 +47,7 @@ for (const c of CASES) {
     describe(`e2e differential: the ${c.stack} stack, offline engine against the real CLI`, function () {
         this.timeout(1_800_000);
         let run: StackRun | undefined;
-        let webhook: Proc | undefined;
-        let controller: Proc | undefined;
+        let certManager: CertManagerServing | undefined;
         let offline: Resource[] = [];
         let real: Resource[] = [];
 
@@ -57,11 +56,7 @@ for (const c of CASES) {
             run = await startStackRun(c.stack, c.userNamespaces);
             if (c.certManager) {
                 // prod's Certificates wait for Ready (pulumi.com/waitFor): cert-manager's own controller answers.
-                const logs = path.join(run.ws.dir, "cert-manager");
-                fs.mkdirSync(logs, { recursive: true });
-                const bin = certManagerBinary();
-                webhook = await startWebhook(run.cluster, bin, "cert-manager", logs);
-                controller = startController(run.cluster, bin, "cert-manager", logs);
+                certManager = await serveCertManager(run.cluster, path.join(run.ws.dir, "cert-manager"));
             }
             // The same config on both sides: what startStackRun sets in the e2e
             // copy, the stack's overrides, and what the offline runs pin.
@@ -97,8 +92,7 @@ for (const c of CASES) {
         });
 
         after(async function () {
-            await stopProc(controller);
-            await stopProc(webhook);
+            await certManager?.stop();
             await run?.stop();
         });
 

@@ -9,9 +9,8 @@
 //
 // Run: bash tools/toolchain/e2e.sh test/e2e/prod.e2e.test.ts
 import * as assert from "assert";
-import * as fs from "fs";
 import * as path from "path";
-import { Proc, certManagerBinary, startController, startWebhook, stopProc, tail } from "./support/certManager";
+import { CertManagerServing, NO_ACME_OVERRIDES, applyConfigOverrides, serveCertManager } from "./support/certManager";
 import { apiPath, exportedResources, keysMissingForCli, policyFindings, standInNotice, StackRun, startStackRun, StateResource, USER_SPINNAKER_VERSION } from "./support/stackRun";
 
 const STACK = "prod";
@@ -36,29 +35,19 @@ describe(`e2e: the ${STACK} stack under the real CLI and Kubernetes provider`, f
     // cert-manager's own controller and webhook (v1.21.2, tools/e2e-parts/cert-manager):
     // prod's Certificates carry pulumi.com/waitFor condition=Ready, so `pulumi up`
     // waits until the real controller has issued each one.
-    let webhook: Proc | undefined;
-    let controller: Proc | undefined;
+    let certManager: CertManagerServing | undefined;
 
     before(async function () {
         console.log(`      ${standInNotice()}`);
         // prod uses the cluster's cert-manager (certManagerInstall false) and
         // Istio: their namespaces exist before the stack, as in a user's cluster.
         run = await startStackRun(STACK, USER_NAMESPACES);
-        const logs = path.join(run.ws.dir, "cert-manager");
-        fs.mkdirSync(logs, { recursive: true });
-        const bin = certManagerBinary();
-        webhook = await startWebhook(run.cluster, bin, "cert-manager", logs);
-        controller = startController(run.cluster, bin, "cert-manager", logs);
-        // No ACME server is reachable here: the ingress certificate comes from the
-        // program's CA instead of acme-dns01 (the test's copy of the stack only).
-        await run.ws.ok(["config", "set", "spinnaker-mtls:ingressIssuer", "spinnaker-ca"], run.project);
-        for (const k of ["acmeEmail", "acmeDns01Solver"]) await run.ws.ok(["config", "rm", `spinnaker-mtls:${k}`], run.project);
+        certManager = await serveCertManager(run.cluster, path.join(run.ws.dir, "cert-manager"));
+        await applyConfigOverrides(run.ws, run.project, NO_ACME_OVERRIDES);
     });
 
     after(async function () {
-        if (controller && this.currentTest?.state === "failed") console.log(tail(controller.log, 20));
-        await stopProc(controller);
-        await stopProc(webhook);
+        await certManager?.stop(this.currentTest?.state === "failed");
         await run?.stop();
     });
 

@@ -18,7 +18,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { Proc, certManagerBinary, startController, startWebhook, stopProc, tail } from "./support/certManager";
+import { CertManagerServing, NO_ACME_OVERRIDES, applyConfigOverrides, serveCertManager } from "./support/certManager";
 import { policyFindings, PolicyFinding, REPO, standInNotice, StackRun, startStackRun } from "./support/stackRun";
 
 const STACK = "prod";
@@ -61,27 +61,17 @@ describe(`e2e: the policy pack refuses a weakened program during pulumi preview 
     this.timeout(1_800_000);
     let run: StackRun | undefined;
     let upDone = false;
-    let webhook: Proc | undefined;
-    let controller: Proc | undefined;
+    let certManager: CertManagerServing | undefined;
 
     before(async function () {
         console.log(`      ${standInNotice()}`);
         run = await startStackRun(STACK, USER_NAMESPACES);
-        const logs = path.join(run.ws.dir, "cert-manager");
-        fs.mkdirSync(logs, { recursive: true });
-        const bin = certManagerBinary();
-        webhook = await startWebhook(run.cluster, bin, "cert-manager", logs);
-        controller = startController(run.cluster, bin, "cert-manager", logs);
-        // No ACME server is reachable here: the ingress certificate comes from the
-        // program's CA instead of acme-dns01 (the test's copy of the stack only).
-        await run.ws.ok(["config", "set", "spinnaker-mtls:ingressIssuer", "spinnaker-ca"], run.project);
-        for (const k of ["acmeEmail", "acmeDns01Solver"]) await run.ws.ok(["config", "rm", `spinnaker-mtls:${k}`], run.project);
+        certManager = await serveCertManager(run.cluster, path.join(run.ws.dir, "cert-manager"));
+        await applyConfigOverrides(run.ws, run.project, NO_ACME_OVERRIDES);
     });
 
     after(async function () {
-        if (controller && this.currentTest?.state === "failed") console.log(tail(controller.log, 20));
-        await stopProc(controller);
-        await stopProc(webhook);
+        await certManager?.stop(this.currentTest?.state === "failed");
         await run?.stop();
     });
 

@@ -60,22 +60,6 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 source "$here/../e2e-parts/lib.sh"
 state_of() { awk -F'\t' -v n="$1" '$1 == n { s = $2 } END { print s }' "$dir/status.tsv"; }
 
-# timed NAME COMMAND...: runs a build step niced, its output in logs/NAME.log,
-# and appends the wall seconds to timings.tsv.
-timed() {
-  local name="$1"; shift
-  local start end
-  start=$(date +%s)
-  log "building $name (log: $dir/logs/$name.log)"
-  if ! nice -n 19 "$@" > "$dir/logs/$name.log" 2>&1; then
-    log "FAILED: $name; last lines of its log:"
-    tail -n 30 "$dir/logs/$name.log" >&2
-    return 1
-  fi
-  end=$(date +%s)
-  printf '%s\t%s\n' "$name" "$((end - start))" >> "$dir/timings.tsv"
-  log "$name took $((end - start)) s"
-}
 
 # copy_wrapper NAME: a writable build copy of tools/toolchain/NAME, so that
 # builds never write into the repository.

@@ -354,3 +354,51 @@ export async function goYamlToolsExchange(opts: { peer: string; service: string;
         server.kill("SIGTERM");
     }
 }
+
+/** cert-manager's webhook and controller serving a stack run's cluster; `stop` ends both. */
+export interface CertManagerServing {
+    readonly webhook: Proc;
+    readonly controller: Proc;
+    /** Stops both; prints the controller log's tail when `failed`. */
+    stop(failed?: boolean): Promise<void>;
+}
+
+/**
+ * Starts cert-manager (webhook, then controller, reading ClusterIssuer Secrets
+ * from `certManagerNs`) for a cluster, its logs under `logDir`. For prod's
+ * e2e runs: its Certificates carry pulumi.com/waitFor condition=Ready, so
+ * `pulumi up` waits until this controller has issued each one.
+ */
+export async function serveCertManager(cluster: Cluster, logDir: string, certManagerNs = "cert-manager"): Promise<CertManagerServing> {
+    fs.mkdirSync(logDir, { recursive: true });
+    const bin = certManagerBinary();
+    const webhook = await startWebhook(cluster, bin, certManagerNs, logDir);
+    const controller = startController(cluster, bin, certManagerNs, logDir);
+    return {
+        webhook,
+        controller,
+        stop: async (failed = false) => {
+            if (failed) console.log(tail(controller.log, 20));
+            await stopProc(controller);
+            await stopProc(webhook);
+        },
+    };
+}
+
+/**
+ * The config a prod e2e copy of the stack runs with: no ACME server is
+ * reachable here, so the ingress certificate comes from the program's CA
+ * instead of acme-dns01 (the test's copy of the stack only).
+ */
+export const NO_ACME_OVERRIDES: Readonly<Record<string, string | null>> = {
+    "spinnaker-mtls:ingressIssuer": "spinnaker-ca",
+    "spinnaker-mtls:acmeEmail": null,
+    "spinnaker-mtls:acmeDns01Solver": null,
+};
+
+/** Applies overrides to a CLI stack: a value is `pulumi config set`, null is `pulumi config rm`. */
+export async function applyConfigOverrides(ws: { ok(args: string[], cwd: string): Promise<unknown> }, project: string, overrides: Readonly<Record<string, string | null>>): Promise<void> {
+    for (const [key, value] of Object.entries(overrides)) {
+        await ws.ok(value === null ? ["config", "rm", key] : ["config", "set", key, value], project);
+    }
+}

@@ -47,21 +47,6 @@ export GOFLAGS="${GOFLAGS:-} -mod=mod"
 # shellcheck source=tools/e2e-parts/lib.sh
 source "$parts/lib.sh"
 
-timed() {
-  local name="$1"; shift
-  local start end
-  start=$(date +%s)
-  log "building $name (log: $dir/logs/$name.log)"
-  if ! nice -n 19 "$@" > "$dir/logs/$name.log" 2>&1; then
-    log "FAILED: $name; last lines of its log:"
-    tail -n 30 "$dir/logs/$name.log" >&2
-    return 1
-  fi
-  end=$(date +%s)
-  printf '%s\t%s\n' "$name" "$((end - start))" >> "$dir/timings.tsv"
-  log "$name took $((end - start)) s"
-}
-
 # A writable build copy, so that `go build -mod=mod` never writes into the repository.
 copy_wrapper() {
   rm -rf "$dir/src/$1"
