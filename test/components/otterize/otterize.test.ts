@@ -7,6 +7,7 @@ import { isSecretMarker, unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
 import { OTTERIZE_ANNOTATION, OTTERIZE_DEFAULT_JKS_PASSWORD, credentialAnnotations, operatorValues, otterizeTlsMaterial } from "../../../components/otterize";
 import { CA_ISSUER } from "../../../components/certmanager";
+import { OTTERIZE_DEFAULT_JKS_PASSWORD as PACK_OTTERIZE_DEFAULT_JKS_PASSWORD, OTTERIZE_PREFIX as PACK_OTTERIZE_PREFIX, isOtterizeJksPassword } from "../../../policies/lib/otterize";
 import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
 import { redisPodDnsNames } from "../../../components/redis";
 import { ofType, secretsByName, stackRun } from "../../support/stacks";
@@ -51,6 +52,12 @@ describe("otterize backend", () => {
             );
             // Only the operator's current generation of names.
             for (const key of [...Object.keys(java), ...Object.keys(pem)]) assert.match(key, /^credentials-operator\.otterize\.com\//);
+        });
+
+        it("the policy pack (which imports nothing from the program) knows the same annotation prefix and default password", () => {
+            assert.strictEqual(PACK_OTTERIZE_DEFAULT_JKS_PASSWORD, OTTERIZE_DEFAULT_JKS_PASSWORD);
+            for (const key of Object.values(OTTERIZE_ANNOTATION)) assert.ok(key.startsWith(`${PACK_OTTERIZE_PREFIX}/`), key);
+            assert.ok(isOtterizeJksPassword(OTTERIZE_ANNOTATION.jksPassword));
         });
 
         it("the operator's Helm values name this program's CA ClusterIssuer for cert-manager", () => {
