@@ -26,3 +26,20 @@ timed() {
   printf '%s\t%s\n' "$name" "$((end - start))" >> "$dir/timings.tsv"
   log "$name took $((end - start)) s"
 }
+
+# module_dir MODULE@VERSION: downloads that module through the module proxy
+# (a no-op when the module cache already holds it) and prints the folder
+# holding its files. A bare `go list -m` answers nothing on an empty module
+# cache, which is why this asks `go mod download -json`, whose Dir is only
+# set once the files are there. Fails, naming the module, when there is none.
+module_dir() {
+  local out mdir err
+  out=$(GOFLAGS=-mod=mod go mod download -json "$1" 2>&1) || true
+  mdir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$out" | head -n1)
+  if [[ -z "$mdir" || ! -d "$mdir" ]]; then
+    err=$(sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$out" | head -n1)
+    printf 'module_dir: no files for %s from the module proxy (%s)\n' "$1" "${err:-$(tr '\n' ' ' <<<"$out" | cut -c1-300)}" >&2
+    return 1
+  fi
+  printf '%s\n' "$mdir"
+}

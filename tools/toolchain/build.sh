@@ -139,7 +139,7 @@ build_k8s_provider() {
   # The committed schema and mapping, embedded by our main.go; only the build
   # copy gets them, the repository never does.
   local mdir
-  mdir=$(cd "$dir/src/pulumi-kubernetes" && go list -m -f '{{.Dir}}' "$m")
+  mdir=$(cd "$dir/src/pulumi-kubernetes" && module_dir "$m@$K8S_PROVIDER_MODULE_VERSION")
   cp "$mdir/cmd/pulumi-resource-kubernetes/schema.json" "$mdir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$dir/src/pulumi-kubernetes/"
   chmod u+w "$dir/src/pulumi-kubernetes/"*.json
   timed pulumi-resource-kubernetes bash -c "cd '$dir/src/pulumi-kubernetes' && go build -trimpath -ldflags '-X $m/pkg/version.Version=$K8S_PROVIDER_LABEL' -o '$dir/src/pulumi-kubernetes/out/pulumi-resource-kubernetes' ."
