@@ -98,6 +98,10 @@ type Callback = (err: Error | null, resp?: unknown) => void;
 export class OfflineMonitor extends MockMonitor {
     readonly records = new Map<string, RecordedResource>();
     readonly errors: Error[] = [];
+    /** Prior URNs a resource took over through an alias: the engine neither keeps nor deletes them under the old URN. */
+    readonly aliased = new Map<string, string>();
+    /** Every URN a registered resource may have had before, its own aliases and those its ancestors' aliases imply. */
+    private readonly formerUrns = new Map<string, string[]>();
 
     constructor(
         private readonly stack: string,
@@ -116,13 +120,38 @@ export class OfflineMonitor extends MockMonitor {
     }
 
     /** The engine's URN: the type is qualified by every ancestor's type but the root stack's. */
-    urnFor(parent: string, type: string, name: string): string {
+    urnFor(parent: string, type: string, name: string, stack = this.stack, project = this.project): string {
         let qualified = type;
         if (parent) {
             const parentType = parent.split("::")[2];
             if (parentType !== "pulumi:pulumi:Stack") qualified = `${parentType}$${type}`;
         }
-        return `urn:pulumi:${this.stack}::${this.project}::${qualified}::${name}`;
+        return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+    }
+
+    /**
+     * The URNs a resource may have had, as the engine works them out: each
+     * alias of its own (a URN, or a spec whose blanks are the resource's own
+     * name, type and parent; noParent puts it at the stack root), and, for
+     * every former URN of its parent, the URN it had under that parent.
+     */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    formerUrnsOf(req: any, parent: string, type: string, name: string): string[] {
+        const out: string[] = [];
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        for (const alias of (req.getAliasesList?.() ?? []) as any[]) {
+            const urn: string = alias.getUrn?.() ?? "";
+            if (urn) {
+                out.push(urn);
+                continue;
+            }
+            const spec = alias.getSpec?.();
+            if (!spec) continue;
+            const aliasParent = spec.getNoparent() ? "" : spec.getParenturn() || parent;
+            out.push(this.urnFor(aliasParent, spec.getType() || type, spec.getName() || name, spec.getStack() || this.stack, spec.getProject() || this.project));
+        }
+        for (const formerParent of this.formerUrns.get(parent) ?? []) out.push(this.urnFor(formerParent, type, name));
+        return [...new Set(out)];
     }
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -133,9 +162,14 @@ export class OfflineMonitor extends MockMonitor {
             const custom: boolean = req.getCustom();
             const parent: string = req.getParent();
             const urn = this.urnFor(parent, type, name);
+            const former = this.formerUrnsOf(req, parent, type, name).filter((u) => u !== urn);
+            this.formerUrns.set(urn, former);
+            // The state entry this resource continues: its own, or the first of its former URNs the state holds.
+            const priorUrn = this.prior.has(urn) ? urn : former.find((u) => this.prior.has(u) && !this.aliased.has(u));
+            if (priorUrn && priorUrn !== urn) this.aliased.set(priorUrn, urn);
             const inputs = rpc.deserializeProperties(req.getObject()) as Props;
             const additionalSecretOutputs: string[] = req.getAdditionalsecretoutputsList();
-            const record = this.register(urn, type, name, custom, parent, inputs, additionalSecretOutputs, req.getProvider(), req.getDependenciesList(), req.getRetainondelete() === true);
+            const record = this.register(urn, priorUrn, type, name, custom, parent, inputs, additionalSecretOutputs, req.getProvider(), req.getDependenciesList(), req.getRetainondelete() === true);
             const serialized = await rpc.serializeProperties("", record.outputs);
             const response = new resproto.RegisterResourceResponse();
             response.setUrn(urn);
@@ -166,6 +200,7 @@ export class OfflineMonitor extends MockMonitor {
 
     private register(
         urn: string,
+        priorUrn: string | undefined,
         type: string,
         name: string,
         custom: boolean,
@@ -184,7 +219,7 @@ export class OfflineMonitor extends MockMonitor {
             const emulator = emulatorFor(type);
             if (!emulator) throw new Error(`offline engine: no emulated provider for ${type}`);
             const plainInputs = unwrap(inputs) as Props;
-            const before = this.prior.get(urn);
+            const before = priorUrn ? this.prior.get(priorUrn) : undefined;
             const changed = before && before.type === type ? changedPaths(unwrap(before.inputs) as Props, plainInputs) : undefined;
             if (before && changed && changed.length === 0 && !emulator.mustRenew?.(unwrap(before.outputs) as Props, this.now)) {
                 op = "same";
@@ -203,7 +238,7 @@ export class OfflineMonitor extends MockMonitor {
             outputs = Object.fromEntries(
                 Object.entries(outputs).map(([k, v]) => [k, additionalSecretOutputs.includes(k) || containsSecret(inputs[k]) ? secretMarker(v) : v]),
             );
-        } else if (this.prior.has(urn)) {
+        } else if (priorUrn) {
             op = "same";
         }
         const record: RecordedResource = {

@@ -2,7 +2,7 @@
 // real crypto and the same input checks the providers make; Kubernetes
 // objects are recorded as the API server would store what we send.
 import * as crypto from "crypto";
-import * as der from "../components/pki/der";
+import * as der from "../lib/asn1/der";
 import * as x509 from "./x509";
 
 export type Props = Record<string, unknown>;

@@ -255,7 +255,7 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
     const stackRecord = ordered.find((r) => r.type === "pulumi:pulumi:Stack");
     const plan: PlanStep[] = ordered.map((r) => ({ urn: r.urn, type: r.type, op: r.op }));
     for (const urn of [...prior.keys()].sort()) {
-        if (!monitor.records.has(urn)) plan.push({ urn, type: prior.get(urn)!.type, op: "delete", ...(prior.get(urn)!.retainOnDelete ? { retained: true } : {}) });
+        if (!monitor.records.has(urn) && !monitor.aliased.has(urn)) plan.push({ urn, type: prior.get(urn)!.type, op: "delete", ...(prior.get(urn)!.retainOnDelete ? { retained: true } : {}) });
     }
     const show = opts.showSecrets ?? false;
     const exported: StackExport = {

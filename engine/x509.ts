@@ -2,7 +2,7 @@
 // signatures, the way Go's crypto/x509 (and so the Terraform/Pulumi tls
 // provider) lays them out: the offline engine's stand-in for that provider.
 import * as crypto from "crypto";
-import * as der from "../components/pki/der";
+import * as der from "../lib/asn1/der";
 
 export interface SubjectFields {
     readonly commonName?: string;

@@ -5,7 +5,7 @@ import type { KeySpec } from "../config/pkiConfig";
 import { managedLabels } from "../kubernetes/labels";
 import { keystorePasswordSecret } from "../pki/keystorePasswordSecret";
 import { TlsIdentity, serviceSecretName } from "../pki/secretLayout";
-import { identityDnsNames } from "../pki/serviceCatalog";
+import { identityDnsNames } from "../../lib/catalog/serviceCatalog";
 import { IssuedIdentity, TlsMaterial, tlsMaterial } from "../pki/tlsMaterial";
 import { CERT_MANAGER_API_VERSION, KEYSTORE_PASSWORD_KEY, keystorePasswordSecretName, serviceCertificateSpec } from "./certificateSpec";
 

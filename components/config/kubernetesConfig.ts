@@ -8,19 +8,12 @@ export interface KubernetesConfig {
     readonly renderYamlToDirectory?: string;
     /** A kubeconfig context to deploy to; unset, the kubeconfig's current context. */
     readonly context?: string;
-    /**
-     * The end-to-end tests' cluster runs no kubelet: workloads and Services
-     * would never become ready, so the provider is told not to wait on them.
-     * Never for a user's cluster (the committed stacks' test refuses it).
-     */
-    readonly e2eSkipAwait: boolean;
 }
 
 export function readKubernetesConfig(r: ConfigReader): KubernetesConfig | undefined {
     const before = r.problems.length;
     const renderYamlToDirectory = r.optional("renderYamlToDirectory");
     const context = r.optional("kubeContext");
-    const e2eSkipAwait = r.bool("e2eSkipAwait");
     if (renderYamlToDirectory !== undefined && (renderYamlToDirectory.trim() === "" || renderYamlToDirectory.includes("\0"))) {
         r.bad("renderYamlToDirectory", renderYamlToDirectory, "allowed: a directory path");
     }
@@ -28,5 +21,5 @@ export function readKubernetesConfig(r: ConfigReader): KubernetesConfig | undefi
         r.problem(`${fq("renderYamlToDirectory")} and ${fq("kubeContext")} are both set; render mode talks to no cluster, so unset one of them`);
     }
     if (r.problems.length > before) return undefined;
-    return { ...(renderYamlToDirectory !== undefined ? { renderYamlToDirectory } : {}), ...(context !== undefined ? { context } : {}), e2eSkipAwait: e2eSkipAwait! };
+    return { ...(renderYamlToDirectory !== undefined ? { renderYamlToDirectory } : {}), ...(context !== undefined ? { context } : {}) };
 }

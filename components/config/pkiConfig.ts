@@ -1,8 +1,8 @@
 // The PKI part of the stack config: namespace, services, keys, lifetimes,
 // client auth and an optional imported CA.
 import * as crypto from "crypto";
-import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName, isServiceName } from "../pki/serviceCatalog";
-import { ConfigReader, fq, isDnsName } from "./reader";
+import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName, isServiceName } from "../../lib/catalog/serviceCatalog";
+import { ConfigReader, DEFERRED_SECRET, fq, isDnsName } from "./reader";
 
 export type KeyAlgorithm = "ECDSA" | "RSA";
 export type EcdsaCurve = "P256" | "P384";
@@ -194,24 +194,30 @@ export function checkCaBundle(key: string, pem: string, r: ConfigReader): void {
 /** An imported CA must be a CA, match its key, and outlive the certificates it will sign. */
 function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidityHours: number | undefined): string[] {
     let cert: crypto.X509Certificate;
-    let key: crypto.KeyObject;
     try {
         cert = new crypto.X509Certificate(certPem);
     } catch {
         return [`${fq("caCertPem")} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block`];
     }
-    try {
-        key = crypto.createPrivateKey(keyPem);
-    } catch {
-        return [`${fq("caKeyPem")} is (secret value hidden) and is not a PEM private key; allowed: an unencrypted PEM RSA or EC private key`];
-    }
     const problems: string[] = [];
     if (!cert.ca) problems.push(`${fq("caCertPem")} has subject ${JSON.stringify(cert.subject)} and is not a CA certificate (basicConstraints CA:TRUE is required)`);
-    if (!cert.checkPrivateKey(key)) problems.push(`${fq("caKeyPem")} (secret value hidden) does not match the public key of ${fq("caCertPem")}`);
+    // A key that is still a Pulumi Output is checked when it resolves (importedCaKeyProblems).
+    if (keyPem !== DEFERRED_SECRET) problems.push(...importedCaKeyProblems(certPem, keyPem));
     const notAfter = new Date(cert.validTo);
     const needed = new Date(now.getTime() + (certValidityHours ?? 0) * 3600_000);
     if (notAfter < needed) {
         problems.push(`${fq("caCertPem")} expires ${notAfter.toISOString()}, before certificates issued now would (${needed.toISOString()}); renew the CA or shorten certValidityHours`);
     }
     return problems;
+}
+
+/** The checks of an imported CA that need its private key: a PEM key, and the certificate's. */
+export function importedCaKeyProblems(certPem: string, keyPem: string): string[] {
+    let key: crypto.KeyObject;
+    try {
+        key = crypto.createPrivateKey(keyPem);
+    } catch {
+        return [`${fq("caKeyPem")} is (secret value hidden) and is not a PEM private key; allowed: an unencrypted PEM RSA or EC private key`];
+    }
+    return new crypto.X509Certificate(certPem).checkPrivateKey(key) ? [] : [`${fq("caKeyPem")} (secret value hidden) does not match the public key of ${fq("caCertPem")}`];
 }

@@ -7,7 +7,29 @@ import { CONFIG_NAMESPACE } from "./keys";
 /** Raw values as Pulumi stores them: strings, with arrays as JSON text. */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-export const fq = (key: string): string => `${CONFIG_NAMESPACE}:${key}`;
+/** How a problem names a key: the stack config's `spinnaker-mtls:<key>` unless withKeyNames says otherwise. */
+/** The key as the engine hands it over: raw config is always looked up by this. */
+export const configKey = (key: string): string => `${CONFIG_NAMESPACE}:${key}`;
+let keyName: (key: string) => string = configKey;
+
+/** The key as the current problems name it (a stack config key by default). */
+export const fq = (key: string): string => keyName(key);
+
+/**
+ * Runs `read` with problems naming each key through `naming`: the SpinnakerMtls
+ * component reads its args with the same checks as the stack config, and its
+ * problems say `args.<key>`. Reading is synchronous, so the naming holds for
+ * exactly that call.
+ */
+export function withKeyNames<T>(naming: (key: string) => string, read: () => T): T {
+    const previous = keyName;
+    keyName = naming;
+    try {
+        return read();
+    } finally {
+        keyName = previous;
+    }
+}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -17,6 +39,13 @@ const QUANTITY_FACTOR: Record<string, number> = {
     "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
     Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
 };
+
+/**
+ * Stands for a secret value that is a Pulumi Output (a component's secret
+ * argument): the synchronous checks skip what needs the value itself, and the
+ * caller checks it when it resolves.
+ */
+export const DEFERRED_SECRET = "\u0000deferred-secret";
 
 export const isDnsLabel = (s: string): boolean => s.length <= 63 && DNS_LABEL.test(s);
 export const isDnsName = (s: string): boolean => DNS_NAME.test(s);
@@ -51,7 +80,7 @@ export class ConfigReader {
 
     /** The raw value; a missing key without a default in Pulumi.yaml is itself a problem. */
     get(key: string): string | undefined {
-        const value = this.raw[fq(key)];
+        const value = this.raw[configKey(key)];
         if (value === undefined && !this.optionalKeys.has(key)) {
             this.problems.push(`${fq(key)} is missing; Pulumi.yaml declares its default, so the stack or the engine dropped it`);
         }

@@ -1,8 +1,8 @@
 // The Redis part of the stack config: in-cluster TLS Redis or an external
 // managed one, and how each kind of Spinnaker service reaches it.
-import { SERVICE_CATALOG, ServiceName } from "../pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
 import { checkCaBundle } from "./pkiConfig";
-import { ConfigReader, fq, quantityValue } from "./reader";
+import { ConfigReader, DEFERRED_SECRET, fq, quantityValue } from "./reader";
 
 export type RedisMode = "in-cluster" | "external";
 export type GoServicesRedis = "none" | "tls-only";
@@ -86,8 +86,9 @@ export function readRedisConfig(r: ConfigReader, services: readonly ServiceName[
     if (mode === "external") {
         if (externalUrl === undefined) {
             r.problem(`${fq("redisExternalUrl")} is not set; redisMode "external" needs the rediss:// URL of your Redis (set it with pulumi config set --secret)`);
-        } else {
-            checkExternalUrl(externalUrl, r);
+        } else if (externalUrl !== DEFERRED_SECRET) {
+            // A URL that is still a Pulumi Output is checked when it resolves (externalUrlProblems).
+            externalUrlProblems(externalUrl).forEach((p) => r.problem(p));
         }
         if (externalCaCertPem !== undefined) checkCaBundle("redisExternalCaCertPem", externalCaCertPem, r);
     } else if (mode === "in-cluster") {
@@ -138,20 +139,20 @@ export function readRedisConfig(r: ConfigReader, services: readonly ServiceName[
 }
 
 /** rediss:// only: the whole point is that nothing reaches Redis in plaintext. The value is secret, so messages describe it without quoting it. */
-function checkExternalUrl(url: string, r: ConfigReader): void {
+export function externalUrlProblems(url: string): string[] {
     let parsed: URL;
     try {
         parsed = new URL(url);
     } catch {
-        r.problem(`${fq("redisExternalUrl")} is (secret value hidden) and is not a URL; allowed: rediss://[:password@]host[:port][/db]`);
-        return;
+        return [`${fq("redisExternalUrl")} is (secret value hidden) and is not a URL; allowed: rediss://[:password@]host[:port][/db]`];
     }
     if (parsed.protocol !== "rediss:") {
-        r.problem(`${fq("redisExternalUrl")} (secret value hidden) uses the scheme ${JSON.stringify(parsed.protocol.replace(/:$/, ""))}; allowed: rediss:// only, plaintext redis:// is refused`);
-        return;
+        return [`${fq("redisExternalUrl")} (secret value hidden) uses the scheme ${JSON.stringify(parsed.protocol.replace(/:$/, ""))}; allowed: rediss:// only, plaintext redis:// is refused`];
     }
-    if (!parsed.hostname) r.problem(`${fq("redisExternalUrl")} (secret value hidden) has no host; allowed: rediss://[:password@]host[:port][/db]`);
+    const problems: string[] = [];
+    if (!parsed.hostname) problems.push(`${fq("redisExternalUrl")} (secret value hidden) has no host; allowed: rediss://[:password@]host[:port][/db]`);
     if (parsed.pathname && parsed.pathname !== "/" && !/^\/[0-9]+$/.test(parsed.pathname)) {
-        r.problem(`${fq("redisExternalUrl")} (secret value hidden) has a path that is not a database number; allowed: rediss://[:password@]host[:port][/db]`);
+        problems.push(`${fq("redisExternalUrl")} (secret value hidden) has a path that is not a database number; allowed: rediss://[:password@]host[:port][/db]`);
     }
+    return problems;
 }

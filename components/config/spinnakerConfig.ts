@@ -1,6 +1,6 @@
 // The Spinnaker part of the stack config: which Operator's SpinnakerService
 // to patch (or create), and where Halyard files go.
-import { SERVICE_CATALOG, ServiceName, inClusterDnsNames } from "../pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName, inClusterDnsNames } from "../../lib/catalog/serviceCatalog";
 import { ConfigReader, fq, isDnsName } from "./reader";
 
 export type SpinnakerFlavor = "armory" | "oss";

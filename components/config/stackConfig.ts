@@ -3,19 +3,21 @@
 // Pulumi.yaml (the CLI fills them in; the offline engine does the same), so
 // every key not listed as optional is treated as present. Each area has its
 // own reader; this module runs them all and reports every problem at once.
+import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, OPTIONAL_KEYS, SECRET_KEYS } from "./keys";
 import { PkiConfig, readPkiConfig, readServices } from "./pkiConfig";
-import { ConfigReader, RawConfig, fq } from "./reader";
+import { ConfigReader, RawConfig, configKey, fq } from "./reader";
 import { RedisConfig, readRedisConfig } from "./redisConfig";
 import { SpinnakerConfig, readSpinnakerConfig } from "./spinnakerConfig";
 import { CertManagerConfig, readCertManagerConfig } from "./certManagerConfig";
 import { IstioConfig, readIstioConfig } from "./istioConfig";
-import { SERVICE_CATALOG, ServiceName } from "../pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
 import { KubernetesConfig, readKubernetesConfig } from "./kubernetesConfig";
 
-export { CONFIG_KEYS, CONFIG_NAMESPACE } from "./keys";
-export type { ConfigKey } from "./keys";
+export { CONFIG_KEYS, CONFIG_NAMESPACE, CONFIG_SPEC, OPTIONAL_KEYS, SECRET_KEYS } from "./keys";
+export type { ConfigKey, ConfigKeyType } from "./keys";
 export type { RawConfig } from "./reader";
+export { DEFERRED_SECRET, withKeyNames } from "./reader";
 export * from "./pkiConfig";
 export * from "./redisConfig";
 export * from "./spinnakerConfig";
@@ -42,7 +44,8 @@ export const usesCertManager = (c: Pick<StackConfig, "certManager" | "istio">): 
 const GO_SERVICE_NAMES = (Object.keys(SERVICE_CATALOG) as ServiceName[]).filter((s) => SERVICE_CATALOG[s].runtime === "go");
 const JAVA_SERVICE_NAMES = (Object.keys(SERVICE_CATALOG) as ServiceName[]).filter((s) => SERVICE_CATALOG[s].runtime === "java");
 
-export class StackConfigError extends Error {
+/** Every problem at once; a RunError, so the Pulumi CLI prints the message without a stack trace. */
+export class StackConfigError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
         super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "StackConfigError";
@@ -89,13 +92,13 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date(), engineS
         // plain default "" ("must be encrypted as it's secret"). So the program
         // refuses a value the engine did not receive as a secret.
         for (const key of [...SECRET_KEYS].sort()) {
-            const value = raw[fq(key)];
-            if (value !== undefined && value !== "" && !engineSecretKeys.has(fq(key))) {
+            const value = raw[configKey(key)];
+            if (value !== undefined && value !== "" && !engineSecretKeys.has(configKey(key))) {
                 r.problem(`${fq(key)} is stored in plain text (value hidden); it is a secret: set it with pulumi config set --secret ${key} (or --secret-file ${key}=<file> for the offline commands)`);
             }
         }
     }
-    const known = new Set<string>(CONFIG_KEYS.map(fq));
+    const known = new Set<string>(CONFIG_KEYS.map(configKey));
     for (const key of Object.keys(raw).sort()) {
         if (key.startsWith(`${CONFIG_NAMESPACE}:`) && !known.has(key)) {
             r.problem(`${key} is not a known key; known keys: ${CONFIG_KEYS.join(", ")}`);

@@ -2,6 +2,7 @@
 // that render mode covers all of them and no default provider (which would
 // read the ambient kubeconfig) is ever created.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { KubernetesConfig } from "../config/kubernetesConfig";
 
 export function providerArgs(c: KubernetesConfig): k8s.ProviderArgs {
@@ -17,4 +18,4 @@ export function providerArgs(c: KubernetesConfig): k8s.ProviderArgs {
     return { enableServerSideApply: true, enableSecretMutable: true, ...(c.context !== undefined ? { context: c.context } : {}) };
 }
 
-export const kubernetesProvider = (name: string, c: KubernetesConfig): k8s.Provider => new k8s.Provider(name, providerArgs(c));
+export const kubernetesProvider = (name: string, c: KubernetesConfig, opts?: pulumi.CustomResourceOptions): k8s.Provider => new k8s.Provider(name, providerArgs(c), opts);

@@ -1,8 +1,16 @@
 // The end-to-end tests' cluster has no kubelet: no pod ever runs, so the
 // Kubernetes provider would wait forever on workloads and on Services'
-// endpoints. A stack transformation marks those objects pulumi.com/skipAwait,
-// only when the e2e stack's config asks for it (e2eSkipAwait).
+// endpoints. A transformation marks those objects pulumi.com/skipAwait, only
+// when the e2e harness sets SPINNAKER_MTLS_E2E_NO_KUBELET in the environment
+// it runs the CLI in. It is no config key: nothing a user configures can turn
+// it on, and SpinnakerMtls warns whenever it is on.
 import * as pulumi from "@pulumi/pulumi";
+
+/** The e2e harness's environment switch (test/e2e/support/pulumiCli.ts sets it). */
+export const NO_KUBELET_ENV = "SPINNAKER_MTLS_E2E_NO_KUBELET";
+
+/** True when this run is the end-to-end tests' run against their kubelet-less cluster. */
+export const e2eNoKubelet = (env: NodeJS.ProcessEnv = process.env): boolean => env[NO_KUBELET_ENV] === "1";
 
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 

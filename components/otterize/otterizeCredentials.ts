@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { keystorePasswordSecret } from "../pki/keystorePasswordSecret";
 import { TlsIdentity, serviceSecretName } from "../pki/secretLayout";
-import { identityDnsNames } from "../pki/serviceCatalog";
+import { identityDnsNames } from "../../lib/catalog/serviceCatalog";
 import { IssuedIdentity, TlsMaterial } from "../pki/tlsMaterial";
 import { OTTERIZE_ANNOTATION, OTTERIZE_PASSWORD_KEY, credentialAnnotations, otterizePasswordSecretName, otterizeTlsMaterial } from "./credentialAnnotations";
 

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { ImportedCa, KeySpec } from "../config/stackConfig";
+import type { KeySpec } from "../config/stackConfig";
 import { CA_CERTIFICATE_USES, privateKeyArgs } from "./keySpec";
 
 export interface CertificateAuthorityArgs {
@@ -11,8 +11,8 @@ export interface CertificateAuthorityArgs {
     readonly validityHours: pulumi.Input<number>;
     /** Re-issue the generated root this many hours before it expires. */
     readonly renewBeforeHours: pulumi.Input<number>;
-    /** An organisation's existing CA, validated by the stack config. */
-    readonly imported?: ImportedCa;
+    /** An organisation's existing CA, validated by the stack config (the key may be a secret Output). */
+    readonly imported?: { readonly certPem: string; readonly keyPem: pulumi.Input<string> };
 }
 
 /**

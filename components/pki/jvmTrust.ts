@@ -11,8 +11,8 @@
 // Spinnaker CA, plus any CAs the stack config adds.
 import * as crypto from "crypto";
 import * as tls from "tls";
-import * as der from "./der";
-import { TrustedEntry, buildTruststoreFromEntries } from "./pkcs12";
+import * as der from "../../lib/asn1/der";
+import { TrustedEntry, buildTruststoreFromEntries } from "../../lib/asn1/pkcs12";
 
 export const SPINNAKER_CA_ALIAS = "spinnaker-ca";
 

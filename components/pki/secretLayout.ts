@@ -2,8 +2,8 @@
 // layout (tls.crt, tls.key, ca.crt, keystore.p12, truststore.p12) so that
 // Spinnaker config can point at either backend's Secret the same way.
 import * as crypto from "crypto";
-import { buildKeystore, buildTruststore } from "./pkcs12";
-import type { SpinnakerService } from "./serviceCatalog";
+import { buildKeystore, buildTruststore } from "../../lib/asn1/pkcs12";
+import type { SpinnakerService } from "../../lib/catalog/serviceCatalog";
 
 export const SECRET_KEY = {
     certificate: "tls.crt",

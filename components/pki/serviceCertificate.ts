@@ -5,7 +5,7 @@ import * as tls from "@pulumi/tls";
 import type { KeySpec } from "../config/stackConfig";
 import { managedLabels } from "../kubernetes/labels";
 import { privateKeyArgs, serviceCertificateUses } from "./keySpec";
-import { identityDnsNames, kubernetesServiceName } from "./serviceCatalog";
+import { identityDnsNames, kubernetesServiceName } from "../../lib/catalog/serviceCatalog";
 import { TlsIdentity, secretChecksum, serviceSecretData, serviceSecretName } from "./secretLayout";
 import { IssuedIdentity, TlsMaterial, pulumiTlsMaterial } from "./tlsMaterial";
 

@@ -3,7 +3,7 @@
 // and what each service's runtime needs. Nothing here is a second copy of
 // Spinnaker config; SpinnakerPatches merges these trees into its own.
 import type { GoServicesRedis } from "../config/redisConfig";
-import { SERVICE_CATALOG, ServiceName } from "../pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
 import { SecretRef, SettingsTree } from "../spinnaker/settingsTree";
 
 export type RedisEndpoint =

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { RedisResources } from "../config/redisConfig";
 import { quantityValue } from "../config/reader";
 import { managedLabels } from "../kubernetes/labels";
-import { clusterLocalHost, kubernetesServiceName } from "../pki/serviceCatalog";
+import { clusterLocalHost, kubernetesServiceName } from "../../lib/catalog/serviceCatalog";
 import { TLS_RELOAD_INTERVAL_ENV, TLS_RELOAD_INTERVAL_SECONDS, redisProbeScript, redisStartScript, redisTlsReloadScript } from "./redisCommands";
 import { REDIS_PATHS, REDIS_PORT, maxmemoryFor, renderRedisConf } from "./redisConf";
 import { redisUrl } from "./redisClients";

@@ -6,7 +6,7 @@
 // a Spring placeholder for a JVM system property that the service's argfile
 // sets from its Secret.
 import * as YAML from "yaml";
-import type { ServiceName } from "../pki/serviceCatalog";
+import type { ServiceName } from "../../lib/catalog/serviceCatalog";
 import { secretFilePath, secretProperty } from "./mounts";
 import { secretVolume } from "./operatorPatch";
 import { SpinnakerSettings } from "./serviceSettings";

@@ -3,7 +3,7 @@
 // (the Operator mounts the file) or `encrypted:k8s!n:<secret>!k:<key>` (it
 // passes the value as an environment variable). No secret value is written.
 import * as YAML from "yaml";
-import type { ServiceName } from "../pki/serviceCatalog";
+import type { ServiceName } from "../../lib/catalog/serviceCatalog";
 import { secretMountDir } from "./mounts";
 import { ServiceConfig, SpinnakerSettings } from "./serviceSettings";
 import { SecretRef, SettingsTree, mapSecretRefs, mergeTrees } from "./settingsTree";

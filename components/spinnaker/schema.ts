@@ -6,7 +6,7 @@
 // catches a misspelt key or a wrong type before the Operator does. Every
 // object forbids unknown keys.
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
-import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName } from "../pki/serviceCatalog";
+import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName } from "../../lib/catalog/serviceCatalog";
 import { SPINNAKER_SERVICE_API_VERSION } from "./operatorPatch";
 import { HA_SPLITS } from "../config/spinnakerConfig";
 

@@ -12,7 +12,7 @@
 import type { ClientAuth } from "../config/pkiConfig";
 import { HA_SPLITS, HaService } from "../config/spinnakerConfig";
 import type { RedisPlan } from "../redis/redisClients";
-import { SERVICE_CATALOG, ServiceName, kubernetesServiceName } from "../pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName, kubernetesServiceName } from "../../lib/catalog/serviceCatalog";
 import { JDK_JAVA_OPTIONS, argfileReference } from "./jvmArgfile";
 import { JVM_OPTIONS_KEY, jvmOptionsSecretName } from "./jvmOptions";
 import { secretFilePath, secretMountDir } from "./mounts";

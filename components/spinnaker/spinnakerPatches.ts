@@ -3,7 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { SpinnakerServiceMode } from "../config/spinnakerConfig";
-import type { ServiceName } from "../pki/serviceCatalog";
+import type { ServiceName } from "../../lib/catalog/serviceCatalog";
 import { halyardFiles } from "./halyard";
 import { OperatorSpinnakerConfig, SPINNAKER_SERVICE_API_VERSION, SpinnakerFlavor, operatorSpinnakerConfig, spinnakerServiceManifest, withPodAnnotations } from "./operatorPatch";
 import { SpinnakerSettings } from "./serviceSettings";

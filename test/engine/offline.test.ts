@@ -5,7 +5,7 @@ import * as path from "path";
 import { PROJECT_ROOT, summarize } from "../../engine/run";
 import { emulatorFor } from "../../engine/providers";
 import { unwrap } from "../../engine/monitor";
-import { SERVICE_CATALOG, ServiceName } from "../../components/pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
 import { ofType, run, stackRun, tempDir } from "../support/stacks";
 
 const HOUR = 3600_000;
@@ -63,8 +63,10 @@ describe("offline engine", () => {
                         ? ["spinnaker-mtls:pki:ServiceCertificate", "spin-gate-key", "tls:index/privateKey:PrivateKey"]
                         : ["spinnaker-mtls:certmanager:CertManagerCertificate", "spin-gate-certificate", "kubernetes:cert-manager.io/v1:Certificate"];
                 const r = e.deployment.resources.find((x) => x.urn.endsWith(`::${child}`))!;
-                assert.strictEqual(r.urn, `urn:pulumi:${stack}::spinnaker-mtls::${component}$${type}::${child}`);
-                assert.strictEqual(r.parent, `urn:pulumi:${stack}::spinnaker-mtls::${component}::spin-gate`);
+                // Inside the SpinnakerMtls component index.ts creates: each ancestor's type, the stack's aside.
+                const root = "spinnaker-mtls:index:SpinnakerMtls";
+                assert.strictEqual(r.urn, `urn:pulumi:${stack}::spinnaker-mtls::${root}$${component}$${type}::${child}`);
+                assert.strictEqual(r.parent, `urn:pulumi:${stack}::spinnaker-mtls::${root}$${component}::spin-gate`);
             });
 
             it("keeps every private key and password out of the export's plain text", async () => {

@@ -6,7 +6,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { SECRET_KEY, TRUSTSTORE_ALIAS } from "../../components/pki/secretLayout";
-import { SERVICE_CATALOG, ServiceName } from "../../components/pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
 import { RunResult } from "../../engine/run";
 import { ServiceFiles, peerRun, run, serviceSecrets, tempDir, text } from "../support/stacks";
 

@@ -6,7 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { SECRET_KEY } from "../../components/pki/secretLayout";
-import { SERVICE_CATALOG, ServiceName, inClusterDnsNames } from "../../components/pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName, inClusterDnsNames } from "../../lib/catalog/serviceCatalog";
 import { loadProject, loadStackConfig } from "../../engine/project";
 import { PROJECT_ROOT } from "../../engine/run";
 import { parseStackConfig } from "../../components/config";

@@ -8,7 +8,7 @@ import { parsePolicyConfigFile, reconcilePolicyConfig, unknownPolicies } from ".
 import { POLICY_PACK_DIR, policyConfigFor } from "../../engine/verify";
 import { GO_SERVICES, JAVA_SERVICES } from "../../policies/lib/spinnaker";
 import { PACK_NAME, POLICIES } from "../../policies/policies";
-import { SERVICE_CATALOG, ServiceName } from "../../components/pki";
+import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
 import { policyPack } from "../support/policyPack";
 
 const rootPackage = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "..", "package.json"), "utf8")) as { dependencies: Record<string, string> };

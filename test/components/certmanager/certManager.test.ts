@@ -4,8 +4,8 @@ import * as assert from "assert";
 import { unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
 import { validateObject } from "../../../engine/schemas";
-import { identityDnsNames } from "../../../components/pki/serviceCatalog";
-import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
+import { identityDnsNames } from "../../../lib/catalog/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../../lib/catalog/serviceCatalog";
 import { objectNamed, ofType, run, secretsByName, stackRun } from "../../support/stacks";
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec: Record<string, unknown> };

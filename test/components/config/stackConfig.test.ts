@@ -526,11 +526,11 @@ describe("stack config", () => {
 
     describe("kubernetes (render mode)", () => {
         it("defaults: a cluster from the ambient kubeconfig", () => {
-            assert.deepStrictEqual(parseStackConfig(defaults).kubernetes, { e2eSkipAwait: false });
+            assert.deepStrictEqual(parseStackConfig(defaults).kubernetes, {});
         });
         it("renderYamlToDirectory and kubeContext are read", () => {
-            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:renderYamlToDirectory": "out/render" }).kubernetes, { renderYamlToDirectory: "out/render", e2eSkipAwait: false });
-            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:kubeContext": "prod-eu" }).kubernetes, { context: "prod-eu", e2eSkipAwait: false });
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:renderYamlToDirectory": "out/render" }).kubernetes, { renderYamlToDirectory: "out/render" });
+            assert.deepStrictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:kubeContext": "prod-eu" }).kubernetes, { context: "prod-eu" });
         });
         it("render mode talks to no cluster: not with kubeContext", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:renderYamlToDirectory": "out/render", "spinnaker-mtls:kubeContext": "prod-eu" }), [

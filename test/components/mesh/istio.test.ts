@@ -6,7 +6,7 @@ import * as YAML from "yaml";
 import { unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
 import { validateObject } from "../../../engine/schemas";
-import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../../lib/catalog/serviceCatalog";
 import { objectNamed, ofType, run, stackRun } from "../../support/stacks";
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels?: Record<string, string> }; spec: Record<string, unknown> };

@@ -8,7 +8,7 @@ import { RunResult } from "../../../engine/run";
 import { OTTERIZE_ANNOTATION, OTTERIZE_DEFAULT_JKS_PASSWORD, credentialAnnotations, operatorValues, otterizeTlsMaterial } from "../../../components/otterize";
 import { CA_ISSUER } from "../../../components/certmanager";
 import { OTTERIZE_DEFAULT_JKS_PASSWORD as PACK_OTTERIZE_DEFAULT_JKS_PASSWORD, OTTERIZE_PREFIX as PACK_OTTERIZE_PREFIX, isOtterizeJksPassword } from "../../../policies/lib/otterize";
-import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../../lib/catalog/serviceCatalog";
 import { redisPodDnsNames } from "../../../components/redis";
 import { ofType, secretsByName, stackRun } from "../../support/stacks";
 import { Fixture, messages } from "../../support/policyPack";

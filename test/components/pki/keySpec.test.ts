@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
-import { identityKeySpec, identityOf, SERVICE_CATALOG, SERVICE_NAMES } from "../../../components/pki";
+import { identityKeySpec, identityOf } from "../../../components/pki";
+import { SERVICE_CATALOG, SERVICE_NAMES } from "../../../lib/catalog/serviceCatalog";
 import { unwrap } from "../../../engine/monitor";
 import { ofType, peerRun, serviceSecrets } from "../../support/stacks";
 

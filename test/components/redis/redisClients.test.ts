@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { jvmRedisClients, planRedisClients } from "../../../components/redis/redisClients";
-import { SERVICE_NAMES } from "../../../components/pki/serviceCatalog";
+import { SERVICE_NAMES } from "../../../lib/catalog/serviceCatalog";
 import { secretString } from "../../../components/spinnaker/settingsTree";
 
 const url = "rediss://spin-redis.spinnaker.svc.cluster.local:6379";

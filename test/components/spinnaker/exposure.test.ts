@@ -5,7 +5,7 @@ import * as assert from "assert";
 import { unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
 import { HA_SPLITS } from "../../../components/config/spinnakerConfig";
-import { SERVICE_CATALOG } from "../../../components/pki/serviceCatalog";
+import { SERVICE_CATALOG } from "../../../lib/catalog/serviceCatalog";
 import { spinnakerServiceProblems } from "../../../components/spinnaker/schema";
 import { objectNamed, ofType, run, serviceSecrets, stackRun } from "../../support/stacks";
 import * as crypto from "crypto";

@@ -6,7 +6,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
-import { SERVICE_CATALOG, ServiceName } from "../../../components/pki/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName } from "../../../lib/catalog/serviceCatalog";
 import { GO_HTTP_KEYS, GO_SERVER_SSL_KEYS, JAVA_OK_HTTP_CLIENT_KEYS, JAVA_SERVER_SSL_KEYS } from "../../../components/spinnaker/serviceSettings";
 import { JVM_OPTIONS_KEY } from "../../../components/spinnaker/jvmOptions";
 import { spinnakerServiceProblems } from "../../../components/spinnaker/schema";

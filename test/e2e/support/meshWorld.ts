@@ -24,7 +24,7 @@
 // disk, and istioctl reads Secrets only as a Gateway's credential, which
 // cert-manager writes in the gateway's namespace.
 import { parse } from "yaml";
-import { isServiceName, SERVICE_CATALOG } from "../../../components/pki/serviceCatalog";
+import { isServiceName, SERVICE_CATALOG } from "../../../lib/catalog/serviceCatalog";
 import { unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
 import { Issued, issue, newCa } from "../../support/pki";

@@ -1,0 +1,2 @@
+export * from "./spinnakerMtls";
+export * from "./spinnakerMtlsArgs";

@@ -1,0 +1,412 @@
+// SpinnakerMtls: mutual TLS for every Spinnaker service, as one component a
+// program installs and creates. It validates its args before it registers
+// anything, then composes the parts: the CA, each service's certificate from
+// the configured backend, Redis, the Spinnaker settings with the JVM's trust
+// and each Java service's argfile, the SpinnakerService patch, and the Istio
+// mesh and ingress.
+//
+// Its children keep the names they had when this project's index.ts composed
+// them at the stack root, and each top-level child carries an alias to that
+// old place, so an existing stack's next `pulumi up` moves them into the
+// component without replacing anything. Those fixed names are also why a
+// stack holds one SpinnakerMtls: a second would want the same Kubernetes
+// objects in the same namespace.
+import * as pulumi from "@pulumi/pulumi";
+import { CA_ISSUER, CertManagerCertificate, CertManagerInstall, CertManagerIssuers } from "../certmanager";
+import {
+    StackConfig,
+    StackConfigError,
+    externalUrlProblems,
+    importedCaKeyProblems,
+    istioPrincipal,
+    parseStackConfig,
+    serviceExtraDnsNames,
+    usesCertManager,
+    withKeyNames,
+} from "../config";
+import { kubernetesProvider } from "../kubernetes/provider";
+import { NO_KUBELET_ENV, e2eNoKubelet, skipAwaitTransformation } from "../kubernetes/skipAwait";
+import { IstioIngress, IstioMesh } from "../mesh";
+import { OtterizeCredentials, operatorValues } from "../otterize";
+import { CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, ServiceCertificate, TlsIdentity, identityKeySpec, identityOf } from "../pki";
+import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisUrl } from "../redis";
+import { JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinnakerSettings, halyardProperties, secretFilePath } from "../spinnaker";
+import { SERVICE_CATALOG, ServiceName, clusterLocalHost } from "../../lib/catalog/serviceCatalog";
+import { SpinnakerMtlsArgs, argName, argsToRawConfig, stackConfigSourceOf } from "./spinnakerMtlsArgs";
+
+/** Per service: the Secret holding its files, its SANs, and its expiry or who renews it. Nothing secret. */
+export interface ServiceCertificateInfo {
+    secretName: string;
+    dnsNames: string[];
+    /** RFC 3339 expiry, when this component issues the certificate (backend pulumi). */
+    notAfter?: string;
+    /** Who renews it otherwise: cert-manager, or the Otterize credentials operator. */
+    renewedBy?: string;
+}
+
+/** How one service reaches Redis. */
+export interface RedisClientInfo {
+    /** kork, go, or none. */
+    client: string;
+    /** With client none: why the service is not a Redis client. */
+    reason?: string;
+}
+
+/** The SpinnakerService the component patches or creates. */
+export interface SpinnakerServiceRef {
+    apiVersion: string;
+    name: string;
+    namespace: string;
+    mode: string;
+}
+
+/** A problem with SpinnakerMtls's args: every problem at once, no stack trace. */
+export class SpinnakerMtlsArgsError extends pulumi.RunError {
+    constructor(
+        resourceName: string,
+        readonly problems: readonly string[],
+    ) {
+        super(`Invalid SpinnakerMtls args for "${resourceName}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "SpinnakerMtlsArgsError";
+    }
+}
+
+/**
+ * The validated configuration: from stack config, the checks and messages the
+ * stack config has always had (config key names, the engine's secret keys);
+ * from a program's own args, the same checks naming `args.<key>`.
+ */
+function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: StackConfig; secrets: { caKeyPem?: pulumi.Input<string>; redisExternalUrl?: pulumi.Input<string> } } {
+    const source = stackConfigSourceOf(args);
+    const { raw, deferred, problems } = argsToRawConfig(args);
+    if (source) {
+        // The engine's own keys as well: a stack's misspelt key is no arg at all, and must still be reported.
+        const config = parseStackConfig({ ...source.raw, ...raw }, now, source.engineSecretKeys);
+        return { config, secrets: {} };
+    }
+    let config: StackConfig | undefined;
+    try {
+        config = withKeyNames(argName, () => parseStackConfig(raw, now));
+    } catch (e) {
+        if (!(e instanceof StackConfigError)) throw e;
+        problems.push(...e.problems);
+    }
+    if (problems.length > 0 || !config) throw new SpinnakerMtlsArgsError(name, problems);
+    // Secret args that are Outputs get their checks when they resolve, before any resource reads them.
+    const checked = (value: pulumi.Output<string>, check: (v: string) => string[]) =>
+        pulumi.secret(value.apply((v) => {
+            const found = withKeyNames(argName, () => check(v));
+            if (found.length > 0) throw new SpinnakerMtlsArgsError(name, found);
+            return v;
+        }));
+    return {
+        config,
+        secrets: {
+            ...(deferred.caKeyPem ? { caKeyPem: checked(deferred.caKeyPem, (k) => importedCaKeyProblems(config!.importedCa!.certPem, k)) } : {}),
+            ...(deferred.redisExternalUrl ? { redisExternalUrl: checked(deferred.redisExternalUrl, externalUrlProblems) } : {}),
+        },
+    };
+}
+
+export class SpinnakerMtls extends pulumi.ComponentResource {
+    static readonly TYPE = "spinnaker-mtls:index:SpinnakerMtls";
+
+    /** The namespace Spinnaker runs in. */
+    public readonly namespace: pulumi.Output<string>;
+    /** want or need. */
+    public readonly clientAuth: pulumi.Output<string>;
+    /** Who issues the service certificates: pulumi, cert-manager or otterize. */
+    public readonly certificateBackend: pulumi.Output<string>;
+    /** The CA certificate every service trusts (PEM, public). */
+    public readonly caCertificatePem: pulumi.Output<string>;
+    /** The CA certificate's expiry (RFC 3339). */
+    public readonly caNotAfter: pulumi.Output<string>;
+    /**
+     * With the otterize backend, the credentials operator's Helm values this component assumes (an
+     * object); otherwise a sentence saying why there are none. Any, as the stack output always was.
+     */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an object or a sentence, see above
+    public readonly otterizeOperatorValues: pulumi.Output<any>;
+    /** Per service: its Secret, SANs and expiry or renewer. */
+    public readonly serviceCertificates: pulumi.Output<Record<string, ServiceCertificateInfo>>;
+    /** The in-cluster Redis URL, or where the external one's URL is kept. */
+    public readonly redisEndpoint: pulumi.Output<string>;
+    /** The Go services' TLS-only Redis, when they are enabled. */
+    public readonly goServicesRedisEndpoint: pulumi.Output<string>;
+    /** Per service: how it reaches Redis. */
+    public readonly redisClients: pulumi.Output<Record<string, RedisClientInfo>>;
+    /** Per Java service: the Secret holding its JVM argfile. */
+    public readonly jvmOptionsSecrets: pulumi.Output<Record<string, string>>;
+    /** The SpinnakerService patched or created. */
+    public readonly spinnakerService: pulumi.Output<SpinnakerServiceRef>;
+    /** The Halyard files' paths under the deployment folder. */
+    public readonly halyardFilePaths: pulumi.Output<string[]>;
+    /** The ingress URL, or why there is none. */
+    public readonly ingressUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: SpinnakerMtlsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        // Everything is checked before the component itself exists.
+        const { config, secrets } = validate(name, args, new Date());
+        if (e2eNoKubelet()) {
+            opts = { ...opts, transformations: [...(opts.transformations ?? []), skipAwaitTransformation] };
+        }
+        super(SpinnakerMtls.TYPE, name, {}, opts);
+        if (e2eNoKubelet()) {
+            pulumi.log.warn(`${NO_KUBELET_ENV}=1: the end-to-end tests' switch is on, and pulumi up will not wait for any workload or Service; unset it outside the e2e`, this);
+        }
+        const ns = config.namespace;
+        // Each top-level child once sat at the stack root (see the header).
+        const child = (o: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => ({ ...o, parent: this, aliases: [{ parent: pulumi.rootStackResource }] });
+
+        // Every Kubernetes object goes through this provider (a cluster, or files in render mode).
+        const k8sProvider = kubernetesProvider("kubernetes", config.kubernetes, { parent: this, aliases: [{ parent: pulumi.rootStackResource }] });
+        const inCluster = (o: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => child({ ...o, providers: [k8sProvider] });
+        const edge = config.istio.enabled ? config.istio.ingress : undefined;
+
+        const ca = new CertificateAuthority("spinnaker-ca", {
+            key: config.key,
+            organization: config.organization,
+            validityHours: config.caValidityHours,
+            renewBeforeHours: config.renewBeforeHours,
+            imported: config.importedCa && { certPem: config.importedCa.certPem, keyPem: secrets.caKeyPem ?? config.importedCa.keyPem },
+        }, child());
+
+        // --- cert-manager, when anything is issued through it ----------------------
+        const certManagerInstall = config.certManager.install
+            ? new CertManagerInstall("cert-manager", { namespace: config.certManager.namespace, version: config.certManager.version }, inCluster())
+            : undefined;
+        const issuers = usesCertManager(config)
+            ? new CertManagerIssuers(
+                  "cert-manager-issuers",
+                  {
+                      namespace: config.certManager.namespace,
+                      caCertPem: ca.certPem,
+                      caPrivateKeyPem: ca.privateKeyPem,
+                      acme: edge?.acme ? { ...edge.acme, host: edge.host } : undefined,
+                  },
+                  inCluster({ dependsOn: certManagerInstall ? [certManagerInstall.release] : [] }),
+              )
+            : undefined;
+
+        /** Every identity's certificate, from the configured backend; the rest of the component does not care which. */
+        const issue = (identity: TlsIdentity, extraDnsNames?: readonly string[]): IssuedIdentity => {
+            const common = { identity, namespace: ns, key: identityKeySpec(identity, config.key, config.rsaBits), organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
+            if (config.certManager.backend === "otterize") {
+                // The operator issues the certificate when a pod carrying these annotations starts.
+                return new OtterizeCredentials(`spin-${identity.name}`, { identity, namespace: ns, ttlHours: config.certManager.otterize.certTtlHours, extraDnsNames }, inCluster());
+            }
+            return config.certManager.backend === "cert-manager"
+                ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))
+                : new ServiceCertificate(
+                      `spin-${identity.name}`,
+                      { ...common, caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem, retainSecretOnDelete: config.certManager.tlsSecretHandover },
+                      inCluster(),
+                  );
+        };
+
+        const certificates = Object.fromEntries(
+            config.services.map((s) => [s, issue(identityOf(SERVICE_CATALOG[s]), serviceExtraDnsNames(s, ns, config.spinnaker, config.extraSans[s]))]),
+        ) as Record<ServiceName, IssuedIdentity>;
+
+        // --- Redis -----------------------------------------------------------------
+        const sidecarLabel = config.istio.enabled && config.istio.injection === "per-service" ? { "sidecar.istio.io/inject": "true" } : undefined;
+        const tlsRedis = (redisName: string, clientAuth: "yes" | "no", replicas: number, allowedClusters?: string[]): RedisTls => {
+            const cert = issue({ name: redisName, format: "pem" }, redisPodDnsNames(redisName, ns, replicas));
+            return new RedisTls(`spin-${redisName}`, {
+                name: redisName,
+                namespace: ns,
+                image: config.redis.image,
+                replicas,
+                storageSize: config.redis.storageSize,
+                storageClass: config.redis.storageClass,
+                resources: config.redis.resources,
+                clientAuth,
+                allowedClusters,
+                podLabels: sidecarLabel,
+                tls: { secretName: cert.secretName, checksum: cert.checksum },
+                podAnnotations: cert.podAnnotations,
+            }, inCluster());
+        };
+        const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
+        const external = config.redis.mode === "external"
+            ? new ExternalRedis("spinnaker-redis", { namespace: ns, url: secrets.redisExternalUrl ?? config.redis.externalUrl! }, inCluster())
+            : undefined;
+        const redis = external ? undefined : tlsRedis("redis", "yes", config.redis.replicas);
+        const goRedis = config.redis.goServices === "tls-only" && goServices.length > 0 ? tlsRedis("redis-go", "no", 0, goServices.map((s) => `spin-${s}`)) : undefined;
+        const redisPlan = planRedisClients({
+            services: config.services,
+            sqlServices: config.redis.sqlServices,
+            goServices: config.redis.goServices,
+            endpoint: external ? { kind: "external", url: external.urlRef } : { kind: "in-cluster", url: redisUrl(clusterLocalHost("redis", ns), REDIS_PORT) },
+            goEndpointUrl: goRedis ? redisUrl(clusterLocalHost("redis-go", ns), REDIS_PORT) : undefined,
+        });
+
+        // --- Spinnaker settings: one model for the Operator patch and Halyard files ---
+        const javaServices = config.services.filter((s) => SERVICE_CATALOG[s].runtime === "java");
+        const redisJavaClients = javaServices.filter((s) => redisPlan.services[s]?.client === "kork");
+        const jvmTrustStoreRef = { secret: JVM_TRUSTSTORE_SECRET, key: SECRET_KEY.truststore };
+        const jvmTrustStorePasswordRef = { secret: JVM_TRUSTSTORE_SECRET, key: SECRET_KEY.truststorePassword };
+        const settings = buildSpinnakerSettings({
+            namespace: ns,
+            services: config.services,
+            clientAuth: config.clientAuth,
+            tls: Object.fromEntries(config.services.map((s) => [s, certificates[s].material])),
+            redis: redisPlan,
+            jvmTrustStore: javaServices.length > 0 ? { ...jvmTrustStoreRef, passwordKey: jvmTrustStorePasswordRef } : undefined,
+            mesh: config.istio.enabled
+                ? { perServiceInjection: config.istio.injection === "per-service", servicePortPatch: config.istio.servicePortPatch, edge: edge && { host: edge.host } }
+                : undefined,
+            // Renewed outside Pulumi (by cert-manager, or by the Otterize operator): Reloader restarts the readers.
+            reloadOnSecretChange: config.certManager.backend !== "pulumi",
+            browserUrls: { gate: config.spinnaker.gateUrl, deck: config.spinnaker.deckUrl },
+            haServices: config.spinnaker.haServices,
+        });
+
+        // --- Java runtime: the JVM-wide trust store and each service's argfile ------
+        const jvmTrust =
+            javaServices.length > 0
+                ? new JvmTrustStore("jvm-truststore", {
+                      namespace: ns,
+                      caCertPem: ca.certPem,
+                      extraCasPem: [config.jvmExtraCaCertsPem, config.redis.externalCaCertPem].filter((p): p is string => p !== undefined),
+                  }, inCluster())
+                : undefined;
+        /** The values behind the string Secret references the settings hold, for Halyard's argfile properties. */
+        const secretValues = new Map<string, pulumi.Output<string>>();
+        for (const s of javaServices) {
+            const { material, keystorePassword, truststorePassword } = certificates[s];
+            secretValues.set(`${material.keystorePassword!.secret}/${material.keystorePassword!.key}`, keystorePassword!);
+            secretValues.set(`${material.truststorePassword!.secret}/${material.truststorePassword!.key}`, truststorePassword!);
+        }
+        if (external) secretValues.set(`${external.urlRef.secret}/${external.urlRef.key}`, external.url);
+        if (jvmTrust) secretValues.set(`${jvmTrustStorePasswordRef.secret}/${jvmTrustStorePasswordRef.key}`, jvmTrust.password);
+        const valueOf = (ref: { secret: string; key: string }) => secretValues.get(`${ref.secret}/${ref.key}`)!;
+        const jvmOptions = Object.fromEntries(
+            javaServices.map((s) => {
+                const t = certificates[s].material;
+                const redisClient = redisJavaClients.includes(s);
+                return [
+                    s,
+                    new JvmOptions(`spin-${s}-jvm`, {
+                        service: s,
+                        namespace: ns,
+                        keyStore: redisClient ? { path: secretFilePath(s, { secret: t.secret, key: t.keystore! }), password: valueOf(t.keystorePassword!), type: t.storeType } : undefined,
+                        trustStore: redisClient && jvmTrust ? { path: secretFilePath(s, jvmTrustStoreRef), password: jvmTrust.password } : undefined,
+                        properties: Object.fromEntries(Object.entries(halyardProperties(settings, s)).map(([prop, ref]) => [prop, valueOf(ref)])),
+                    }, inCluster()),
+                ];
+            }),
+        );
+
+        const spinnaker = new SpinnakerPatches("spinnaker", {
+            flavor: config.spinnaker.flavor,
+            name: config.spinnaker.serviceName,
+            namespace: ns,
+            mode: config.spinnaker.mode,
+            version: config.spinnaker.version,
+            force: config.spinnaker.patchForce,
+            settings,
+            podAnnotations: Object.fromEntries(
+                config.services.map((s) => [
+                    s,
+                    pulumi.all([
+                        certificates[s].podAnnotations ?? {},
+                        pulumi.all({
+                            "spinnaker-mtls/tls-checksum": certificates[s].checksum,
+                            ...(jvmOptions[s] ? { "spinnaker-mtls/jvm-options-checksum": jvmOptions[s].checksum } : {}),
+                            ...(jvmTrust && jvmOptions[s] ? { "spinnaker-mtls/jvm-truststore-checksum": jvmTrust.checksum } : {}),
+                        }),
+                    ]).apply(([credentials, checksums]) => ({ ...credentials, ...checksums })),
+                ]),
+            ),
+            halyardDir: config.spinnaker.halyardDir,
+            // The pods roll once their TLS Secrets are there (cert-manager's, once its Certificates are Ready).
+            after: Object.values(certificates),
+        }, inCluster());
+
+        // --- Istio: the mesh and the ingress for Deck and Gate -----------------------
+        if (config.istio.enabled) {
+            new IstioMesh("istio", {
+                namespace: ns,
+                injection: config.istio.injection,
+                meshWide: config.istio.meshWideStrict ? { rootNamespace: config.istio.rootNamespace } : undefined,
+                services: [...config.services, ...(redis ? ["redis", "redis-headless"] : []), ...(goRedis ? ["redis-go", "redis-go-headless"] : [])],
+                authorization: config.istio.authorizationPolicy
+                    ? {
+                          ingress: edge && {
+                              principal: istioPrincipal(config.istio.trustDomain, edge.namespace, edge.gatewayServiceAccount),
+                              targets: (["deck", "gate"] as const).map((s) => ({ cluster: `spin-${s}`, port: SERVICE_CATALOG[s].port })),
+                          },
+                      }
+                    : undefined,
+            }, inCluster());
+        }
+        const ingress = edge
+            ? new IstioIngress("ingress", {
+                  host: edge.host,
+                  namespace: edge.namespace,
+                  spinnakerNamespace: ns,
+                  selector: edge.gatewaySelector,
+                  issuer: issuers!.ingressIssuer,
+                  validityHours: config.certValidityHours,
+                  renewBeforeHours: config.renewBeforeHours,
+                  key: config.key,
+                  gate: { host: clusterLocalHost("gate", ns), port: SERVICE_CATALOG.gate.port },
+                  deck: { host: clusterLocalHost("deck", ns), port: SERVICE_CATALOG.deck.port },
+                  dependsOn: [issuers!],
+              }, inCluster())
+            : undefined;
+
+        // --- Outputs: public values only --------------------------------------------
+        this.namespace = pulumi.output(ns);
+        this.clientAuth = pulumi.output(config.clientAuth);
+        this.certificateBackend = pulumi.output(config.certManager.backend);
+        this.caCertificatePem = ca.certPem;
+        this.caNotAfter = ca.notAfter;
+        this.otterizeOperatorValues = pulumi.output<unknown>(
+            config.certManager.backend === "otterize" ? operatorValues(config.certManager.otterize.provider, CA_ISSUER) : "none: certificateBackend is not otterize",
+        );
+        this.serviceCertificates = pulumi.output(
+            Object.fromEntries(
+                config.services.map((s) => {
+                    const c = certificates[s];
+                    const renewedBy = config.certManager.backend === "otterize" ? "otterize credentials operator" : "cert-manager";
+                    return [s, { secretName: c.secretName, dnsNames: c.dnsNames, ...(c.notAfter ? { notAfter: c.notAfter } : { renewedBy }) }];
+                }),
+            ),
+        ) as pulumi.Output<Record<string, ServiceCertificateInfo>>;
+        this.redisEndpoint = redis ? redis.url : pulumi.output(`external (URL in Secret ${external!.urlRef.secret}, key ${external!.urlRef.key})`);
+        this.goServicesRedisEndpoint = goRedis ? goRedis.url : pulumi.output("none: no Go service is enabled");
+        this.redisClients = pulumi.output(
+            Object.fromEntries(
+                Object.entries(redisPlan.services).map(([s, plan]) => [s, plan!.client === "none" ? { client: "none", reason: plan!.reason } : { client: plan!.client }]),
+            ),
+        );
+        this.jvmOptionsSecrets = pulumi.output(Object.fromEntries(Object.entries(jvmOptions).map(([s, o]) => [s, o.secretName])));
+        this.spinnakerService = pulumi.output({
+            apiVersion: SPINNAKER_SERVICE_API_VERSION[config.spinnaker.flavor],
+            name: config.spinnaker.serviceName,
+            namespace: ns,
+            mode: config.spinnaker.mode,
+        });
+        // The paths alone: with the otterize backend the files carry a keystore password, the list of their names does not.
+        this.halyardFilePaths = pulumi.unsecret(spinnaker.halyardFiles.apply((files) => Object.keys(files).sort()));
+        this.ingressUrl = ingress ? ingress.url : pulumi.output("none: no ingressHost");
+        this.registerOutputs({
+            namespace: this.namespace,
+            clientAuth: this.clientAuth,
+            certificateBackend: this.certificateBackend,
+            caCertificatePem: this.caCertificatePem,
+            caNotAfter: this.caNotAfter,
+            otterizeOperatorValues: this.otterizeOperatorValues,
+            serviceCertificates: this.serviceCertificates,
+            redisEndpoint: this.redisEndpoint,
+            goServicesRedisEndpoint: this.goServicesRedisEndpoint,
+            redisClients: this.redisClients,
+            jvmOptionsSecrets: this.jvmOptionsSecrets,
+            spinnakerService: this.spinnakerService,
+            halyardFilePaths: this.halyardFilePaths,
+            ingressUrl: this.ingressUrl,
+        });
+    }
+}
