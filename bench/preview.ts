@@ -8,7 +8,7 @@
 //   npm run bench:preview -- 5
 //
 // The Node.js language host and the tls/random providers are this project's
-// stand-ins (tools/e2e-parts/engine-standins): the module proxy refuses
+// stand-ins (test/e2e/build/standins): the module proxy refuses
 // upstream's. The cases run in turn within each repetition.
 import * as fs from "fs";
 import * as path from "path";

@@ -224,22 +224,32 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
 
     forgetProgramModules(projectDir);
     let programError: unknown;
+    // The Node.js host ends the program at its first uncaught error (an error thrown in an
+    // apply, say), and RPCs waiting on that value never finish; so the run stops waiting then.
+    let stopWaiting: () => void = () => undefined;
+    const failed = new Promise<void>((resolve) => (stopWaiting = resolve));
     const onRejection = (reason: unknown) => {
         programError ??= reason;
+        stopWaiting();
     };
     const started = Date.now();
     say(`${opts.stack}: running ${path.relative(process.cwd(), project.main) || project.main} under the offline engine${opts.previous ? `, over the previous state (${opts.previous.deployment.resources.length} resources)` : ""}`);
     process.on("unhandledRejection", onRejection);
     try {
         // Even with config problems the program runs: its own checks then report the value problems alongside.
-        await withCheapSdkStackCaptures(async () => {
-            await pulumi.runtime.runInPulumiStack(async () => {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                const exports = require(project.main) as Record<string, unknown>;
-                return { ...exports };
-            });
-            await internalSettings.waitForRPCs();
-        });
+        await withCheapSdkStackCaptures(() =>
+            Promise.race([
+                (async () => {
+                    await pulumi.runtime.runInPulumiStack(async () => {
+                        // eslint-disable-next-line @typescript-eslint/no-require-imports
+                        const exports = require(project.main) as Record<string, unknown>;
+                        return { ...exports };
+                    });
+                    await internalSettings.waitForRPCs();
+                })(),
+                failed,
+            ]),
+        );
     } catch (err) {
         programError ??= err;
     } finally {

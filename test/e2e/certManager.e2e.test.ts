@@ -2,7 +2,7 @@
 // stack's cert-manager objects, on the throwaway API server of issue 12.
 //
 // The controller and the webhook are built from the cert-manager Go module by
-// tools/e2e-parts/cert-manager/build.sh (upstream's command modules are not
+// test/e2e/build/cert-manager/build.sh (upstream's command modules are not
 // served by the module proxy; see main.go there). This file runs that script
 // itself (a warm run takes milliseconds) unless E2E_CERT_MANAGER_BIN names a
 // binary already. The objects are prod's as the program produces them: the
@@ -55,7 +55,7 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
     before(async function () {
         const tc = toolchainDir();
         // A missing part fails the suite (never a skip): the reason is the message.
-        if (!tc) throw new Error("E2E_TOOLCHAIN_DIR is unset or holds no kube-apiserver: run through tools/toolchain/e2e.sh (it sources tools/toolchain/build.sh's env)");
+        if (!tc) throw new Error("E2E_TOOLCHAIN_DIR is unset or holds no kube-apiserver: run through test/e2e/run.sh (it sources test/e2e/build/toolchain/build.sh's env)");
         bin = certManagerBinary();
         prod = await stackRun("prod");
         objs = kubeObjects(prod);

@@ -5,13 +5,13 @@
 //
 // Three parts are this project's STAND-INS, because the Go module proxy
 // refuses the upstream modules: the Node.js language host and the tls and
-// random providers (tools/e2e-parts/engine-standins/, whose README lists what
+// random providers (test/e2e/build/standins/, whose README lists what
 // they do not prove). The test prints which. Real here: the CLI and engine,
 // the Kubernetes provider and SSA, the API server's validation, the policy
 // pack started by the CLI, @pulumi/pulumi's runtime; certificate issuance is
 // the stand-in's Go code.
 //
-// Run: bash tools/toolchain/e2e.sh test/e2e/dev.e2e.test.ts
+// Run: bash test/e2e/run.sh test/e2e/dev.e2e.test.ts
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { apiPath, exportedResources, keysMissingForCli, standInNotice, StackRun, startStackRun, StateResource, policyFindings, USER_MANAGER, USER_SPINNAKER_VERSION } from "./support/stackRun";

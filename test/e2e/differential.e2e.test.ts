@@ -9,12 +9,12 @@
 // field's path.
 //
 // The tls/random providers and the Node.js language host on the CLI side are
-// this project's STAND-INS (tools/e2e-parts/engine-standins/README.md): what
+// this project's STAND-INS (test/e2e/build/standins/README.md): what
 // this proves about them is agreement with the offline engine, not with
 // upstream. Real on the CLI side: the engine's URNs, parents, provider
 // references and state, the Kubernetes provider's inputs and outputs.
 //
-// Run: bash tools/toolchain/e2e.sh test/e2e/differential.e2e.test.ts
+// Run: bash test/e2e/run.sh test/e2e/differential.e2e.test.ts
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";

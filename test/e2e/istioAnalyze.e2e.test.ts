@@ -2,7 +2,7 @@
 // objects as the offline engine renders them, plus what the Spinnaker
 // Operator, the controllers, Istio's injector and cert-manager add beside them
 // (test/e2e/support/meshWorld.ts), analyzed by the two commands
-// tools/e2e-parts/istio/build.sh builds from the istio.io/istio module:
+// test/e2e/build/istio/build.sh builds from the istio.io/istio module:
 //
 // - `istioctl analyze --use-kube=false`, as a user runs it on files. It reads
 //   Services, Pods, Namespaces, Nodes and Secrets only from a live cluster, so

@@ -154,7 +154,7 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
     before(async function () {
         const tc = toolchainDir();
         // A missing part fails the suite (never a skip): the reason is the message.
-        if (!tc) throw new Error("E2E_TOOLCHAIN_DIR is unset or holds no kube-apiserver: run through tools/toolchain/e2e.sh (it sources tools/toolchain/build.sh's env)");
+        if (!tc) throw new Error("E2E_TOOLCHAIN_DIR is unset or holds no kube-apiserver: run through test/e2e/run.sh (it sources test/e2e/build/toolchain/build.sh's env)");
         const bin = certManagerBinary();
         stack = await stackRun("otterize");
         objs = kubeObjects(stack);

@@ -7,7 +7,7 @@
 // As in dev.e2e.test.ts, the Node.js language host and the tls/random
 // providers are this project's STAND-INS (the test prints which).
 //
-// Run: bash tools/toolchain/e2e.sh test/e2e/prod.e2e.test.ts
+// Run: bash test/e2e/run.sh test/e2e/prod.e2e.test.ts
 import * as assert from "assert";
 import * as path from "path";
 import { CertManagerServing, NO_ACME_OVERRIDES, applyConfigOverrides, serveCertManager } from "./support/certManager";
@@ -32,7 +32,7 @@ describe(`e2e: the ${STACK} stack under the real CLI and Kubernetes provider`, f
         return { status: r.status, obj: JSON.parse(r.body) as T };
     };
 
-    // cert-manager's own controller and webhook (v1.21.2, tools/e2e-parts/cert-manager):
+    // cert-manager's own controller and webhook (v1.21.2, test/e2e/build/cert-manager):
     // prod's Certificates carry pulumi.com/waitFor condition=Ready, so `pulumi up`
     // waits until the real controller has issued each one.
     let certManager: CertManagerServing | undefined;

@@ -9,10 +9,10 @@
 // Kubernetes objects the offline engine records for the same stack.
 //
 // The Node.js language host and the tls/random providers are this project's
-// STAND-INS (tools/e2e-parts/engine-standins/README.md); the Kubernetes
+// STAND-INS (test/e2e/build/standins/README.md); the Kubernetes
 // provider that writes the files is the real one.
 //
-// Run: bash tools/toolchain/e2e.sh test/e2e/render.e2e.test.ts
+// Run: bash test/e2e/run.sh test/e2e/render.e2e.test.ts
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";

@@ -19,13 +19,13 @@
 // drill found that; it now asserts the Secrets are updated in place.
 //
 // The clock: the tls provider is this project's STAND-IN
-// (tools/e2e-parts/tls-random/standin/tls.go), which reads
+// (test/e2e/build/standins/tls-random/standin/tls.go), which reads
 // SPINNAKER_MTLS_STANDIN_NOW (RFC 3339) and then asks for replacement
 // ("readyForRenewal") as upstream's plan modifier does once real time gets
 // there. The chain after it (Secret, checksum, SpinnakerService) is the real
 // engine's and the real Kubernetes provider's.
 //
-// Run: bash tools/toolchain/e2e.sh test/e2e/rotation.e2e.test.ts
+// Run: bash test/e2e/run.sh test/e2e/rotation.e2e.test.ts
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { apiPath, exportedResources, standInNotice, StackRun, startStackRun, StateResource } from "./support/stackRun";

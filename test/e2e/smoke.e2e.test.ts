@@ -2,7 +2,7 @@
 // the real Kubernetes provider, and a real kube-apiserver (kine storage,
 // kube-controller-manager for namespace deletion). The program is Pulumi YAML
 // because the Node.js language host's module is refused by the Go module proxy
-// here (see tools/toolchain/build.sh); the YAML host needs no Node.js. It
+// here (see test/e2e/build/toolchain/build.sh); the YAML host needs no Node.js. It
 // proves what the real engine and provider do that the offline engine only
 // emulates: server-side apply with field managers, a *Patch resource on an
 // object another manager owns, secrets through the provider, a clean second
@@ -85,7 +85,7 @@ describe("e2e smoke: real CLI, engine and Kubernetes provider against kube-apise
 
     before(async function () {
         const why = missingToolchain(["pulumi", "pulumi-language-yaml", "pulumi-resource-kubernetes", "kube-apiserver", "kine"]);
-        // The toolchain is built by tools/toolchain/build.sh (npm run e2e does it): missing parts fail the suite, never skip it.
+        // The toolchain is built by test/e2e/build/toolchain/build.sh (npm run e2e does it): missing parts fail the suite, never skip it.
         if (why) throw new Error(`the e2e toolchain is incomplete: ${why}`);
         cluster = await startCluster({ toolchainDir: process.env.E2E_TOOLCHAIN_DIR!, crds: false });
         ws = createWorkspace(cluster.kubeconfig);

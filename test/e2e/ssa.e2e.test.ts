@@ -15,7 +15,7 @@
 // schema (test/e2e/support/cluster.ts), so every list in it is atomic, as the
 // Operator's CRD makes patchesStrategicMerge.
 //
-// Run: bash tools/toolchain/e2e.sh test/e2e/ssa.e2e.test.ts
+// Run: bash test/e2e/run.sh test/e2e/ssa.e2e.test.ts
 import * as assert from "assert";
 import { exportedResources, standInNotice, StackRun, startStackRun, USER_MANAGER, USER_SPINNAKER_VERSION } from "./support/stackRun";
 

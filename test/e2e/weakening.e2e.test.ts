@@ -14,7 +14,7 @@
 // As in prod.e2e.test.ts, the Node.js language host and the tls/random
 // providers are this project's STAND-INS (the test prints which).
 //
-// Run: bash tools/toolchain/e2e.sh test/e2e/weakening.e2e.test.ts
+// Run: bash test/e2e/run.sh test/e2e/weakening.e2e.test.ts
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";

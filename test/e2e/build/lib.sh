@@ -1,4 +1,4 @@
-# Shared by the e2e build scripts (tools/toolchain/build.sh and the parts
+# Shared by the e2e build scripts (test/e2e/build/toolchain/build.sh and the parts
 # beside this file); source it after setting $dir, the part's cache folder,
 # and defining log().
 

@@ -2,7 +2,7 @@
 // (test/e2e/certManager.e2e.test.ts, test/e2e/otterize.e2e.test.ts): the
 // program's objects as read from an offline-engine run, requests to the
 // throwaway API server (test/e2e/support/cluster.ts), the cert-manager
-// processes built by tools/e2e-parts/cert-manager/build.sh, and the Java and
+// processes built by test/e2e/build/cert-manager/build.sh, and the Java and
 // Go peers that judge what cert-manager writes.
 import * as assert from "assert";
 import * as childProcess from "child_process";
@@ -17,7 +17,7 @@ import { unwrap } from "../../../engine/monitor";
 import { PROJECT_ROOT, RunResult } from "../../../engine/run";
 import { Cluster } from "./cluster";
 
-const BUILD = path.join(PROJECT_ROOT, "tools", "e2e-parts", "cert-manager", "build.sh");
+const BUILD = path.join(PROJECT_ROOT, "test", "e2e", "build", "cert-manager", "build.sh");
 const GO_PEER_BUILD = path.join(PROJECT_ROOT, "test", "peers", "go", "build.sh");
 export const MTLS_CHECK = path.join(PROJECT_ROOT, "test", "peers", "MtlsCheck.java");
 export const FIELD_MANAGER = "pulumi-kubernetes-e2e";
@@ -207,7 +207,7 @@ export const accepts = (port: number): Promise<boolean> =>
 export function certManagerBinary(): string {
     if (process.env.E2E_CERT_MANAGER_BIN) return process.env.E2E_CERT_MANAGER_BIN;
     const r = childProcess.spawnSync("bash", [BUILD], { encoding: "utf8", timeout: 40 * 60_000 });
-    if (r.status !== 0) throw new Error(`tools/e2e-parts/cert-manager/build.sh failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+    if (r.status !== 0) throw new Error(`test/e2e/build/cert-manager/build.sh failed (${r.status}):\n${r.stderr.slice(-3000)}`);
     const env = fs.readFileSync(r.stdout.trim().split("\n").pop()!, "utf8");
     const m = /^export E2E_CERT_MANAGER_BIN='([^']+)'$/m.exec(env);
     if (!m) throw new Error(`no E2E_CERT_MANAGER_BIN in ${r.stdout.trim()}`);

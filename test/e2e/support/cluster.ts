@@ -4,7 +4,7 @@
 // and a kubeconfig for the Pulumi Kubernetes provider. There is no kubelet:
 // workloads are accepted by the API server but no pod ever runs.
 //
-// The binaries come from tools/toolchain/build.sh. The CRDs the program's
+// The binaries come from test/e2e/build/toolchain/build.sh. The CRDs the program's
 // objects need are read from the Go module cache (never copied into the
 // repository): cert-manager's deploy/crds and istio.io/api's generated CRDs.
 //
@@ -298,7 +298,7 @@ export function toolchainDir(): string | undefined {
 if (require.main === module) {
     const tc = toolchainDir();
     if (!tc) {
-        console.error("source the env file that tools/toolchain/build.sh prints first (E2E_TOOLCHAIN_DIR unset)");
+        console.error("source the env file that test/e2e/build/toolchain/build.sh prints first (E2E_TOOLCHAIN_DIR unset)");
         process.exit(2);
     }
     void startCluster({ toolchainDir: tc }).then((c) => {

@@ -171,7 +171,7 @@ export const RANDOM_FIELDS: Readonly<Record<string, string>> = {
 
 /**
  * Inputs the stand-in tls/random providers add in Check and the offline
- * engine does not record (tools/e2e-parts/engine-standins/README.md): their
+ * engine does not record (test/e2e/build/standins/README.md): their
  * reading of the upstream schema's defaults. Excluded, not fixed in the
  * offline engine: the stand-ins are this project's code, not the upstream
  * Terraform-bridged providers, so they do not show what the real providers

@@ -1,11 +1,11 @@
 // Runs Istio's analyzers over a set of Kubernetes objects written to files,
-// with the two commands tools/e2e-parts/istio/build.sh builds from the
+// with the two commands test/e2e/build/istio/build.sh builds from the
 // istio.io/istio module, and returns their messages as `-o json` prints them:
 //
 // - istioctl itself, `istioctl analyze --use-kube=false`: offline, it reads
 //   Services, Pods, Namespaces, Nodes and Secrets only from a live cluster, so
 //   it skips every analyzer that needs one of them;
-// - analyzefiles (tools/e2e-parts/istio/analyzefiles): the same analyzers and
+// - analyzefiles (test/e2e/build/istio/analyzefiles): the same analyzers and
 //   defaults, reading those kinds from the files too.
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -47,14 +47,14 @@ export interface AnalyzeOutcome {
 const ENV_KEYS = ["E2E_ISTIOCTL", "E2E_ISTIO_ANALYZE_FILES", "E2E_ISTIO_VERSION", "E2E_ISTIO_MISSING"] as const;
 
 /**
- * Sets the E2E_ISTIO* variables from tools/e2e-parts/istio/build.sh's env
+ * Sets the E2E_ISTIO* variables from test/e2e/build/istio/build.sh's env
  * file when the caller (e2e.sh, .ci/run) has not: the script reuses its cached
  * build in seconds, and builds it (niced, about half an hour on two cores)
  * when there is none.
  */
 export function ensureIstioEnv(projectRoot: string): void {
     if (process.env.E2E_ISTIOCTL) return;
-    const script = path.join(projectRoot, "tools", "e2e-parts", "istio", "build.sh");
+    const script = path.join(projectRoot, "test", "e2e", "build", "istio", "build.sh");
     const r = spawnSync("bash", ["-c", `set -e; source "$(bash '${script}')"; ${ENV_KEYS.map((k) => `printf '%s\\0' "\${${k}:-}"`).join("; ")}`], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
@@ -67,14 +67,14 @@ export function ensureIstioEnv(projectRoot: string): void {
 
 export type Analyzer = "istioctl" | "analyzefiles";
 
-/** A binary from the env file of tools/e2e-parts/istio/build.sh; throws with the reason when it is missing, so tests fail rather than skip. */
+/** A binary from the env file of test/e2e/build/istio/build.sh; throws with the reason when it is missing, so tests fail rather than skip. */
 export function istioBinary(which: Analyzer): string {
     const missing = process.env.E2E_ISTIO_MISSING;
     if (missing) throw new Error(`${which} is missing: ${missing}`);
     const key = which === "istioctl" ? "E2E_ISTIOCTL" : "E2E_ISTIO_ANALYZE_FILES";
     const bin = process.env[key];
-    if (!bin) throw new Error(`${key} is not set: run through tools/e2e-parts/istio/build.sh's env file (source "$(bash tools/e2e-parts/istio/build.sh)")`);
-    if (!fs.existsSync(bin)) throw new Error(`${key}=${bin} does not exist: run bash tools/e2e-parts/istio/build.sh`);
+    if (!bin) throw new Error(`${key} is not set: run through test/e2e/build/istio/build.sh's env file (source "$(bash test/e2e/build/istio/build.sh)")`);
+    if (!fs.existsSync(bin)) throw new Error(`${key}=${bin} does not exist: run bash test/e2e/build/istio/build.sh`);
     return bin;
 }
 

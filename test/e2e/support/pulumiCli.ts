@@ -1,4 +1,4 @@
-// Runs the real Pulumi CLI (from tools/toolchain/build.sh) against a file
+// Runs the real Pulumi CLI (from test/e2e/build/toolchain/build.sh) against a file
 // backend in a temporary folder, with the passphrase secrets provider. Each
 // workspace has its own backend, passphrase and KUBECONFIG; nothing touches
 // the user's ~/.pulumi or ~/.kube.
@@ -59,12 +59,12 @@ export function createWorkspace(kubeconfig: string): Workspace {
 export function missingToolchain(needs: string[]): string | undefined {
     const dir = process.env.E2E_TOOLCHAIN_DIR;
     if (!dir || !fs.existsSync(path.join(dir, "bin", "pulumi"))) {
-        return "no toolchain: run `source \"$(bash tools/toolchain/build.sh)\"` first (E2E_TOOLCHAIN_DIR unset)";
+        return "no toolchain: run `source \"$(bash test/e2e/build/toolchain/build.sh)\"` first (E2E_TOOLCHAIN_DIR unset)";
     }
     const missing = (process.env.E2E_MISSING ?? "").split(/\s+/).filter((m) => needs.includes(m));
     if (missing.length > 0) {
         const hint = missing.some((m) => STAND_IN_PARTS.includes(m))
-            ? "; this project's stand-ins for them come from `source \"$(bash tools/e2e-parts/engine-standins/build.sh)\"`"
+            ? "; this project's stand-ins for them come from `source \"$(bash test/e2e/build/standins/build.sh)\"`"
             : "";
         return `the toolchain lacks ${missing.join(", ")} (refused by the Go module proxy; see ${path.join(dir, "status.tsv")})${hint}`;
     }
@@ -75,7 +75,7 @@ export function missingToolchain(needs: string[]): string | undefined {
     return absent.length > 0 ? `the toolchain lacks ${absent.join(", ")}` : undefined;
 }
 
-/** The parts tools/e2e-parts/engine-standins/build.sh stands in for. */
+/** The parts test/e2e/build/standins/build.sh stands in for. */
 const STAND_IN_PARTS = ["pulumi-language-nodejs", "pulumi-resource-tls", "pulumi-resource-random"];
 
 /**

@@ -10,7 +10,7 @@
 #     cert-manager.env       sourceable: E2E_CERT_MANAGER_*
 #
 # <hash> covers this folder's Go files, go.mod and go.sum (not this script).
-# Usage: bash tools/e2e-parts/cert-manager/build.sh   # prints the env file's path
+# Usage: bash test/e2e/build/cert-manager/build.sh   # prints the env file's path
 # Everything else goes to stderr. Only Go modules are downloaded, through the
 # module proxy.
 set -euo pipefail
@@ -25,7 +25,7 @@ bin="$dir/bin/cert-manager-e2e"
 mkdir -p "$dir/bin" "$dir/logs"
 touch "$dir/status.tsv" "$dir/timings.tsv"
 
-# shellcheck source=tools/e2e-parts/lib.sh
+# shellcheck source=test/e2e/build/lib.sh
 source "$here/../lib.sh"
 
 # proxy_answer MODULE@VERSION: the proxy's error for that module, empty when it serves it.
@@ -66,12 +66,12 @@ if [[ ! -x "$bin" ]]; then
   trap - EXIT
   took=$(( $(date +%s) - start ))
   printf 'cert-manager-e2e\t%s\n' "$took" >> "$dir/timings.tsv"
-  set_status cert-manager-e2e built "$CERT_MANAGER_VERSION" "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION pkg/ and internal/, wired by tools/e2e-parts/cert-manager"
+  set_status cert-manager-e2e built "$CERT_MANAGER_VERSION" "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION pkg/ and internal/, wired by test/e2e/build/cert-manager"
   log "built in $took s"
 fi
 
 cat > "$dir/cert-manager.env" <<ENV
-# Written by tools/e2e-parts/cert-manager/build.sh; source it.
+# Written by test/e2e/build/cert-manager/build.sh; source it.
 export E2E_CERT_MANAGER_DIR='$dir'
 export E2E_CERT_MANAGER_BIN='$bin'
 export E2E_CERT_MANAGER_VERSION='$CERT_MANAGER_VERSION'

@@ -16,7 +16,7 @@
 # analyzefiles/main.go), so a change to the pinned version, its checksums or
 # the command builds a fresh folder.
 #
-# Usage: bash tools/e2e-parts/istio/build.sh   # build or reuse, print env file path
+# Usage: bash test/e2e/build/istio/build.sh   # build or reuse, print env file path
 # Everything else the script prints goes to stderr. Only the Go module proxy is
 # used; a refusal is recorded in status.tsv and E2E_ISTIO_MISSING, and the
 # script still prints the env file so that tests fail with the reason.
@@ -42,7 +42,7 @@ env_file="$dir/istio.env"
 
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
-# shellcheck source=tools/e2e-parts/lib.sh
+# shellcheck source=test/e2e/build/lib.sh
 source "$here/../lib.sh"
 
 write_env() {
@@ -90,7 +90,7 @@ if [[ ! -x "$dir/bin/istioctl" || ! -x "$dir/bin/analyzefiles" ]]; then
   mv "$dir/src/out/istioctl" "$dir/src/out/analyzefiles" "$dir/bin/"
   printf 'istioctl+analyzefiles\t%s\n' "$((end - start))" >> "$dir/timings.tsv"
   set_status istioctl built "$ISTIO_VERSION" "$ISTIO_MODULE@$ISTIO_VERSION istioctl/cmd/istioctl, CGO off"
-  set_status analyzefiles built "$ISTIO_VERSION" "tools/e2e-parts/istio/analyzefiles on $ISTIO_MODULE@$ISTIO_VERSION, CGO off"
+  set_status analyzefiles built "$ISTIO_VERSION" "test/e2e/build/istio/analyzefiles on $ISTIO_MODULE@$ISTIO_VERSION, CGO off"
   log "istioctl and analyzefiles took $((end - start)) s"
 fi
 write_env ""

@@ -1,6 +1,6 @@
 // Wrapper module that builds istioctl from the istio.io/istio module (issue 13).
 // istio.io/istio's own go.mod has no replace directives, so none are copied here.
-module spinnaker-mtls/e2e-parts/istio
+module spinnaker-mtls/e2e/istio
 
 go 1.26.0
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds this project's STAND-INS for the three e2e parts the Go module proxy
-# refuses (see tools/toolchain/build.sh, status.tsv: refused), into a cache
+# refuses (see test/e2e/build/toolchain/build.sh, status.tsv: refused), into a cache
 # folder outside the repository, and reuses it when it is already there:
 #
 #   ~/.cache/spinnaker-mtls/engine-standins-<key>/
-#     bin/pulumi-language-nodejs       our Node.js language host (tools/e2e-parts/nodejs-host)
-#     providers/pulumi-resource-tls    our tls provider      (tools/e2e-parts/tls-random)
-#     providers/pulumi-resource-random our random provider  (tools/e2e-parts/tls-random)
+#     bin/pulumi-language-nodejs       our Node.js language host (test/e2e/build/standins/nodejs-host)
+#     providers/pulumi-resource-tls    our tls provider      (test/e2e/build/standins/tls-random)
+#     providers/pulumi-resource-random our random provider  (test/e2e/build/standins/tls-random)
 #     status.tsv, timings.tsv, logs/
 #     standins.env                     sourceable: the toolchain's env, then ours
 #
@@ -17,13 +17,13 @@
 #
 # <key> hashes the wrapper modules' files (not this script) and the versions.
 #
-# Usage: source "$(bash tools/e2e-parts/engine-standins/build.sh)"
+# Usage: source "$(bash test/e2e/build/standins/build.sh)"
 # Everything but the env file's path goes to stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 parts="$(cd "$here/.." && pwd)"
-repo="$(cd "$parts/../.." && pwd)"
+repo="$(cd "$here/../../../.." && pwd)"
 
 PULUMI_VERSION=3.248.0
 TLS_VERSION=5.6.1
@@ -32,25 +32,25 @@ RANDOM_VERSION=4.21.2
 log() { printf '[engine-standins] %s\n' "$*" >&2; }
 
 # The real toolchain first: the CLI, PULUMI_HOME, E2E_MISSING.
-toolchain_env="$(bash "$repo/tools/toolchain/build.sh")"
+toolchain_env="$(bash "$repo/test/e2e/build/toolchain/build.sh")"
 # shellcheck source=/dev/null
 source "$toolchain_env"
 
 wrapper_hash="$( { echo "$PULUMI_VERSION $TLS_VERSION $RANDOM_VERSION $(go env GOVERSION)"
-  cd "$parts" && find nodejs-host tls-random -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-12)"
+  cd "$here" && find nodejs-host tls-random -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-12)"
 cache_root="${SPINNAKER_MTLS_CACHE:-$HOME/.cache/spinnaker-mtls}"
 dir="$cache_root/engine-standins-$wrapper_hash"
 mkdir -p "$dir/bin" "$dir/providers" "$dir/src" "$dir/logs"
 touch "$dir/status.tsv" "$dir/timings.tsv"
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
-# shellcheck source=tools/e2e-parts/lib.sh
+# shellcheck source=test/e2e/build/lib.sh
 source "$parts/lib.sh"
 
 # A writable build copy, so that `go build -mod=mod` never writes into the repository.
 copy_wrapper() {
   rm -rf "$dir/src/$1"
-  cp -r "$parts/$1" "$dir/src/$1"
+  cp -r "$here/$1" "$dir/src/$1"
   chmod -R u+w "$dir/src/$1"
 }
 
@@ -58,7 +58,7 @@ if [[ ! -x "$dir/bin/pulumi-language-nodejs" ]]; then
   copy_wrapper nodejs-host
   timed pulumi-language-nodejs bash -c "cd '$dir/src/nodejs-host' && go build -trimpath -o '$dir/bin/pulumi-language-nodejs' ."
   set_status pulumi-language-nodejs stand-in "3.248.0-standin.spinnaker-mtls" \
-    "our host (tools/e2e-parts/nodejs-host) on github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION; runs @pulumi/pulumi's cmd/run and cmd/run-policy-pack; upstream module refused by the proxy"
+    "our host (test/e2e/build/standins/nodejs-host) on github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION; runs @pulumi/pulumi's cmd/run and cmd/run-policy-pack; upstream module refused by the proxy"
 fi
 
 if [[ ! -x "$dir/providers/pulumi-resource-tls" || ! -x "$dir/providers/pulumi-resource-random" ]]; then
@@ -67,9 +67,9 @@ if [[ ! -x "$dir/providers/pulumi-resource-tls" || ! -x "$dir/providers/pulumi-r
   timed tls-random-tests bash -c "cd '$dir/src/tls-random' && go vet ./... && go test ./..."
   timed tls-random-standins bash -c "cd '$dir/src/tls-random' && go build -trimpath -o '$dir/providers/' ./cmd/pulumi-resource-tls ./cmd/pulumi-resource-random"
   set_status pulumi-resource-tls stand-in "$TLS_VERSION-standin.spinnaker-mtls" \
-    "our provider (tools/e2e-parts/tls-random): PrivateKey, CertRequest, SelfSignedCert, LocallySignedCert only, Go crypto/x509; upstream refused by the proxy"
+    "our provider (test/e2e/build/standins/tls-random): PrivateKey, CertRequest, SelfSignedCert, LocallySignedCert only, Go crypto/x509; upstream refused by the proxy"
   set_status pulumi-resource-random stand-in "$RANDOM_VERSION-standin.spinnaker-mtls" \
-    "our provider (tools/e2e-parts/tls-random): RandomPassword only; upstream refused by the proxy"
+    "our provider (test/e2e/build/standins/tls-random): RandomPassword only; upstream refused by the proxy"
 fi
 
 # install NAME VERSION: into the toolchain's PULUMI_HOME, replacing an install
@@ -92,7 +92,7 @@ for m in $E2E_MISSING; do
   [[ " $standins " == *" $m "* ]] || missing="${missing:+$missing }$m"
 done
 cat > "$dir/standins.env" <<EOF
-# Written by tools/e2e-parts/engine-standins/build.sh; source it.
+# Written by test/e2e/build/standins/build.sh; source it.
 # shellcheck source=/dev/null
 source '$toolchain_env'
 export E2E_STANDINS_DIR='$dir'

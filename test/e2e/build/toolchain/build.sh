@@ -15,8 +15,8 @@
 # <key> is the pinned versions plus a hash of them and of the wrapper modules
 # beside this script, so a change to either builds a fresh folder.
 #
-# Usage: bash tools/toolchain/build.sh            # build or reuse, print env file path
-#        source "$(bash tools/toolchain/build.sh)" # the same, then use the tools
+# Usage: bash test/e2e/build/toolchain/build.sh            # build or reuse, print env file path
+#        source "$(bash test/e2e/build/toolchain/build.sh)" # the same, then use the tools
 # Everything the script prints besides the env file's path goes to stderr.
 #
 # Nothing here downloads anything but Go modules through the module proxy.
@@ -56,12 +56,12 @@ export PULUMI_HOME="$dir/pulumi-home"
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_UPDATE_CHECK=true
 
-# shellcheck source=tools/e2e-parts/lib.sh
-source "$here/../e2e-parts/lib.sh"
+# shellcheck source=test/e2e/build/lib.sh
+source "$here/../lib.sh"
 state_of() { awk -F'\t' -v n="$1" '$1 == n { s = $2 } END { print s }' "$dir/status.tsv"; }
 
 
-# copy_wrapper NAME: a writable build copy of tools/toolchain/NAME, so that
+# copy_wrapper NAME: a writable build copy of test/e2e/build/toolchain/NAME, so that
 # builds never write into the repository.
 copy_wrapper() {
   rm -rf "$dir/src/$1"
@@ -183,7 +183,7 @@ write_env() {
   local missing
   missing=$(awk -F'\t' '$2 == "refused" { printf "%s%s", sep, $1; sep = " " }' "$dir/status.tsv")
   cat > "$dir/toolchain.env" <<EOF
-# Written by tools/toolchain/build.sh; source it.
+# Written by test/e2e/build/toolchain/build.sh; source it.
 export E2E_TOOLCHAIN_DIR='$dir'
 export PATH='$dir/bin':"\$PATH"
 export PULUMI_HOME='$dir/pulumi-home'

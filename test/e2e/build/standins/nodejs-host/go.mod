@@ -1,6 +1,6 @@
 // STAND-IN Node.js language host for the e2e tests (issue 12): the module proxy
 // refuses upstream's github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3.
-module spinnaker-mtls/e2e-parts/nodejs-host
+module spinnaker-mtls/e2e/nodejs-host
 
 go 1.25.11
 

@@ -1,7 +1,7 @@
 // STAND-IN tls and random providers for the e2e tests (issue 12), our own code:
 // the module proxy refuses github.com/pulumi/pulumi-tls/provider/v5 and
 // github.com/pulumi/pulumi-random/provider/v4.
-module spinnaker-mtls/e2e-parts/tls-random
+module spinnaker-mtls/e2e/tls-random
 
 go 1.25.11
 

@@ -1,6 +1,6 @@
 // pulumi-resource-random: the STAND-IN random provider of the e2e tests (see package standin).
 package main
 
-import "spinnaker-mtls/e2e-parts/tls-random/standin"
+import "spinnaker-mtls/e2e/tls-random/standin"
 
 func main() { standin.Serve(standin.Random()) }

@@ -1,0 +1,146 @@
+// SpinnakerMtls as a component: its args are checked as the stack config is,
+// naming the arg; a program that passes the dev stack's settings as typed args
+// gets the dev stack's resources; and an existing stack of this project (its
+// resources at the stack root, as before the component) keeps every one.
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parseStackConfig, withKeyNames } from "../../../components/config";
+import { SpinnakerMtls, SpinnakerMtlsArgs, SpinnakerMtlsArgsError, argName, argsToRawConfig } from "../../../components/spinnakerMtls";
+import { loadProject, readStackConfig } from "../../../engine/project";
+import { PROJECT_ROOT, RunResult, StackExport } from "../../../engine/run";
+import { unwrap } from "../../../engine/monitor";
+import { newCa } from "../../support/pki";
+import { PINNED_CONFIG, run, stackRun } from "../../support/stacks";
+
+const CONSUMER = path.join(__dirname, "consumer");
+const COMPONENT_TYPE = "spinnaker-mtls:index:SpinnakerMtls";
+const NOW = new Date("2026-12-01T00:00:00Z");
+/** The program's URNs before the component (see the file's _about). */
+const PRE_COMPONENT_URNS = JSON.parse(fs.readFileSync(path.join(__dirname, "preComponentUrns.json"), "utf8")) as Record<string, string[]>;
+
+/** The problems SpinnakerMtls reports for these args (it throws before it registers anything). */
+function problemsOf(args: Record<string, unknown>): readonly string[] {
+    try {
+        new SpinnakerMtls("spinnaker", args as SpinnakerMtlsArgs);
+    } catch (e) {
+        assert.ok(e instanceof SpinnakerMtlsArgsError, `expected a SpinnakerMtlsArgsError, got ${e}`);
+        assert.ok(pulumi.RunError.isInstance(e), "a RunError: the CLI prints it without a stack trace");
+        assert.ok((e as Error).message.startsWith('Invalid SpinnakerMtls args for "spinnaker":\n'), (e as Error).message);
+        return (e as SpinnakerMtlsArgsError).problems;
+    }
+    assert.fail("SpinnakerMtls accepted the args");
+}
+
+/** A consumer program's run: its own config holds the args (JSON) and the CA key (a secret). */
+const consumerRun = (args: SpinnakerMtlsArgs, caKeyPem?: string) =>
+    run({
+        stack: "test",
+        projectDir: CONSUMER,
+        config: { "consumer:args": JSON.stringify(args), ...(caKeyPem ? { "consumer:caKeyPem": caKeyPem } : {}) },
+        secretConfigKeys: caKeyPem ? ["consumer:caKeyPem"] : [],
+    });
+
+describe("SpinnakerMtls args", () => {
+    it("names the arg, the value and what is allowed", () => {
+        assert.deepStrictEqual(problemsOf({ namespace: "Spinnaker_NS" }), [
+            'args.namespace is "Spinnaker_NS"; allowed: a Kubernetes namespace name (lower-case letters, digits and \'-\', at most 63 characters)',
+        ]);
+        assert.deepStrictEqual(problemsOf({ clientAuth: "optional" }), ['args.clientAuth is "optional"; allowed: want, need']);
+        assert.deepStrictEqual(problemsOf({ rsaBits: 1024 }), ['args.rsaBits is "1024"; RSA keys below 2048 bits are refused; allowed: 2048, 3072, 4096']);
+    });
+
+    it("reports every problem at once, the cross-key ones naming both args", () => {
+        assert.deepStrictEqual(problemsOf({ services: ["gate", "orcaa"], certValidityHours: 100, renewBeforeHours: 200 }), [
+            'args.services names unknown service "orcaa"; allowed: clouddriver, deck, dinghy, echo, fiat, front50, gate, igor, kayenta, orca, rosco, terraformer',
+            "args.renewBeforeHours is 200, not shorter than args.certValidityHours 100; the renewal window must be shorter than the certificate's validity, or every run re-issues it",
+        ]);
+    });
+
+    it("refuses an arg it does not know", () => {
+        const [problem, ...rest] = problemsOf({ clientAuht: "need" });
+        assert.deepStrictEqual(rest, []);
+        assert.match(problem, /^args\.clientAuht is not a SpinnakerMtls argument; /);
+    });
+
+    it("refuses an Output where the value decides which resources exist", () => {
+        assert.deepStrictEqual(problemsOf({ namespace: pulumi.output("spinnaker") }), [
+            "args.namespace is a Pulumi Output; it decides which resources exist, so it must be a plain value when SpinnakerMtls is created (only caKeyPem and redisExternalUrl may be Outputs)",
+        ]);
+    });
+
+    it("never shows a secret arg's value", () => {
+        const problems = problemsOf({ redisMode: "external", redisExternalUrl: "redis://:hunter2@redis.example.com:6379" });
+        assert.deepStrictEqual(problems, ['args.redisExternalUrl (secret value hidden) uses the scheme "redis"; allowed: rediss:// only, plaintext redis:// is refused']);
+        assert.ok(!problems.join("\n").includes("hunter2"));
+    });
+
+    it("given the dev stack's settings as typed args, reads them as the dev stack and registers the same resources", async () => {
+        // Pulumi.dev.yaml (with the tests' pinned want), typed as a program would write it.
+        const args: SpinnakerMtlsArgs = {
+            namespace: "spinnaker-dev",
+            clientAuth: "want",
+            certValidityHours: 720,
+            renewBeforeHours: 168,
+            services: ["clouddriver", "deck", "echo", "fiat", "front50", "gate", "igor", "kayenta", "orca", "rosco"],
+            halyardDir: "out/halyard/dev",
+        };
+        const project = loadProject(PROJECT_ROOT);
+        const stackConfig = readStackConfig(project, "dev", PINNED_CONFIG.dev);
+        assert.deepStrictEqual(withKeyNames(argName, () => parseStackConfig(argsToRawConfig(args).raw, NOW)), parseStackConfig(stackConfig.values, NOW));
+
+        const named = (r: RunResult) => r.resources.filter((x) => x.type !== "pulumi:pulumi:Stack").map((x) => `${x.type}::${x.urn.split("::").pop()}`).sort();
+        assert.deepStrictEqual(named(await consumerRun(args)), named(await stackRun("dev")));
+    });
+
+    it("checks a CA key that is a secret Output when it resolves, naming the arg and hiding the key", async () => {
+        const ca = newCa("Imported CA");
+        const otherKey = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+        await assert.rejects(consumerRun({ caCertPem: ca.certPem, certValidityHours: 24, renewBeforeHours: 12 }, otherKey), (e: Error) => {
+            assert.match(e.message, /args\.caKeyPem \(secret value hidden\) does not match the public key of args\.caCertPem/);
+            assert.ok(!e.message.includes("PRIVATE KEY"), "the key is not echoed");
+            return true;
+        });
+        const ok = await consumerRun({ caCertPem: ca.certPem, certValidityHours: 24, renewBeforeHours: 12 }, ca.keyPem);
+        assert.strictEqual(unwrap(ok.stackOutputs.caCertificatePem), ca.certPem);
+    });
+});
+
+describe("SpinnakerMtls: an existing stack moves into the component", () => {
+    /** The state as it stood before the component: every URN without the component, at the stack root. */
+    function asBeforeTheComponent(e: StackExport): StackExport {
+        const strip = (urn: string) => urn.replace(`${COMPONENT_TYPE}$`, "");
+        const component = e.deployment.resources.find((r) => r.type === COMPONENT_TYPE)!.urn;
+        const stackUrn = e.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
+        return {
+            ...e,
+            deployment: {
+                ...e.deployment,
+                resources: e.deployment.resources
+                    .filter((r) => r.urn !== component)
+                    .map((r) => ({
+                        ...r,
+                        urn: strip(r.urn),
+                        ...(r.parent ? { parent: r.parent === component ? stackUrn : strip(r.parent) } : {}),
+                        ...(r.provider ? { provider: strip(r.provider) } : {}),
+                        ...(r.dependencies ? { dependencies: r.dependencies.filter((d) => d !== component).map(strip) } : {}),
+                    })),
+            },
+        };
+    }
+
+    for (const stack of ["dev", "prod", "local", "otterize"] as const) {
+        it(`${stack}: the pre-component URNs, and a run over them replaces, updates and deletes nothing`, async () => {
+            const now = await stackRun(stack);
+            const before = asBeforeTheComponent(now.export);
+            // The simulation holds only if it gives exactly the URNs the program had before the component.
+            assert.deepStrictEqual(before.deployment.resources.map((r) => r.urn).sort(), PRE_COMPONENT_URNS[stack]);
+            const next = await run({ stack, previous: before });
+            const ops = next.plan.reduce<Record<string, string[]>>((acc, s) => ({ ...acc, [s.op]: [...(acc[s.op] ?? []), s.type] }), {});
+            assert.deepStrictEqual(ops.create, [COMPONENT_TYPE], "only the component itself is new");
+            assert.deepStrictEqual(Object.keys(ops).sort(), ["create", "same"]);
+        });
+    }
+});
