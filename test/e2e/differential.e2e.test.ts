@@ -18,6 +18,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { NO_KUBELET_ENV } from "../../components/kubernetes/skipAwait";
 import { PINNED_CONFIG, run as offlineRun } from "../support/stacks";
 import { CertManagerServing, NO_ACME_OVERRIDES, serveCertManager } from "./support/certManager";
 import { compare, describe as describeDifference, ExportedState, fromExport, fromOffline, isDefaultProvider, Resource, SECRET } from "./support/differential";
@@ -27,7 +28,7 @@ interface StackCase {
     stack: string;
     /** Namespaces the stack expects installed before it (see prod.e2e.test.ts). */
     userNamespaces: string[];
-    /** Config the e2e copy changes beyond halyardDir and e2eSkipAwait: key to value, or null to remove. */
+    /** Config the e2e copy changes beyond halyardDir: key to value, or null to remove. */
     overrides: Record<string, string | null>;
     certManager: boolean;
 }
@@ -63,7 +64,6 @@ for (const c of CASES) {
             const config: Record<string, string> = {
                 ...PINNED_CONFIG[c.stack],
                 "spinnaker-mtls:halyardDir": path.join(run.ws.dir, "halyard"),
-                "spinnaker-mtls:e2eSkipAwait": "true",
             };
             for (const [k, v] of Object.entries(PINNED_CONFIG[c.stack] ?? {})) await run.ws.ok(["config", "set", k, v], run.project);
             for (const [k, v] of Object.entries(c.overrides)) {
@@ -80,13 +80,17 @@ for (const c of CASES) {
             // the program gives none: the CLI's program sees the workspace's, so
             // the offline run does too (only for the run: it reads no cluster).
             const started = Date.now();
-            const kubeconfig = process.env.KUBECONFIG;
+            // The same goes for the no-kubelet switch the CLI's environment carries.
+            const saved = { KUBECONFIG: process.env.KUBECONFIG, [NO_KUBELET_ENV]: process.env[NO_KUBELET_ENV] };
             process.env.KUBECONFIG = run.ws.env.KUBECONFIG;
+            process.env[NO_KUBELET_ENV] = run.ws.env[NO_KUBELET_ENV];
             try {
                 offline = fromOffline((await offlineRun({ stack: c.stack, config })).resources);
             } finally {
-                if (kubeconfig === undefined) delete process.env.KUBECONFIG;
-                else process.env.KUBECONFIG = kubeconfig;
+                for (const [k, v] of Object.entries(saved)) {
+                    if (v === undefined) delete process.env[k];
+                    else process.env[k] = v;
+                }
             }
             console.log(`      offline engine: ${offline.length} resources in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         });

@@ -20,7 +20,43 @@ source "$(bash test/e2e/build/cert-manager/build.sh)"
 source "$(bash test/e2e/build/istio/build.sh)"
 
 specs=("$@")
-[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/smoke.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/prod.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/rotation.e2e.test.ts)
+[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/smoke.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/prod.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/rotation.e2e.test.ts test/e2e/component.e2e.test.ts test/e2e/interrupt.e2e.test.ts)
+
+# Everything the run starts or writes belongs to one folder: temporary files
+# (TMPDIR, which the tests, the Pulumi CLI and its plugins use) and a registry
+# of every process group the tests start (test/e2e/support/processes.ts).
+# However the run ends, a trap stops those groups and removes the folder; if
+# this shell is killed outright, its reaper does (test/e2e/support/reaper.sh).
+run_dir="$(mktemp -d "${TMPDIR:-/tmp}/spinnaker-mtls-e2e-run.XXXXXX")"
+mkdir -p "$run_dir/tmp"
+: > "$run_dir/processes"
+export E2E_RUN_DIR="$run_dir" E2E_PROCESS_REGISTRY="$run_dir/processes" TMPDIR="$run_dir/tmp"
+echo "[e2e] run folder: $run_dir" >&2
+setsid bash test/e2e/support/reaper.sh "$$" "$run_dir" </dev/null >/dev/null 2>&1 &
+
+stop_everything() {
+  local pgid name
+  while IFS=$'\t' read -r pgid name; do kill -TERM -- "-$pgid" 2>/dev/null || true; done < "$run_dir/processes"
+  for _ in $(seq 1 20); do
+    local alive=0
+    while IFS=$'\t' read -r pgid name; do kill -0 -- "-$pgid" 2>/dev/null && alive=1; done < "$run_dir/processes"
+    [[ $alive -eq 0 ]] && break
+    sleep 0.5
+  done
+  while IFS=$'\t' read -r pgid name; do kill -KILL -- "-$pgid" 2>/dev/null || true; done < "$run_dir/processes"
+  rm -rf "$run_dir"
+}
+trap stop_everything EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# mocha in a session of its own (registered like the servers), so that this
+# shell's trap decides how it ends; waited for in the background, so that a
+# signal reaches the trap at once.
 # --no-config: the unit suite's .mocharc.json spec and hooks are not the e2e's.
-exec npx mocha --no-config --require ts-node/register/transpile-only --extension ts \
-  --timeout 1800000 --reporter test/support/reporter.ts "${specs[@]}"
+setsid npx mocha --no-config --require ts-node/register/transpile-only --extension ts \
+  --timeout 1800000 --reporter test/support/reporter.ts "${specs[@]}" &
+mocha_pid=$!
+printf '%s\tmocha\n' "$mocha_pid" >> "$run_dir/processes"
+wait "$mocha_pid"

@@ -16,6 +16,7 @@ import { secretFilePath } from "../../../components/spinnaker/mounts";
 import { unwrap } from "../../../engine/monitor";
 import { PROJECT_ROOT, RunResult } from "../../../engine/run";
 import { Cluster } from "./cluster";
+import { startGroup, stopGroup } from "./processes";
 
 const BUILD = path.join(PROJECT_ROOT, "test", "e2e", "build", "cert-manager", "build.sh");
 const GO_PEER_BUILD = path.join(PROJECT_ROOT, "test", "peers", "go", "build.sh");
@@ -161,26 +162,13 @@ export interface Proc { child: childProcess.ChildProcess; log: string }
 
 export function startProc(bin: string, args: string[], log: string): Proc {
     const fd = fs.openSync(log, "a");
-    const child = childProcess.spawn(bin, args, { stdio: ["ignore", fd, fd], detached: true });
+    const child = startGroup(path.basename(bin), bin, args, { stdio: ["ignore", fd, fd] });
     fs.closeSync(fd);
     return { child, log };
 }
 
 /** Stops a process this suite started (its own process group), SIGKILL after 10 s. */
-export async function stopProc(p: Proc | undefined): Promise<void> {
-    if (!p || p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) return;
-    const exited = new Promise<void>((r) => p.child.once("exit", () => r()));
-    try {
-        process.kill(-p.child.pid, "SIGTERM");
-    } catch {
-        return;
-    }
-    const timer = setTimeout(() => {
-        try { process.kill(-p.child.pid!, "SIGKILL"); } catch { /* gone */ }
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
-}
+export const stopProc = (p: Proc | undefined): Promise<void> => stopGroup(p?.child);
 
 export const tail = (file: string, n = 30): string => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").slice(-n).join("\n") : "");
 
@@ -335,7 +323,7 @@ export async function goYamlToolsExchange(opts: { peer: string; service: string;
     fs.mkdirSync(configDir, { recursive: true });
     fs.writeFileSync(path.join(configDir, `${opts.service}-local.yml`), YAML.stringify(resolve(opts.profile)));
     const port = await freePort();
-    const server = childProcess.spawn(opts.peer, ["-mode", "serve", "-config-dir", configDir, "-service", opts.service, "-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const server = startGroup("go-peer", opts.peer, ["-mode", "serve", "-config-dir", configDir, "-service", opts.service, "-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     server.stdout!.on("data", (d) => (out += d));
     server.stderr!.on("data", (d) => (out += d));
@@ -351,7 +339,7 @@ export async function goYamlToolsExchange(opts: { peer: string; service: string;
         const response = events(call.stdout).find((e) => e.event === "response") as GoPeerExchange["response"];
         return { starting, response };
     } finally {
-        server.kill("SIGTERM");
+        await stopGroup(server);
     }
 }
 

@@ -10,7 +10,7 @@
 //
 // Run by hand: npx ts-node --transpile-only test/e2e/support/cluster.ts
 // (starts, prints the kubeconfig path, and stops on Ctrl-C).
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as https from "https";
@@ -18,6 +18,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { startGroup, stopGroup } from "./processes";
 
 /** CRD sources in the Go module cache: module@version and the files in it. */
 export const CRD_MODULES: { module: string; version: string; files: (dir: string) => string[] }[] = [
@@ -127,25 +128,12 @@ function startProc(name: string, bin: string, args: string[], dir: string): Proc
     const log = path.join(dir, `${name}.log`);
     const fd = fs.openSync(log, "a");
     // Its own process group, so that stop() ends it and only it.
-    const child = spawn(bin, args, { cwd: dir, stdio: ["ignore", fd, fd], detached: true });
+    const child = startGroup(name, bin, args, { cwd: dir, stdio: ["ignore", fd, fd] });
     fs.closeSync(fd);
     return { name, child, log };
 }
 
-async function stopProc(p: Proc): Promise<void> {
-    if (p.child.exitCode !== null || p.child.pid === undefined) return;
-    const exited = new Promise<void>((r) => p.child.once("exit", () => r()));
-    try {
-        process.kill(-p.child.pid, "SIGTERM");
-    } catch {
-        return;
-    }
-    const timer = setTimeout(() => {
-        try { process.kill(-p.child.pid!, "SIGKILL"); } catch { /* already gone */ }
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
-}
+const stopProc = (p: Proc): Promise<void> => stopGroup(p.child);
 
 /** The folder of module@version in the Go module cache, downloading it through the proxy if absent. */
 export function goModuleDir(module: string, version: string): string {

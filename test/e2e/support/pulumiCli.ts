@@ -2,11 +2,12 @@
 // backend in a temporary folder, with the passphrase secrets provider. Each
 // workspace has its own backend, passphrase and KUBECONFIG; nothing touches
 // the user's ~/.pulumi or ~/.kube.
-import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { NO_KUBELET_ENV } from "../../../components/kubernetes/skipAwait";
+import { runGroup } from "./processes";
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 
@@ -34,16 +35,17 @@ export function createWorkspace(kubeconfig: string): Workspace {
         PULUMI_SKIP_CONFIRMATIONS: "true",
         KUBECONFIG: kubeconfig,
         NO_COLOR: "1",
+        // This cluster runs no kubelet: the program marks what would wait on pods pulumi.com/skipAwait.
+        [NO_KUBELET_ENV]: "1",
     };
     let n = 0;
-    const run = (args: string[], cwd: string, timeoutMs = 600_000) => new Promise<CliResult>((resolve) => {
+    const run = async (args: string[], cwd: string, timeoutMs = 600_000): Promise<CliResult> => {
         const log = path.join(dir, `${String(++n).padStart(2, "0")}-${args[0]}.log`);
-        execFile("pulumi", [...args, "--non-interactive"], { cwd, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-            fs.writeFileSync(log, `$ pulumi ${args.join(" ")}\n${stdout}\n--- stderr\n${stderr}`);
-            const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
-            resolve({ code, stdout, stderr });
-        });
-    });
+        // Its own process group with its plugins: a timeout sends SIGTERM, then SIGKILL.
+        const r = await runGroup("pulumi", "pulumi", [...args, "--non-interactive"], { cwd, env, timeoutMs });
+        fs.writeFileSync(log, `$ pulumi ${args.join(" ")}\n${r.stdout}\n--- stderr\n${r.stderr}${r.timedOut ? `\n--- timed out after ${timeoutMs} ms` : ""}`);
+        return { code: r.timedOut ? -1 : r.code, stdout: r.stdout, stderr: r.stderr };
+    };
     const ok = async (args: string[], cwd: string, timeoutMs?: number) => {
         const r = await run(args, cwd, timeoutMs);
         if (r.code !== 0) {

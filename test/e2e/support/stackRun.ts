@@ -14,11 +14,6 @@ export const REPO = path.resolve(__dirname, "../../..");
 export const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "policies"];
 /** Everything the program runs on under the real CLI. */
 export const PROGRAM_NEEDS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-tls", "pulumi-resource-random", "kube-apiserver", "kine"];
-/**
- * The program's knob that puts pulumi.com/skipAwait on objects that wait on
- * pods: this cluster has no kubelet. Set only in the test's copy of the stack.
- */
-const SKIP_AWAIT_CONFIG = "spinnaker-mtls:e2eSkipAwait";
 /** The field manager the test's "Operator user" applies the pre-existing objects with. */
 export const USER_MANAGER = "e2e-operator-user";
 export const USER_SPINNAKER_VERSION = "1.35.0";
@@ -78,7 +73,6 @@ export async function startStackRun(stack: string, userNamespaces: string[] = []
 
         await ws.ok(["stack", "init", stack, "--secrets-provider", "passphrase"], project);
         await ws.ok(["config", "set", "spinnaker-mtls:halyardDir", path.join(ws.dir, "halyard")], project);
-        await ws.ok(["config", "set", "--type", "bool", SKIP_AWAIT_CONFIG, "true"], project);
         // The namespace and, in patch mode (the default), the SpinnakerService the
         // program patches: the Operator's user creates them first, as here.
         const spinnakerServiceApiVersion = config["spinnaker-mtls:spinnakerFlavor"] === "armory" ? "spinnaker.armory.io/v1alpha2" : "spinnaker.io/v1alpha2";
