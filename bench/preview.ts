@@ -38,7 +38,7 @@ async function main(): Promise<void> {
             fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
             return dir;
         };
-        const project = copy("project", ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "policies"]);
+        const project = copy("project", ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "lib", "policies"]);
         const floor = copy("floor", ["Pulumi.yaml", "index.ts"], path.join(REPO, "bench", "floor"));
         // The floor transpiles only, as the program does under the CLI (tsconfig.pulumi.json).
         const tsconfig = JSON.parse(fs.readFileSync(path.join(REPO, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };

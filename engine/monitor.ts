@@ -87,8 +87,11 @@ function changedPaths(a: Props, b: Props, prefix = ""): string[] {
     return out;
 }
 
+/** A changed path of an input the provider updates in place (or below one). */
+const inPlacePath = (emulator: Emulator, p: string) => (emulator.inPlace ?? []).some((k) => p === k || p.startsWith(`${k}.`));
+
 function needsReplace(emulator: Emulator, changed: string[]): boolean {
-    if (emulator.replaceOnChanges === "all") return changed.length > 0;
+    if (emulator.replaceOnChanges === "all") return changed.some((p) => !inPlacePath(emulator, p));
     const keys = emulator.replaceOnChanges;
     return changed.some((p) => keys.includes(p));
 }
@@ -221,10 +224,17 @@ export class OfflineMonitor extends MockMonitor {
             const plainInputs = unwrap(inputs) as Props;
             const before = priorUrn ? this.prior.get(priorUrn) : undefined;
             const changed = before && before.type === type ? changedPaths(unwrap(before.inputs) as Props, plainInputs) : undefined;
-            if (before && changed && changed.length === 0 && !emulator.mustRenew?.(unwrap(before.outputs) as Props, this.now)) {
+            // The prior outputs with the planned values of the in-place inputs: what an update keeps, and what renewal is judged on.
+            const planned = before && { ...(unwrap(before.outputs) as Props), ...Object.fromEntries((emulator.inPlace ?? []).filter((k) => k in plainInputs).map((k) => [k, plainInputs[k]])) };
+            const renew = planned !== undefined && emulator.mustRenew?.(planned, this.now) === true;
+            if (before && changed && changed.length === 0 && !renew) {
                 op = "same";
                 id = before.id;
                 outputs = unwrap(before.outputs) as Props;
+            } else if (before && changed && changed.length > 0 && !renew && emulator.inPlace && changed.every((p) => inPlacePath(emulator, p))) {
+                op = "update";
+                id = before.id;
+                outputs = planned!;
             } else {
                 const created = emulator.create(plainInputs, { name, type, now: this.now });
                 outputs = created.outputs;

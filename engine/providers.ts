@@ -17,8 +17,77 @@ export interface Emulator {
     create(inputs: Props, ctx: EmulatorContext): { id: string; outputs: Props };
     /** Input keys whose change forces a replacement; "all" for providers where every input does. */
     readonly replaceOnChanges: "all" | readonly string[];
-    /** A resource that must be replaced even with unchanged inputs (a certificate inside its renewal window). */
+    /**
+     * Inputs whose change updates the resource in place, the rest of its
+     * outputs kept as they are (a certificate's earlyRenewalHours, which
+     * terraform-provider-tls declares without RequiresReplace).
+     */
+    readonly inPlace?: readonly string[];
+    /** A resource that must be replaced even with unchanged inputs (a certificate inside its renewal window), judged on its outputs with the planned in-place inputs. */
     mustRenew?(outputs: Props, now: Date): boolean;
+}
+
+/**
+ * terraform-provider-tls' id of a key or a request (hashForState): the SHA-1,
+ * hex, of the DER bytes taken as a Go string with surrounding white space
+ * removed (strings.TrimSpace: Unicode white space, decoded as UTF-8).
+ */
+export function hashForState(derBytes: Buffer): string {
+    const trimmed = goTrimSpace(derBytes);
+    return trimmed.length === 0 ? "" : crypto.createHash("sha1").update(trimmed).digest("hex");
+}
+
+/** Go's unicode.IsSpace. */
+const isGoSpace = (c: number) => (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+
+/** UTF-8 lead bytes: for a sequence of 1 to 4 bytes, the mask of the lead's marker bits and their value. */
+const UTF8_LEAD: readonly (readonly [number, number, number])[] = [
+    [0x80, 0x00, 0],
+    [0xe0, 0xc0, 0x80],
+    [0xf0, 0xe0, 0x800],
+    [0xf8, 0xf0, 0x10000],
+];
+
+/** The code point a valid UTF-8 sequence of `len` bytes at `at` encodes, or undefined. */
+function utf8At(b: Buffer, at: number, len: number): number | undefined {
+    if (at < 0 || at + len > b.length) return undefined;
+    const [marker, value, min] = UTF8_LEAD[len - 1];
+    if ((b[at] & marker) !== value) return undefined;
+    let c = b[at] & ~marker & 0xff;
+    for (let i = 1; i < len; i++) {
+        if ((b[at + i] & 0xc0) !== 0x80) return undefined;
+        c = (c << 6) | (b[at + i] & 0x3f);
+    }
+    return c >= min ? c : undefined;
+}
+
+/** Go's strings.TrimSpace over bytes: invalid UTF-8 is never white space. */
+export function goTrimSpace(b: Buffer): Buffer {
+    let start = 0;
+    let end = b.length;
+    leading: while (start < end) {
+        for (let len = 1; len <= 4; len++) {
+            const c = utf8At(b, start, len);
+            if (c !== undefined) {
+                if (!isGoSpace(c)) break leading;
+                start += len;
+                continue leading;
+            }
+        }
+        break;
+    }
+    trailing: while (end > start) {
+        for (let len = 1; len <= 4; len++) {
+            const c = utf8At(b, end - len, len);
+            if (c !== undefined && end - len >= start) {
+                if (!isGoSpace(c)) break trailing;
+                end -= len;
+                continue trailing;
+            }
+        }
+        break;
+    }
+    return b.subarray(start, end);
 }
 
 export class ProviderError extends Error {
@@ -104,10 +173,11 @@ const privateKey: Emulator = {
                   ? (pair.privateKey.export({ type: "sec1", format: "pem" }) as string)
                   : pkcs8;
         const publicKeyPem = pair.publicKey.export({ type: "spki", format: "pem" }) as string;
+        const publicKeyDer = pair.publicKey.export({ type: "spki", format: "der" });
         const blob = sshPublicBlob(pair.publicKey, algorithm, curve);
         const keyType = blob ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString() : "";
         return {
-            id: crypto.createHash("sha1").update(publicKeyPem).digest("hex"),
+            id: hashForState(publicKeyDer),
             outputs: {
                 ...inputs,
                 ecdsaCurve: curve,
@@ -160,11 +230,8 @@ function validity(inputs: Props, ctx: EmulatorContext) {
     return { notBefore, notAfter, early };
 }
 
-const randomSerial = () => {
-    const bytes = crypto.randomBytes(16);
-    bytes[0] &= 0x7f;
-    return bytes;
-};
+/** A serial number in [0, 2^128), as terraform-provider-tls draws it (createCertificate). */
+const randomSerial = () => crypto.randomBytes(16);
 
 /** The template fields both certificate resources take from their inputs the same way. */
 function commonTemplate(inputs: Props, ctx: EmulatorContext) {
@@ -210,6 +277,7 @@ function inRenewalWindow(outputs: Props, now: Date): boolean {
 
 const selfSignedCert: Emulator = {
     replaceOnChanges: "all",
+    inPlace: ["earlyRenewalHours"],
     mustRenew: inRenewalWindow,
     create(inputs, ctx) {
         const key = loadPrivateKey(str(inputs, "privateKeyPem", ctx)!, ctx, "privateKeyPem");
@@ -240,12 +308,13 @@ const certRequest: Emulator = {
             uris: strings(inputs, "uris"),
         });
         const pem = der.derToPem(csr, "CERTIFICATE REQUEST");
-        return { id: crypto.createHash("sha1").update(pem).digest("hex"), outputs: { ...inputs, certRequestPem: pem, keyAlgorithm: keyAlgorithmName(key) } };
+        return { id: hashForState(csr), outputs: { ...inputs, certRequestPem: pem, keyAlgorithm: keyAlgorithmName(key) } };
     },
 };
 
 const locallySignedCert: Emulator = {
     replaceOnChanges: "all",
+    inPlace: ["earlyRenewalHours"],
     mustRenew: inRenewalWindow,
     create(inputs, ctx) {
         const caKey = loadPrivateKey(str(inputs, "caPrivateKeyPem", ctx)!, ctx, "caPrivateKeyPem");

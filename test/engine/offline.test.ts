@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as childProcess from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_ROOT, summarize } from "../../engine/run";
@@ -120,6 +121,18 @@ describe("offline engine", () => {
         assert.deepStrictEqual(changed.sort(), ["replace spin-gate-cert", "replace spin-gate-csr", "update spin-gate-secret", "update spinnaker-spinnakerservice"]);
     });
 
+    it("updates certificates in place when only renewBeforeHours changes: no certificate is reissued (upstream's earlyRenewalHours)", async () => {
+        const first = await stackRun("dev");
+        const second = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:renewBeforeHours": "100" } });
+        const certs = second.plan.filter((s) => s.type.startsWith("tls:") && s.type.endsWith("Cert"));
+        assert.ok(certs.length > 1);
+        assert.deepStrictEqual([...new Set(certs.map((s) => s.op))], ["update"]);
+        assert.deepStrictEqual(second.plan.filter((s) => s.op === "replace" || s.op === "create" || s.op === "delete"), []);
+        const pems = (r: typeof first) => ofType(r, "tls:index/locallySignedCert:LocallySignedCert").map((x) => (unwrap(x.outputs) as { certPem: string; earlyRenewalHours: number }));
+        assert.deepStrictEqual(pems(second).map((c) => c.certPem), pems(first).map((c) => c.certPem));
+        assert.ok(pems(second).every((c) => c.earlyRenewalHours === 100));
+    });
+
     it("reports removed resources as deletes", async () => {
         const first = await stackRun("dev");
         const second = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:services": '["gate","deck"]' } });
@@ -194,6 +207,19 @@ describe("offline engine", () => {
                 create("tls:index/locallySignedCert:LocallySignedCert", { certRequestPem: csr.certRequestPem, caCertPem: ca.certPem, caPrivateKeyPem: other.privateKeyPem, allowedUses: [], validityPeriodHours: 1 }),
                 /caPrivateKeyPem does not match the public key of caCertPem/,
             );
+        });
+        it("tls ids and serials as terraform-provider-tls makes them: SHA-1 of the DER (not of the PEM), serials below 2^128", () => {
+            const key = emulatorFor("tls:index/privateKey:PrivateKey")!.create({ algorithm: "ECDSA", ecdsaCurve: "P256" }, ctx);
+            const spkiDer = crypto.createPublicKey(key.outputs.publicKeyPem as string).export({ type: "spki", format: "der" });
+            assert.strictEqual(key.id, crypto.createHash("sha1").update(spkiDer).digest("hex"));
+            assert.notStrictEqual(key.id, crypto.createHash("sha1").update(key.outputs.publicKeyPem as string).digest("hex"));
+            const csr = emulatorFor("tls:index/certRequest:CertRequest")!.create({ privateKeyPem: key.outputs.privateKeyPem, dnsNames: ["a"] }, ctx);
+            const csrDer = Buffer.from((csr.outputs.certRequestPem as string).replace(/-----[^-]+-----|\s/g, ""), "base64");
+            assert.strictEqual(csr.id, crypto.createHash("sha1").update(csrDer).digest("hex"));
+            const serials = Array.from({ length: 20 }, () => emulatorFor("tls:index/selfSignedCert:SelfSignedCert")!.create({ privateKeyPem: key.outputs.privateKeyPem, allowedUses: ["server_auth"], validityPeriodHours: 1 }, ctx).id);
+            assert.ok(serials.every((id) => BigInt(id) < 2n ** 128n));
+            // Half of them, give or take, use the 128th bit, which a 127-bit draw never does.
+            assert.ok(serials.some((id) => BigInt(id) >= 2n ** 127n), "no serial above 2^127 in 20 draws");
         });
         it("random RandomPassword: length shorter than the minimums", () => {
             assert.throws(create("random:index/randomPassword:RandomPassword", { length: 4, minUpper: 3, minNumeric: 3 }), /length \(4\) must be >= the sum of the minimums \(6\)/);

@@ -11,7 +11,7 @@ import { createWorkspace, missingToolchain, standIns, Workspace } from "./pulumi
 
 export const REPO = path.resolve(__dirname, "../../..");
 // What the project holds that the program and its policy pack need.
-export const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "policies"];
+export const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "lib", "policies"];
 /** Everything the program runs on under the real CLI. */
 export const PROGRAM_NEEDS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-tls", "pulumi-resource-random", "kube-apiserver", "kine"];
 /** The field manager the test's "Operator user" applies the pre-existing objects with. */

@@ -18,15 +18,15 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CERT_MANAGER_VERSION=v1.21.2
 log() { printf '[cert-manager] %s\n' "$*" >&2; }
+# shellcheck source=test/e2e/build/lib.sh
+source "$here/../lib.sh"
 
-hash="$(cd "$here" && { echo "$CERT_MANAGER_VERSION"; LC_ALL=C ls go.mod go.sum ./*.go | xargs sha256sum; } | sha256sum | cut -c1-12)"
+hash="$(cd "$here" && { echo "$CERT_MANAGER_VERSION $(build_settings)"; LC_ALL=C ls go.mod go.sum ./*.go | xargs sha256sum; } | sha256sum | cut -c1-12)"
 dir="${SPINNAKER_MTLS_CACHE:-$HOME/.cache/spinnaker-mtls}/cert-manager-$CERT_MANAGER_VERSION-$hash"
 bin="$dir/bin/cert-manager-e2e"
 mkdir -p "$dir/bin" "$dir/logs"
 touch "$dir/status.tsv" "$dir/timings.tsv"
 
-# shellcheck source=test/e2e/build/lib.sh
-source "$here/../lib.sh"
 
 # proxy_answer MODULE@VERSION: the proxy's error for that module, empty when it serves it.
 proxy_answer() {
@@ -49,13 +49,20 @@ if ! grep -q '^cmctl' "$dir/status.tsv"; then
   set_status cmctl "$([[ -n "$refusal" ]] && echo refused || echo available)" "-" "${refusal:+proxy: $refusal}"
 fi
 
+if resolve_only; then
+  (cd "$here" && GOFLAGS=-mod=readonly go list -m all > /dev/null)
+  log "resolved"
+  echo "$dir/cert-manager.env"
+  exit 0
+fi
+
 if [[ ! -x "$bin" ]]; then
   start=$(date +%s)
   log "building cert-manager-e2e from github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION (log: $dir/logs/build.log)"
   tmp="$(mktemp "$dir/bin/cert-manager-e2e.XXXXXX")"
   trap 'rm -f "$tmp"' EXIT
   # -mod=readonly: go.sum is the whole truth; a build never edits the repository.
-  if ! (cd "$here" && GOFLAGS=-mod=readonly nice -n 19 go build -trimpath \
+  if ! (cd "$here" && GOFLAGS="-mod=readonly -trimpath -buildvcs=false" nice -n 19 go build \
         -ldflags "-X github.com/cert-manager/cert-manager/pkg/util.AppVersion=$CERT_MANAGER_VERSION" \
         -o "$tmp" .) > "$dir/logs/build.log" 2>&1; then
     log "FAILED; last lines of the log:"

@@ -30,9 +30,11 @@ ISTIO_MODULE=istio.io/istio
 ISTIO_VERSION=v0.0.0-20260827124520-eed52ebb66ad
 ISTIO_COMMIT=eed52ebb66ad
 
-log() { printf '[istioctl] %s\n' "$*" >&2; }
+log() { printf '[istio] %s\n' "$*" >&2; }
+# shellcheck source=test/e2e/build/lib.sh
+source "$here/../lib.sh"
 
-wrapper_hash="$( { echo "$ISTIO_VERSION"
+wrapper_hash="$( { echo "$ISTIO_VERSION $(build_settings)"
   cd "$here" && sha256sum go.mod go.sum tools.go analyzefiles/main.go; } | sha256sum | cut -c1-12)"
 cache_root="${SPINNAKER_MTLS_CACHE:-$HOME/.cache/spinnaker-mtls}"
 dir="$cache_root/istioctl-$ISTIO_VERSION-$wrapper_hash"
@@ -40,10 +42,7 @@ mkdir -p "$dir/bin" "$dir/logs"
 touch "$dir/status.tsv" "$dir/timings.tsv"
 env_file="$dir/istio.env"
 
-export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
-# shellcheck source=test/e2e/build/lib.sh
-source "$here/../lib.sh"
 
 write_env() {
   {
@@ -69,6 +68,12 @@ if [[ ! -x "$dir/bin/istioctl" || ! -x "$dir/bin/analyzefiles" ]]; then
     echo "$env_file"
     exit 0
   fi
+  if resolve_only; then
+    resolve_graph "$dir/src"
+    log "resolved"
+    echo "$env_file"
+    exit 0
+  fi
   # The values istio's release build stamps (common/scripts/report_build_info.sh,
   # read by pkg/version); buildVersion is the module version we build.
   v=istio.io/istio/pkg/version
@@ -76,7 +81,7 @@ if [[ ! -x "$dir/bin/istioctl" || ! -x "$dir/bin/analyzefiles" ]]; then
   log "building istioctl and analyzefiles on $ISTIO_VERSION (log: $dir/logs/istioctl.log); this takes a while cold"
   start=$(date +%s)
   # istio's release build is CGO-free (common/scripts/gobuild.sh sets CGO_ENABLED=0).
-  if ! (cd "$dir/src" && CGO_ENABLED=0 nice -n 19 go build -trimpath -ldflags "$ldflags" \
+  if ! (cd "$dir/src" && nice -n 19 go build -ldflags "$ldflags" \
         -o "$dir/src/out/" "$ISTIO_MODULE/istioctl/cmd/istioctl" ./analyzefiles) > "$dir/logs/istioctl.log" 2>&1; then
     tail -n 30 "$dir/logs/istioctl.log" >&2
     reason="istioctl: go build failed, see $dir/logs/istioctl.log"

@@ -30,42 +30,47 @@ TLS_VERSION=5.6.1
 RANDOM_VERSION=4.21.2
 
 log() { printf '[engine-standins] %s\n' "$*" >&2; }
+# shellcheck source=test/e2e/build/lib.sh
+source "$parts/lib.sh"
 
 # The real toolchain first: the CLI, PULUMI_HOME, E2E_MISSING.
 toolchain_env="$(bash "$repo/test/e2e/build/toolchain/build.sh")"
 # shellcheck source=/dev/null
 source "$toolchain_env"
 
-wrapper_hash="$( { echo "$PULUMI_VERSION $TLS_VERSION $RANDOM_VERSION $(go env GOVERSION)"
+wrapper_hash="$( { echo "$PULUMI_VERSION $TLS_VERSION $RANDOM_VERSION $(build_settings)"
   cd "$here" && find nodejs-host tls-random -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-12)"
 cache_root="${SPINNAKER_MTLS_CACHE:-$HOME/.cache/spinnaker-mtls}"
 dir="$cache_root/engine-standins-$wrapper_hash"
 mkdir -p "$dir/bin" "$dir/providers" "$dir/src" "$dir/logs"
 touch "$dir/status.tsv" "$dir/timings.tsv"
-export GOFLAGS="${GOFLAGS:-} -mod=mod"
-
-# shellcheck source=test/e2e/build/lib.sh
-source "$parts/lib.sh"
 
 # A writable build copy, so that `go build -mod=mod` never writes into the repository.
-copy_wrapper() {
-  rm -rf "$dir/src/$1"
-  cp -r "$here/$1" "$dir/src/$1"
-  chmod -R u+w "$dir/src/$1"
-}
+copy_wrapper() { copy_to_build "$here/$1" "$1"; }
+
+# Both modules require the Pulumi CLI wrapper's versions of every module they
+# share with it (test/e2e/build/toolchain/pulumi-cli/go.mod), so with the same
+# build settings they compile nothing the CLI's build did not.
+if resolve_only; then
+  for m in nodejs-host tls-random; do copy_wrapper "$m"; resolve_graph "$dir/src/$m"; done
+  log "resolved: nodejs-host, tls-random"
+  echo "$dir/standins.env"
+  exit 0
+fi
 
 if [[ ! -x "$dir/bin/pulumi-language-nodejs" ]]; then
   copy_wrapper nodejs-host
-  timed pulumi-language-nodejs bash -c "cd '$dir/src/nodejs-host' && go build -trimpath -o '$dir/bin/pulumi-language-nodejs' ."
+  timed pulumi-language-nodejs bash -c "cd '$dir/src/nodejs-host' && go build -o '$dir/bin/pulumi-language-nodejs' ."
   set_status pulumi-language-nodejs stand-in "3.248.0-standin.spinnaker-mtls" \
     "our host (test/e2e/build/standins/nodejs-host) on github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION; runs @pulumi/pulumi's cmd/run and cmd/run-policy-pack; upstream module refused by the proxy"
 fi
 
 if [[ ! -x "$dir/providers/pulumi-resource-tls" || ! -x "$dir/providers/pulumi-resource-random" ]]; then
   copy_wrapper tls-random
-  # Their own tests first (standin_test.go: the chain, replacement, the renewal window, secrets).
+  # Their own tests first (standin_test.go: the chain, replacement, the renewal window, secrets),
+  # with the build's settings (lib.sh), so the packages they compile are the build's.
   timed tls-random-tests bash -c "cd '$dir/src/tls-random' && go vet ./... && go test ./..."
-  timed tls-random-standins bash -c "cd '$dir/src/tls-random' && go build -trimpath -o '$dir/providers/' ./cmd/pulumi-resource-tls ./cmd/pulumi-resource-random"
+  timed tls-random-standins bash -c "cd '$dir/src/tls-random' && go build -o '$dir/providers/' ./cmd/pulumi-resource-tls ./cmd/pulumi-resource-random"
   set_status pulumi-resource-tls stand-in "$TLS_VERSION-standin.spinnaker-mtls" \
     "our provider (test/e2e/build/standins/tls-random): PrivateKey, CertRequest, SelfSignedCert, LocallySignedCert only, Go crypto/x509; upstream refused by the proxy"
   set_status pulumi-resource-random stand-in "$RANDOM_VERSION-standin.spinnaker-mtls" \

@@ -40,10 +40,12 @@ RANDOM_VERSION=4.21.2
 YAML_VERSION=1.25.0
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
+# shellcheck source=test/e2e/build/lib.sh
+source "$here/../lib.sh"
 
 # The key: every pinned version plus the wrapper modules' files (the scripts
 # beside them are left out, so that editing a script does not rebuild).
-wrapper_hash="$( { echo "$PULUMI_VERSION $K8S_VERSION $KINE_VERSION $K8S_PROVIDER_MODULE_VERSION $K8S_PROVIDER_LABEL $YAML_VERSION"
+wrapper_hash="$( { echo "$PULUMI_VERSION $K8S_VERSION $KINE_VERSION $K8S_PROVIDER_MODULE_VERSION $K8S_PROVIDER_LABEL $YAML_VERSION $(build_settings)"
   cd "$here" && find . -mindepth 2 -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-12)"
 key="pulumi${PULUMI_VERSION}-k8s${K8S_VERSION}-kine${KINE_VERSION}-${wrapper_hash}"
 cache_root="${SPINNAKER_MTLS_CACHE:-$HOME/.cache/spinnaker-mtls}"
@@ -51,23 +53,15 @@ dir="$cache_root/toolchain-$key"
 mkdir -p "$dir/bin" "$dir/providers" "$dir/src" "$dir/logs" "$dir/pulumi-home"
 touch "$dir/status.tsv" "$dir/timings.tsv"
 
-export GOFLAGS="${GOFLAGS:-} -mod=mod"
 export PULUMI_HOME="$dir/pulumi-home"
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_UPDATE_CHECK=true
 
-# shellcheck source=test/e2e/build/lib.sh
-source "$here/../lib.sh"
 state_of() { awk -F'\t' -v n="$1" '$1 == n { s = $2 } END { print s }' "$dir/status.tsv"; }
 
 
-# copy_wrapper NAME: a writable build copy of test/e2e/build/toolchain/NAME, so that
-# builds never write into the repository.
-copy_wrapper() {
-  rm -rf "$dir/src/$1"
-  cp -r "$here/$1" "$dir/src/$1"
-  chmod -R u+w "$dir/src/$1"
-}
+# copy_wrapper NAME: a writable build copy of test/e2e/build/toolchain/NAME.
+copy_wrapper() { copy_to_build "$here/$1" "$1"; }
 
 # module_refused MODULE@VERSION: true (and the proxy's words in $refusal) when
 # the module proxy will not serve that exact version.
@@ -92,7 +86,8 @@ k8s_ldflags() {
 build_kube() {
   [[ -x "$dir/bin/kube-apiserver" && -x "$dir/bin/kube-controller-manager" ]] && return 0
   copy_wrapper kube-apiserver
-  timed kube-apiserver bash -c "cd '$dir/src/kube-apiserver' && go build -trimpath -ldflags '$(k8s_ldflags)' -o '$dir/src/kube-apiserver/out/' k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager"
+  if resolve_only; then resolve_graph "$dir/src/kube-apiserver"; return 0; fi
+  timed kube-apiserver bash -c "cd '$dir/src/kube-apiserver' && go build -ldflags '$(k8s_ldflags)' -o '$dir/src/kube-apiserver/out/' k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager"
   mv "$dir/src/kube-apiserver/out/kube-apiserver" "$dir/src/kube-apiserver/out/kube-controller-manager" "$dir/bin/"
   set_status kube-apiserver built "v$K8S_VERSION" "k8s.io/kubernetes@v$K8S_VERSION, staging modules v0.${K8S_VERSION#1.}"
   set_status kube-controller-manager built "v$K8S_VERSION" "same build as kube-apiserver"
@@ -102,7 +97,11 @@ build_kine() {
   [[ -x "$dir/bin/kine" ]] && return 0
   # kine has no replace directives, so `go install module@version` builds it as
   # its own go.mod pins it. CGO off selects its pure-Go SQLite (modernc.org).
-  timed kine env CGO_ENABLED=0 GOBIN="$dir/bin" go install -trimpath \
+  # Its endpoint package registers every storage driver (NATS, MySQL, Postgres)
+  # in one init file, so they compile too; leaving them out would take a copy of
+  # that package, which this project does not keep.
+  if resolve_only; then resolve_module_graph "github.com/k3s-io/kine@v$KINE_VERSION"; return 0; fi
+  timed kine env GOFLAGS=-trimpath GOBIN="$dir/bin" go install \
     -ldflags "-X github.com/k3s-io/kine/pkg/version.Version=v$KINE_VERSION" "github.com/k3s-io/kine@v$KINE_VERSION"
   set_status kine built "v$KINE_VERSION" "github.com/k3s-io/kine@v$KINE_VERSION, SQLite via modernc.org/sqlite (no cgo)"
 }
@@ -110,9 +109,10 @@ build_kine() {
 build_cli() {
   [[ -x "$dir/bin/pulumi" ]] && return 0
   copy_wrapper pulumi-cli
+  if resolve_only; then resolve_graph "$dir/src/pulumi-cli"; return 0; fi
   # The release build stamps the version into sdk/v3's version package
   # (pulumi's Makefile and .goreleaser.yml: -X .../sdk/v3/go/common/version.Version).
-  timed pulumi-cli bash -c "cd '$dir/src/pulumi-cli' && go build -trimpath -ldflags '-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION' -o '$dir/src/pulumi-cli/out/pulumi' github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+  timed pulumi-cli bash -c "cd '$dir/src/pulumi-cli' && go build -ldflags '-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION' -o '$dir/src/pulumi-cli/out/pulumi' github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
   mv "$dir/src/pulumi-cli/out/pulumi" "$dir/bin/"
   set_status pulumi built "v$PULUMI_VERSION" "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION"
 }
@@ -142,7 +142,8 @@ build_k8s_provider() {
   mdir=$(cd "$dir/src/pulumi-kubernetes" && module_dir "$m@$K8S_PROVIDER_MODULE_VERSION")
   cp "$mdir/cmd/pulumi-resource-kubernetes/schema.json" "$mdir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$dir/src/pulumi-kubernetes/"
   chmod u+w "$dir/src/pulumi-kubernetes/"*.json
-  timed pulumi-resource-kubernetes bash -c "cd '$dir/src/pulumi-kubernetes' && go build -trimpath -ldflags '-X $m/pkg/version.Version=$K8S_PROVIDER_LABEL' -o '$dir/src/pulumi-kubernetes/out/pulumi-resource-kubernetes' ."
+  if resolve_only; then resolve_graph "$dir/src/pulumi-kubernetes"; return 0; fi
+  timed pulumi-resource-kubernetes bash -c "cd '$dir/src/pulumi-kubernetes' && go build -ldflags '-X $m/pkg/version.Version=$K8S_PROVIDER_LABEL' -o '$dir/src/pulumi-kubernetes/out/pulumi-resource-kubernetes' ."
   mv "$dir/src/pulumi-kubernetes/out/pulumi-resource-kubernetes" "$dir/providers/"
   set_status pulumi-resource-kubernetes built "$K8S_PROVIDER_LABEL" "$m@$K8S_PROVIDER_MODULE_VERSION; $detail"
 }
@@ -153,7 +154,8 @@ build_language_yaml() {
   # `go install module@version` builds it with its own pinned pkg/sdk (v3.206.0);
   # built against pkg v3.248.0 instead it does not compile (plugin API changes).
   # Language hosts talk to the CLI over gRPC, which is compatible across these.
-  timed pulumi-language-yaml env GOBIN="$dir/bin" go install -trimpath \
+  if resolve_only; then resolve_module_graph "github.com/pulumi/pulumi-yaml@v$YAML_VERSION"; return 0; fi
+  timed pulumi-language-yaml env GOFLAGS=-trimpath GOBIN="$dir/bin" go install \
     -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$YAML_VERSION" "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@v$YAML_VERSION"
   set_status pulumi-language-yaml built "v$YAML_VERSION" "github.com/pulumi/pulumi-yaml@v$YAML_VERSION (smoke test's runtime)"
 }
@@ -171,6 +173,7 @@ check_bridged_provider() { # NAME MAJOR VERSION
 }
 
 install_plugins() {
+  resolve_only && return 0
   # The kubernetes binary goes into the plugin slot the Node SDK asks for
   # (@pulumi/kubernetes 4.34.2 requests 4.34.2); the binary itself reports its
   # real provenance (K8S_PROVIDER_LABEL) through GetPluginInfo.

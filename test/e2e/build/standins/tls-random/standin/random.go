@@ -64,7 +64,8 @@ func (randomPassword) Preview(inputs resource.PropertyMap) resource.PropertyMap 
 }
 
 func (randomPassword) Refresh(resource.PropertyMap) resource.PropertyMap { return nil }
-func (randomPassword) MustReplace(resource.PropertyMap) string           { return "" }
+func (randomPassword) MustReplace(_, _ resource.PropertyMap) string      { return "" }
+func (randomPassword) InPlace() map[resource.PropertyKey]bool            { return nil }
 
 func randomIndex(n int) (int, error) {
 	i, err := rand.Int(rand.Reader, big.NewInt(int64(n)))

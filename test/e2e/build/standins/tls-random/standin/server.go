@@ -38,8 +38,13 @@ type Resource interface {
 	// (the certificates' readyForRenewal); nil if nothing.
 	Refresh(state resource.PropertyMap) resource.PropertyMap
 	// MustReplace reports a replacement due with unchanged inputs (a
-	// certificate inside its renewal window), naming the property.
-	MustReplace(state resource.PropertyMap) string
+	// certificate inside its renewal window, judged with the planned inputs
+	// news), naming the property.
+	MustReplace(state, news resource.PropertyMap) string
+	// InPlace names the inputs whose change updates the resource in place
+	// (upstream declares no RequiresReplace on them); every other input
+	// replaces it.
+	InPlace() map[resource.PropertyKey]bool
 }
 
 // Provider is a stand-in provider: a package name, the version of the upstream
@@ -141,10 +146,11 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	return &pulumirpc.CheckResponse{Inputs: out}, nil
 }
 
-// Diff: every input of these resources forces a replacement, as in the
-// upstream providers (all their Terraform attributes are ForceNew /
-// RequiresReplace), and a certificate inside its renewal window is replaced
-// with unchanged inputs (upstream's readyForRenewal plan modifier).
+// Diff: an input forces a replacement, as in the upstream providers (their
+// Terraform attributes are RequiresReplace), except the ones a resource
+// updates in place (a certificate's earlyRenewalHours); and a certificate
+// inside its renewal window is replaced with unchanged inputs (upstream's
+// readyForRenewal plan modifier).
 func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	r, err := p.resourceFor(req.GetUrn(), req.GetType())
 	if err != nil {
@@ -181,8 +187,18 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	for k := range news {
 		keys[k] = true
 	}
-	var changed []string
+	var changed, replaces []string
 	detailed := map[string]*pulumirpc.PropertyDiff{}
+	inPlace := r.InPlace()
+	note := func(k string, kind, inPlaceKind pulumirpc.PropertyDiff_Kind) {
+		changed = append(changed, k)
+		if inPlace[resource.PropertyKey(k)] {
+			detailed[k] = &pulumirpc.PropertyDiff{Kind: inPlaceKind}
+			return
+		}
+		replaces = append(replaces, k)
+		detailed[k] = &pulumirpc.PropertyDiff{Kind: kind}
+	}
 	for k := range keys {
 		if ignored[string(k)] {
 			continue
@@ -191,31 +207,29 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 		n, inNew := news[k]
 		switch {
 		case inNew && n.ContainsUnknowns():
-			changed = append(changed, string(k))
-			detailed[string(k)] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE_REPLACE}
+			note(string(k), pulumirpc.PropertyDiff_UPDATE_REPLACE, pulumirpc.PropertyDiff_UPDATE)
 		case inOld && !inNew && oldsAreState:
 			continue
 		case inOld && !inNew:
-			changed = append(changed, string(k))
-			detailed[string(k)] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_DELETE_REPLACE}
+			note(string(k), pulumirpc.PropertyDiff_DELETE_REPLACE, pulumirpc.PropertyDiff_DELETE)
 		case !inOld && inNew:
-			changed = append(changed, string(k))
-			detailed[string(k)] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_ADD_REPLACE}
+			note(string(k), pulumirpc.PropertyDiff_ADD_REPLACE, pulumirpc.PropertyDiff_ADD)
 		case !plainEqual(o, n):
-			changed = append(changed, string(k))
-			detailed[string(k)] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE_REPLACE}
+			note(string(k), pulumirpc.PropertyDiff_UPDATE_REPLACE, pulumirpc.PropertyDiff_UPDATE)
 		}
 	}
-	if why := r.MustReplace(state); why != "" {
+	if why := r.MustReplace(state, news); why != "" {
 		changed = append(changed, why)
+		replaces = append(replaces, why)
 		detailed[why] = &pulumirpc.PropertyDiff{Kind: pulumirpc.PropertyDiff_UPDATE_REPLACE}
 	}
 	sort.Strings(changed)
+	sort.Strings(replaces)
 	if len(changed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, HasDetailedDiff: true}, nil
 	}
 	return &pulumirpc.DiffResponse{
-		Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: changed,
+		Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replaces,
 		DetailedDiff: detailed, HasDetailedDiff: true,
 	}, nil
 }
@@ -294,10 +308,36 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: out, Inputs: req.GetInputs()}, nil
 }
 
-// Update never happens for real: every change replaces. The engine may still
-// call it when only ignored properties differ; the state stays as it is.
+// Update: the in-place inputs (a certificate's earlyRenewalHours) take their
+// new values; everything else stays as created, as upstream's Update writes
+// the plan's value of such an attribute into the state and nothing more. The
+// engine also calls it when only ignored properties differ.
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	return &pulumirpc.UpdateResponse{Properties: req.GetOlds()}, nil
+	r, err := p.resourceFor(req.GetUrn(), req.GetType())
+	if err != nil {
+		return nil, err
+	}
+	state, err := unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	for k := range r.InPlace() {
+		if v, ok := news[k]; ok {
+			state[k] = v
+		}
+	}
+	if changed := r.Refresh(state); changed != nil {
+		state = changed
+	}
+	out, err := marshal(state)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: out}, nil
 }
 
 func (p *Provider) Delete(context.Context, *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {

@@ -2,7 +2,9 @@ package standin
 
 import (
 	"context"
+	"crypto/sha1" //nolint:gosec // upstream's ids
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"testing"
 	"time"
@@ -147,6 +149,94 @@ func TestReplacementAndRenewalWindow(t *testing.T) {
 	if r := diff(inputs); r.Changes != pulumirpc.DiffResponse_DIFF_NONE {
 		t.Fatalf("before the window: %v", r.Replaces)
 	}
+}
+
+// earlyRenewalHours updates in place, as upstream (no RequiresReplace on it):
+// the diff replaces nothing, and Update keeps the certificate and takes the
+// new value. A new value that puts the certificate inside its window makes
+// the next diff a renewal.
+func TestEarlyRenewalHoursUpdatesInPlace(t *testing.T) {
+	p := TLS()
+	key := create(t, p, "tls:index/privateKey:PrivateKey", resource.NewPropertyMapFromMap(map[string]any{"algorithm": "ECDSA", "ecdsaCurve": "P256"}))
+	inputs := resource.PropertyMap{
+		"privateKeyPem": key["privateKeyPem"], "allowedUses": resource.NewPropertyValue([]any{"server_auth"}),
+		"validityPeriodHours": resource.NewNumberProperty(100), "earlyRenewalHours": resource.NewNumberProperty(10),
+		"subject": obj(map[string]any{"commonName": "x"}),
+	}
+	const typ = "tls:index/selfSignedCert:SelfSignedCert"
+	cert := create(t, p, typ, inputs)
+	olds, _ := marshal(cert)
+	changed := inputs.Copy()
+	changed["earlyRenewalHours"] = resource.NewNumberProperty(20)
+	news, _ := marshal(changed)
+	chk, err := p.Check(context.Background(), &pulumirpc.CheckRequest{Type: typ, News: news})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := p.Diff(context.Background(), &pulumirpc.DiffRequest{Type: typ, Olds: olds, News: chk.Inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Changes != pulumirpc.DiffResponse_DIFF_SOME || len(d.Replaces) != 0 || len(d.Diffs) != 1 || d.Diffs[0] != "earlyRenewalHours" {
+		t.Fatalf("earlyRenewalHours must be an in-place change: diffs %v, replaces %v", d.Diffs, d.Replaces)
+	}
+	up, err := p.Update(context.Background(), &pulumirpc.UpdateRequest{Type: typ, Olds: olds, News: chk.Inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := unmarshal(up.Properties)
+	if str(after, "certPem") != str(cert, "certPem") {
+		t.Fatal("an in-place update must keep the certificate")
+	}
+	if v, _ := num(after, "earlyRenewalHours"); v != 20 {
+		t.Fatalf("earlyRenewalHours after the update: %v", v)
+	}
+	// 100 hours early on a 100-hour certificate: due at once, so the planned value replaces it.
+	due := inputs.Copy()
+	due["earlyRenewalHours"] = resource.NewNumberProperty(100)
+	news, _ = marshal(due)
+	chk, _ = p.Check(context.Background(), &pulumirpc.CheckRequest{Type: typ, News: news})
+	d, _ = p.Diff(context.Background(), &pulumirpc.DiffRequest{Type: typ, Olds: olds, News: chk.Inputs})
+	if len(d.Replaces) != 1 || d.Replaces[0] != "readyForRenewal" {
+		t.Fatalf("a window that has begun must replace: %v", d.Replaces)
+	}
+}
+
+// Upstream's ids (terraform-provider-tls): a key's is the SHA-1 of its public
+// key's DER (PKIX), a request's the SHA-1 of its DER, a certificate's its
+// serial number in decimal; serial numbers are drawn below 2^128.
+func TestUpstreamIds(t *testing.T) {
+	p := TLS()
+	in := resource.NewPropertyMapFromMap(map[string]any{"algorithm": "ECDSA", "ecdsaCurve": "P256"})
+	ins, _ := marshal(in)
+	chk, _ := p.Check(context.Background(), &pulumirpc.CheckRequest{Type: "tls:index/privateKey:PrivateKey", News: ins})
+	res, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Type: "tls:index/privateKey:PrivateKey", Properties: chk.Inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := unmarshal(res.Properties)
+	block, _ := pem.Decode([]byte(str(key, "publicKeyPem")))
+	if want := sha1Hex(block.Bytes); res.Id != want {
+		t.Fatalf("key id %s, want the SHA-1 of the public key's DER %s", res.Id, want)
+	}
+	if res.Id == sha1Hex([]byte(str(key, "publicKeyPem"))) {
+		t.Fatal("the id must not be the SHA-1 of the PEM text")
+	}
+	cert := create(t, p, "tls:index/selfSignedCert:SelfSignedCert", resource.PropertyMap{
+		"privateKeyPem": key["privateKeyPem"], "allowedUses": resource.NewPropertyValue([]any{"server_auth"}),
+		"validityPeriodHours": resource.NewNumberProperty(1), "subject": obj(map[string]any{"commonName": "x"}),
+	})
+	if parseCert(t, cert).SerialNumber.BitLen() > 128 {
+		t.Fatal("serial numbers are below 2^128")
+	}
+	if hashForState([]byte(" \n\x30\x01\x02\n ")) != sha1Hex([]byte("\x30\x01\x02")) {
+		t.Fatal("hashForState trims surrounding white space, as upstream's strings.TrimSpace")
+	}
+}
+
+func sha1Hex(b []byte) string {
+	sum := sha1.Sum(b) //nolint:gosec // upstream's id
+	return hex.EncodeToString(sum[:])
 }
 
 func TestRandomPassword(t *testing.T) {

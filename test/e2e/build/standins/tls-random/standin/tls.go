@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -100,7 +101,8 @@ func (privateKey) Preview(inputs resource.PropertyMap) resource.PropertyMap {
 }
 
 func (privateKey) Refresh(resource.PropertyMap) resource.PropertyMap { return nil }
-func (privateKey) MustReplace(resource.PropertyMap) string           { return "" }
+func (privateKey) MustReplace(_, _ resource.PropertyMap) string      { return "" }
+func (privateKey) InPlace() map[resource.PropertyKey]bool            { return nil }
 
 func (privateKey) Create(inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
 	var priv crypto.Signer
@@ -164,9 +166,20 @@ func (privateKey) Create(inputs resource.PropertyMap) (string, resource.Property
 	m["publicKeyOpenssh"] = resource.NewStringProperty(sshPub)
 	m["publicKeyFingerprintMd5"] = resource.NewStringProperty(md5)
 	m["publicKeyFingerprintSha256"] = resource.NewStringProperty(sha256)
-	// Upstream's id: the SHA-1 of the public key PEM, hex.
-	sum := sha1.Sum(pubPem) //nolint:gosec // an id, as upstream
-	return hex.EncodeToString(sum[:]), m, nil
+	return hashForState(spki), m, nil
+}
+
+// hashForState is upstream's id of a key or a request: the SHA-1, hex, of the
+// DER bytes read as a string with surrounding white space trimmed
+// (terraform-provider-tls, hashForState over the public key's or the
+// request's DER).
+func hashForState(der []byte) string {
+	trimmed := strings.TrimSpace(string(der))
+	if trimmed == "" {
+		return ""
+	}
+	sum := sha1.Sum([]byte(trimmed)) //nolint:gosec // an id, as upstream
+	return hex.EncodeToString(sum[:])
 }
 
 // --- shared certificate pieces ----------------------------------------------------
@@ -307,7 +320,8 @@ func (certRequest) Preview(inputs resource.PropertyMap) resource.PropertyMap {
 }
 
 func (certRequest) Refresh(resource.PropertyMap) resource.PropertyMap { return nil }
-func (certRequest) MustReplace(resource.PropertyMap) string           { return "" }
+func (certRequest) MustReplace(_, _ resource.PropertyMap) string      { return "" }
+func (certRequest) InPlace() map[resource.PropertyKey]bool            { return nil }
 
 func (certRequest) Create(inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
 	key, err := parsePrivateKey(str(inputs, "privateKeyPem"), "privateKeyPem")
@@ -328,8 +342,7 @@ func (certRequest) Create(inputs resource.PropertyMap) (string, resource.Propert
 	m := copyMap(inputs)
 	m["certRequestPem"] = resource.NewStringProperty(string(pemText))
 	m["keyAlgorithm"] = resource.NewStringProperty(keyAlgorithm(key.Public()))
-	sum := sha1.Sum(pemText) //nolint:gosec // an id, as upstream
-	return hex.EncodeToString(sum[:]), m, nil
+	return hashForState(der), m, nil
 }
 
 // --- tls:index/selfSignedCert:SelfSignedCert and locallySignedCert:LocallySignedCert --
@@ -414,18 +427,31 @@ func (certificate) Refresh(state resource.PropertyMap) resource.PropertyMap {
 	return m
 }
 
-func (certificate) MustReplace(state resource.PropertyMap) string {
-	if readyForRenewal(state) {
+// MustReplace: inside the renewal window, judged as upstream's plan modifier
+// does, with the planned earlyRenewalHours against the state's end of validity.
+func (certificate) MustReplace(state, news resource.PropertyMap) string {
+	planned := state.Copy()
+	if v, ok := news["earlyRenewalHours"]; ok && v.IsNumber() {
+		planned["earlyRenewalHours"] = v
+	}
+	if readyForRenewal(planned) {
 		return "readyForRenewal"
 	}
 	return ""
+}
+
+// InPlace: earlyRenewalHours has no RequiresReplace upstream (terraform-provider-tls'
+// certificate schemas), so a new value is an update of the state alone.
+func (certificate) InPlace() map[resource.PropertyKey]bool {
+	return map[resource.PropertyKey]bool{"earlyRenewalHours": true}
 }
 
 func (c certificate) Create(inputs resource.PropertyMap) (string, resource.PropertyMap, error) {
 	hours, _ := num(inputs, "validityPeriodHours")
 	notBefore := now().Truncate(time.Second)
 	notAfter := notBefore.Add(time.Duration(hours) * time.Hour)
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	// Upstream draws the serial from [0, 2^128) (createCertificate).
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
 	if err != nil {
 		return "", nil, err
 	}
