@@ -10,13 +10,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, withKeyNames } from "../../../components/config";
 import { SpinnakerMtls, SpinnakerMtlsArgs, SpinnakerMtlsArgsError, argName, argsToRawConfig } from "../../../components/spinnakerMtls";
 import { loadProject, readStackConfig } from "../../../engine/project";
-import { PROJECT_ROOT, RunResult, StackExport } from "../../../engine/run";
+import { PROJECT_ROOT, RunResult } from "../../../engine/run";
 import { unwrap } from "../../../engine/monitor";
 import { newCa } from "../../support/pki";
+import { COMPONENT_TYPE, asBeforeTheComponent } from "../../support/preComponentState";
 import { PINNED_CONFIG, run, stackRun } from "../../support/stacks";
 
 const CONSUMER = path.join(__dirname, "consumer");
-const COMPONENT_TYPE = "spinnaker-mtls:index:SpinnakerMtls";
 const NOW = new Date("2026-12-01T00:00:00Z");
 /** The program's URNs before the component (see the file's _about). */
 const PRE_COMPONENT_URNS = JSON.parse(fs.readFileSync(path.join(__dirname, "preComponentUrns.json"), "utf8")) as Record<string, string[]>;
@@ -109,28 +109,6 @@ describe("SpinnakerMtls args", () => {
 });
 
 describe("SpinnakerMtls: an existing stack moves into the component", () => {
-    /** The state as it stood before the component: every URN without the component, at the stack root. */
-    function asBeforeTheComponent(e: StackExport): StackExport {
-        const strip = (urn: string) => urn.replace(`${COMPONENT_TYPE}$`, "");
-        const component = e.deployment.resources.find((r) => r.type === COMPONENT_TYPE)!.urn;
-        const stackUrn = e.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
-        return {
-            ...e,
-            deployment: {
-                ...e.deployment,
-                resources: e.deployment.resources
-                    .filter((r) => r.urn !== component)
-                    .map((r) => ({
-                        ...r,
-                        urn: strip(r.urn),
-                        ...(r.parent ? { parent: r.parent === component ? stackUrn : strip(r.parent) } : {}),
-                        ...(r.provider ? { provider: strip(r.provider) } : {}),
-                        ...(r.dependencies ? { dependencies: r.dependencies.filter((d) => d !== component).map(strip) } : {}),
-                    })),
-            },
-        };
-    }
-
     for (const stack of ["dev", "prod", "local", "otterize"] as const) {
         it(`${stack}: the pre-component URNs, and a run over them replaces, updates and deletes nothing`, async () => {
             const now = await stackRun(stack);
