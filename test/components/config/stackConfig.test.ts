@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
-import { CONFIG_KEYS, RawConfig, StackConfigError, parseStackConfig } from "../../../components/config";
+import { CONFIG_KEYS, CONFIG_SPEC, RawConfig, StackConfigError, parseStackConfig } from "../../../components/config";
 import { OPTIONAL_KEYS } from "../../../components/config/keys";
 import { loadProject, loadStackConfig } from "../../../engine/project";
 import { PROJECT_ROOT } from "../../../engine/run";
@@ -47,6 +47,12 @@ describe("stack config", () => {
         assert.deepStrictEqual(Object.entries(project.config).filter(([, e]) => e.default === undefined).map(([k]) => k), []);
         // The optional keys default to "", which the program reads as unset.
         assert.deepStrictEqual(Object.entries(project.config).filter(([, e]) => e.default === "").map(([k]) => k).sort(), [...OPTIONAL_KEYS].sort());
+    });
+
+    it("Pulumi.yaml's type and default of every key are CONFIG_SPEC's, the defaults SpinnakerMtls's args take without a Pulumi.yaml", () => {
+        const asRaw = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+        const declared = Object.fromEntries(Object.entries(project.config).map(([k, e]) => [k, { type: e.type, default: asRaw(e.default) }]));
+        assert.deepStrictEqual(declared, { ...CONFIG_SPEC });
     });
 
     it("refuses a secret key the engine did not receive as a secret (Pulumi.yaml cannot mark the optional ones secret)", () => {
