@@ -218,11 +218,13 @@ function goConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettings
     };
 }
 
-function deckConfig(t: TlsMaterial, input: SpinnakerSettingsInput): ServiceConfig {
+function deckConfig(t: TlsMaterial | undefined, input: SpinnakerSettingsInput): ServiceConfig {
     if (input.mesh?.edge) {
-        // Behind the ingress Deck serves plain HTTP to its sidecar (see MeshSettings.edge).
+        // Behind the ingress Deck serves plain HTTP to its sidecar (see MeshSettings.edge), and
+        // calls nothing itself (browsers call Gate): it has no certificate of its own to mount.
         return { profile: {}, serviceSettings: { ...baseUrlSetting("deck", input), kubernetes: { useTcpProbe: true } }, volumes: [] };
     }
+    if (!t) throw new Error("deck: no TLS material, and it serves HTTPS itself without the ingress");
     return {
         profile: {},
         serviceSettings: {
@@ -238,12 +240,12 @@ function deckConfig(t: TlsMaterial, input: SpinnakerSettingsInput): ServiceConfi
 export const servesPlainHttp = (service: ServiceName, input: Pick<SpinnakerSettingsInput, "mesh">): boolean => !!input.mesh?.edge && (service === "deck" || service === "gate");
 
 /** What a mesh and cert-manager add to a service: its sidecar label, its port's protocol, a restart on renewal. */
-function meshAndRenewal(service: ServiceName, t: TlsMaterial, cfg: ServiceConfig, input: SpinnakerSettingsInput): ServiceConfig {
+function meshAndRenewal(service: ServiceName, t: TlsMaterial | undefined, cfg: ServiceConfig, input: SpinnakerSettingsInput): ServiceConfig {
     let out = cfg;
     if (input.mesh?.perServiceInjection) {
         out = { ...out, serviceSettings: mergeTrees(out.serviceSettings, { kubernetes: { podLabels: { "sidecar.istio.io/inject": "true" } } }) };
     }
-    if (input.reloadOnSecretChange) {
+    if (input.reloadOnSecretChange && t) {
         // Reloader reads its annotation from the pod template too, and pod
         // annotations are a map that merges under server-side apply, unlike the
         // kustomize patch lists, which the Operator's CRD makes atomic.
@@ -266,9 +268,9 @@ export function buildSpinnakerSettings(input: SpinnakerSettingsInput): Spinnaker
     const services: Partial<Record<ServiceName, ServiceConfig>> = {};
     for (const service of input.services) {
         const t = input.tls[service];
-        if (!t) throw new Error(`${service}: no TLS material`);
         const runtime = SERVICE_CATALOG[service].runtime;
-        const cfg = runtime === "java" ? javaConfig(service, t, input) : runtime === "go" ? goConfig(service, t, input) : deckConfig(t, input);
+        if (!t && runtime !== "deck") throw new Error(`${service}: no TLS material`);
+        const cfg = runtime === "java" ? javaConfig(service, t!, input) : runtime === "go" ? goConfig(service, t!, input) : deckConfig(t, input);
         services[service] = meshAndRenewal(service, t, cfg, input);
     }
     const splitServices: Record<string, { of: ServiceName; serviceSettings: SettingsTree }> = {};
@@ -293,11 +295,14 @@ export function buildSpinnakerSettings(input: SpinnakerSettingsInput): Spinnaker
     const ui = edge ? `https://${edge.host}` : input.browserUrls?.deck;
     const api = edge ? `https://${edge.host}${GATE_API_PATH}` : input.browserUrls?.gate;
     const security = { ...(ui ? { uiSecurity: { overrideBaseUrl: ui } } : {}), ...(api ? { apiSecurity: { overrideBaseUrl: api } } : {}) };
-    // The patch owns the split switch of every service that can split: on for those named, off for the others.
-    const haSwitch = (Object.keys(HA_SPLITS) as HaService[]).filter((s) => input.services.includes(s));
+    // The patch owns the split switch of the services the stack splits, and no other: a user's
+    // own split of another service (set with kubectl or GitOps) stays theirs, and a stack
+    // without haServices owns no switch at all (server-side apply would otherwise turn a
+    // user's split off with patchForce, or conflict without it).
+    const haSwitch = (input.haServices ?? []).filter((s) => input.services.includes(s));
     const config: SettingsTree = {
         ...(Object.keys(security).length ? { security } : {}),
-        ...(haSwitch.length ? { deploymentEnvironment: { haServices: Object.fromEntries(haSwitch.map((s) => [s, { enabled: (input.haServices ?? []).includes(s) }])) } } : {}),
+        ...(haSwitch.length ? { deploymentEnvironment: { haServices: Object.fromEntries(haSwitch.map((s) => [s, { enabled: true }])) } } : {}),
     };
     return {
         services,

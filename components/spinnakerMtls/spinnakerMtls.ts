@@ -204,9 +204,12 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                   );
         };
 
+        // Behind the ingress Deck serves plain HTTP to its sidecar and calls nothing: a certificate
+        // there would be mounted by nobody, and its renewals would restart Deck for nothing.
+        const certified = config.services.filter((s) => !(edge && s === "deck"));
         const certificates = Object.fromEntries(
-            config.services.map((s) => [s, issue(identityOf(SERVICE_CATALOG[s]), serviceExtraDnsNames(s, ns, config.spinnaker, config.extraSans[s]))]),
-        ) as Record<ServiceName, IssuedIdentity>;
+            certified.map((s) => [s, issue(identityOf(SERVICE_CATALOG[s]), serviceExtraDnsNames(s, ns, config.spinnaker, config.extraSans[s]))]),
+        ) as Partial<Record<ServiceName, IssuedIdentity>>;
 
         // --- Redis -----------------------------------------------------------------
         const sidecarLabel = config.istio.enabled && config.istio.injection === "per-service" ? { "sidecar.istio.io/inject": "true" } : undefined;
@@ -250,7 +253,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             namespace: ns,
             services: config.services,
             clientAuth: config.clientAuth,
-            tls: Object.fromEntries(config.services.map((s) => [s, certificates[s].material])),
+            tls: Object.fromEntries(certified.map((s) => [s, certificates[s]!.material])),
             redis: redisPlan,
             jvmTrustStore: javaServices.length > 0 ? { ...jvmTrustStoreRef, passwordKey: jvmTrustStorePasswordRef } : undefined,
             mesh: config.istio.enabled
@@ -274,7 +277,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         /** The values behind the string Secret references the settings hold, for Halyard's argfile properties. */
         const secretValues = new Map<string, pulumi.Output<string>>();
         for (const s of javaServices) {
-            const { material, keystorePassword, truststorePassword } = certificates[s];
+            const { material, keystorePassword, truststorePassword } = certificates[s]!;
             secretValues.set(`${material.keystorePassword!.secret}/${material.keystorePassword!.key}`, keystorePassword!);
             secretValues.set(`${material.truststorePassword!.secret}/${material.truststorePassword!.key}`, truststorePassword!);
         }
@@ -283,7 +286,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         const valueOf = (ref: { secret: string; key: string }) => secretValues.get(`${ref.secret}/${ref.key}`)!;
         const jvmOptions = Object.fromEntries(
             javaServices.map((s) => {
-                const t = certificates[s].material;
+                const t = certificates[s]!.material;
                 const redisClient = redisJavaClients.includes(s);
                 return [
                     s,
@@ -307,12 +310,12 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             force: config.spinnaker.patchForce,
             settings,
             podAnnotations: Object.fromEntries(
-                config.services.map((s) => [
+                certified.map((s) => [
                     s,
                     pulumi.all([
-                        certificates[s].podAnnotations ?? {},
+                        certificates[s]!.podAnnotations ?? {},
                         pulumi.all({
-                            "spinnaker-mtls/tls-checksum": certificates[s].checksum,
+                            "spinnaker-mtls/tls-checksum": certificates[s]!.checksum,
                             ...(jvmOptions[s] ? { "spinnaker-mtls/jvm-options-checksum": jvmOptions[s].checksum } : {}),
                             ...(jvmTrust && jvmOptions[s] ? { "spinnaker-mtls/jvm-truststore-checksum": jvmTrust.checksum } : {}),
                         }),
@@ -321,7 +324,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             ),
             halyardDir: config.spinnaker.halyardDir,
             // The pods roll once their TLS Secrets are there (cert-manager's, once its Certificates are Ready).
-            after: Object.values(certificates),
+            after: Object.values(certificates).filter((c): c is IssuedIdentity => c !== undefined),
         }, inCluster());
 
         // --- Istio: the mesh and the ingress for Deck and Gate -----------------------
@@ -368,8 +371,8 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         );
         this.serviceCertificates = pulumi.output(
             Object.fromEntries(
-                config.services.map((s) => {
-                    const c = certificates[s];
+                certified.map((s) => {
+                    const c = certificates[s]!;
                     const renewedBy = config.certManager.backend === "otterize" ? "otterize credentials operator" : "cert-manager";
                     return [s, { secretName: c.secretName, dnsNames: c.dnsNames, ...(c.notAfter ? { notAfter: c.notAfter } : { renewedBy }) }];
                 }),

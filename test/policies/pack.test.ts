@@ -11,7 +11,7 @@ import { PACK_NAME, POLICIES } from "../../policies/policies";
 import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
 import { policyPack } from "../support/policyPack";
 
-const rootPackage = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "..", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+const rootPackage = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "..", "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
 const packPackage = JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "package.json"), "utf8")) as { version: string; main: string; dependencies: Record<string, string> };
 
 describe("policy pack", () => {
@@ -34,7 +34,7 @@ describe("policy pack", () => {
 
     it("declares the dependencies it loads, at the versions the project pins", () => {
         assert.strictEqual(packPackage.main, "index.ts");
-        for (const [name, version] of Object.entries(packPackage.dependencies)) assert.strictEqual(version, rootPackage.dependencies[name], name);
+        for (const [name, version] of Object.entries(packPackage.dependencies)) assert.strictEqual(version, rootPackage.dependencies[name] ?? rootPackage.devDependencies[name], name);
     });
 
     it("knows Spinnaker's services as the program does", () => {

@@ -4,7 +4,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RunOptions, RunResult, runProgram } from "../../engine/run";
+import { PROJECT_ROOT, RunOptions, RunResult, runProgram } from "../../engine/run";
+import { loadProject, readStackConfig } from "../../engine/project";
+import type { ServiceName } from "../../lib/catalog/serviceCatalog";
 import { RecordedResource, unwrap } from "../../engine/monitor";
 
 const cache = new Map<string, Promise<RunResult>>();
@@ -29,6 +31,12 @@ if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CON
 export const PINNED_CONFIG: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     dev: { "spinnaker-mtls:clientAuth": "want" },
 };
+
+/** The services a committed stack enables, read from its stack file as the engine reads it. */
+export function stackServices(stack: string): ServiceName[] {
+    const values = readStackConfig(loadProject(PROJECT_ROOT), stack).values;
+    return JSON.parse(values["spinnaker-mtls:services"]) as ServiceName[];
+}
 
 /** Runs the engine, one run at a time, with the stack's pinned config under the caller's. */
 export function run(opts: RunOptions): Promise<RunResult> {

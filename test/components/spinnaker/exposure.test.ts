@@ -84,8 +84,13 @@ describe("high-availability split services", () => {
         for (const split of HA_SPLITS.clouddriver) assert.match(san, new RegExp(`DNS:spin-${split}\\.spinnaker-dev\\.svc\\.cluster\\.local`), split);
     });
 
-    it("a stack without them switches the split off, so nothing else turns it on unwired", async () => {
-        assert.deepStrictEqual(at(patchOf(await stackRun("dev")).spec.spinnakerConfig.config, "deploymentEnvironment"), { haServices: { clouddriver: { enabled: false }, echo: { enabled: false } } });
+    it("a stack without them owns no split switch: a user's own split is left alone", async () => {
+        assert.strictEqual(at(patchOf(await stackRun("dev")).spec.spinnakerConfig.config, "deploymentEnvironment"), undefined);
+    });
+
+    it("a stack that splits one service owns that service's switch only", async () => {
+        const one = await run({ stack: "dev", config: { "spinnaker-mtls:haServices": '["echo"]' } });
+        assert.deepStrictEqual(at(patchOf(one).spec.spinnakerConfig.config, "deploymentEnvironment"), { haServices: { echo: { enabled: true } } });
     });
 });
 

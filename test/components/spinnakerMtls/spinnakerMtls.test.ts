@@ -113,8 +113,13 @@ describe("SpinnakerMtls: an existing stack moves into the component", () => {
         it(`${stack}: the pre-component URNs, and a run over them replaces, updates and deletes nothing`, async () => {
             const now = await stackRun(stack);
             const before = asBeforeTheComponent(now.export);
-            // The simulation holds only if it gives exactly the URNs the program had before the component.
-            assert.deepStrictEqual(before.deployment.resources.map((r) => r.urn).sort(), PRE_COMPONENT_URNS[stack]);
+            // The simulation holds only if it gives exactly the URNs the program had before the component,
+            // but for one change made on purpose since: behind the ingress (prod, local) Deck gets no
+            // certificate any more (issue 23), so its certificate's resources are gone.
+            const dropped = (urn: string) =>
+                ["prod", "local"].includes(stack) && /:(pki:ServiceCertificate|certmanager:CertManagerCertificate)(\$[^:]+:[^:]+:[^:]+)?::spin-deck(-[a-z]+)?$/.test(urn);
+            assert.deepStrictEqual(before.deployment.resources.map((r) => r.urn).sort(), PRE_COMPONENT_URNS[stack].filter((u) => !dropped(u)));
+            assert.ok(["dev", "otterize"].includes(stack) || PRE_COMPONENT_URNS[stack].some(dropped), "the dropped resources are Deck's certificate's");
             const next = await run({ stack, previous: before });
             const ops = next.plan.reduce<Record<string, string[]>>((acc, s) => ({ ...acc, [s.op]: [...(acc[s.op] ?? []), s.type] }), {});
             assert.deepStrictEqual(ops.create, [COMPONENT_TYPE], "only the component itself is new");
