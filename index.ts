@@ -26,3 +26,5 @@ export const spinnakerService = spinnakerMtls.spinnakerService;
 /** The Halyard files (paths under the deployment folder); written to halyardDir when it is set. */
 export const halyardFilePaths = spinnakerMtls.halyardFilePaths;
 export const ingressUrl = spinnakerMtls.ingressUrl;
+/** Without the ingress: where callers reach Gate's client-certificate port (spin-gate-api). */
+export const gateApiUrl = spinnakerMtls.gateApiUrl;

@@ -31,6 +31,7 @@ import { noSecretsInEnv } from "./secrets/noSecretsInEnv";
 import { noSecretsInStackOutputs } from "./secrets/noSecretsInStackOutputs";
 import { baseUrls } from "./spinnaker/baseUrls";
 import { clientAuthNeed } from "./spinnaker/clientAuthNeed";
+import { gateApiPort } from "./spinnaker/gateApiPort";
 import { clientAuthRequired } from "./spinnaker/clientAuthRequired";
 import { clientTls } from "./spinnaker/clientTls";
 import { redisUrls } from "./spinnaker/redisUrls";
@@ -55,6 +56,7 @@ export const POLICIES: Policies = [
     serverSsl,
     clientAuthRequired,
     clientAuthNeed,
+    gateApiPort,
     clientTls,
     tcpProbes,
     redisUrls,

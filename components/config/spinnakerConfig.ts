@@ -110,11 +110,20 @@ export function readSpinnakerConfig(r: ConfigReader, services: readonly ServiceN
 /**
  * The DNS names a service's certificate carries beyond its own in-cluster
  * names: the extra SANs from config, every name of its high-availability split
- * services (callers reach clouddriver-ro by its own name), and the host of its
- * browser URL (Gate and Deck without an ingress).
+ * services (callers reach clouddriver-ro by its own name), the host of its
+ * browser URL (Gate and Deck without an ingress), and for Gate without an
+ * ingress the names of the Service in front of its client-certificate port
+ * (`gateApiService`: callers reach that port as spin-gate-api).
  */
-export function serviceExtraDnsNames(service: ServiceName, namespace: string, spinnaker: Pick<SpinnakerConfig, "haServices" | "gateUrl" | "deckUrl">, extraSans: readonly string[] = []): string[] {
+export function serviceExtraDnsNames(
+    service: ServiceName,
+    namespace: string,
+    spinnaker: Pick<SpinnakerConfig, "haServices" | "gateUrl" | "deckUrl">,
+    extraSans: readonly string[] = [],
+    gateApiService = false,
+): string[] {
     const names = [...extraSans];
+    if (service === "gate" && gateApiService) names.push(...inClusterDnsNames("gate-api", namespace));
     if ((spinnaker.haServices as readonly string[]).includes(service)) names.push(...HA_SPLITS[service as HaService].flatMap((split) => inClusterDnsNames(split, namespace)));
     const browser = service === "gate" ? spinnaker.gateUrl : service === "deck" ? spinnaker.deckUrl : undefined;
     if (browser) names.push(urlHost(browser));

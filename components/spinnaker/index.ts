@@ -7,3 +7,4 @@ export * from "./operatorPatch";
 export * from "./halyard";
 export * from "./spinnakerPatches";
 export * from "./schema";
+export * from "./gateApiService";

@@ -30,7 +30,7 @@ import { IstioIngress, IstioMesh } from "../mesh";
 import { OtterizeCredentials, operatorValues } from "../otterize";
 import { CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, ServiceCertificate, TlsIdentity, identityKeySpec, identityOf } from "../pki";
 import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisUrl } from "../redis";
-import { JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinnakerSettings, halyardProperties, secretFilePath } from "../spinnaker";
+import { GATE_API_SERVICE, GateApiService, JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinnakerSettings, halyardProperties, secretFilePath } from "../spinnaker";
 import { SERVICE_CATALOG, ServiceName, clusterLocalHost } from "../../lib/catalog/serviceCatalog";
 import { SpinnakerMtlsArgs, argName, argsToRawConfig, stackConfigSourceOf } from "./spinnakerMtlsArgs";
 
@@ -143,6 +143,8 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
     public readonly halyardFilePaths: pulumi.Output<string[]>;
     /** The ingress URL, or why there is none. */
     public readonly ingressUrl: pulumi.Output<string>;
+    /** The in-cluster URL of Gate's client-certificate port (without the ingress), or why there is none. */
+    public readonly gateApiUrl: pulumi.Output<string>;
 
     constructor(name: string, args: SpinnakerMtlsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         // Everything is checked before the component itself exists.
@@ -207,8 +209,10 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         // Behind the ingress Deck serves plain HTTP to its sidecar and calls nothing: a certificate
         // there would be mounted by nobody, and its renewals would restart Deck for nothing.
         const certified = config.services.filter((s) => !(edge && s === "deck"));
+        // Without the ingress, Gate's client-certificate port (default.apiPort) needs a Service of its own (gateApiService.ts).
+        const gateApi = config.services.includes("gate") && !edge;
         const certificates = Object.fromEntries(
-            certified.map((s) => [s, issue(identityOf(SERVICE_CATALOG[s]), serviceExtraDnsNames(s, ns, config.spinnaker, config.extraSans[s]))]),
+            certified.map((s) => [s, issue(identityOf(SERVICE_CATALOG[s]), serviceExtraDnsNames(s, ns, config.spinnaker, config.extraSans[s], gateApi))]),
         ) as Partial<Record<ServiceName, IssuedIdentity>>;
 
         // --- Redis -----------------------------------------------------------------
@@ -327,13 +331,15 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             after: Object.values(certificates).filter((c): c is IssuedIdentity => c !== undefined),
         }, inCluster());
 
+        const gateApiService = gateApi ? new GateApiService(GATE_API_SERVICE, { namespace: ns }, inCluster()) : undefined;
+
         // --- Istio: the mesh and the ingress for Deck and Gate -----------------------
         if (config.istio.enabled) {
             new IstioMesh("istio", {
                 namespace: ns,
                 injection: config.istio.injection,
                 meshWide: config.istio.meshWideStrict ? { rootNamespace: config.istio.rootNamespace } : undefined,
-                services: [...config.services, ...(redis ? ["redis", "redis-headless"] : []), ...(goRedis ? ["redis-go", "redis-go-headless"] : [])],
+                services: [...config.services, ...(gateApiService ? ["gate-api"] : []), ...(redis ? ["redis", "redis-headless"] : []), ...(goRedis ? ["redis-go", "redis-go-headless"] : [])],
                 authorization: config.istio.authorizationPolicy
                     ? {
                           ingress: edge && {
@@ -395,6 +401,9 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         // The paths alone: with the otterize backend the files carry a keystore password, the list of their names does not.
         this.halyardFilePaths = pulumi.unsecret(spinnaker.halyardFiles.apply((files) => Object.keys(files).sort()));
         this.ingressUrl = ingress ? ingress.url : pulumi.output("none: no ingressHost");
+        this.gateApiUrl = gateApiService
+            ? gateApiService.url
+            : pulumi.output(edge ? "none: behind the ingress Gate's API is the ingress URL's /api/v1" : "none: gate is not enabled");
         this.registerOutputs({
             namespace: this.namespace,
             clientAuth: this.clientAuth,
@@ -410,6 +419,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             spinnakerService: this.spinnakerService,
             halyardFilePaths: this.halyardFilePaths,
             ingressUrl: this.ingressUrl,
+            gateApiUrl: this.gateApiUrl,
         });
     }
 }

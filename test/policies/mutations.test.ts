@@ -134,7 +134,7 @@ const PROD: Mutation[] = [
         says: /stack output caPrivateKey: holds a PEM private key/,
         edit: (exp) => (exp.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.outputs.caPrivateKey = PRIVATE_KEY),
     },
-    { name: "a Certificate the cert-manager API would refuse", policy: "kubernetes-schema", says: /Certificate spin-deck: .*duration/, edit: certificate("spin-deck", (s) => (s.duration = 2160)) },
+    { name: "a Certificate the cert-manager API would refuse", policy: "kubernetes-schema", says: /Certificate spin-orca: .*duration/, edit: certificate("spin-orca", (s) => (s.duration = 2160)) },
 ];
 
 const TLS_CERT = "tls:index/locallySignedCert:LocallySignedCert";

@@ -33,6 +33,28 @@ describe("Gate outside the mesh: browsers on its main port, certificate-bearing 
     });
 });
 
+describe("the way in to Gate's API port (8085): a Service of the program's, since the Operator makes none without spec.expose", () => {
+    it("dev: spin-gate-api selects Gate's pods on 8085, as opaque TCP, and Gate's certificate carries its names", async () => {
+        const r = await stackRun("dev");
+        const svc = objectNamed<{ spec: Tree }>(r, "kubernetes:core/v1:Service", "spin-gate-api");
+        // Halyard and the Operator label Gate's pods app=spin, cluster=spin-gate (their spin-gate Service selects them so).
+        assert.deepStrictEqual(svc.spec, {
+            type: "ClusterIP",
+            selector: { app: "spin", cluster: "spin-gate" },
+            ports: [{ name: "https", port: 8085, targetPort: 8085, protocol: "TCP", appProtocol: "tcp" }],
+        });
+        const san = new crypto.X509Certificate(serviceSecrets(r).get("gate")!.files["tls.crt"]).subjectAltName ?? "";
+        for (const name of ["spin-gate-api", "spin-gate-api.spinnaker-dev", "spin-gate-api.spinnaker-dev.svc", "spin-gate-api.spinnaker-dev.svc.cluster.local"]) assert.ok(san.includes(`DNS:${name},`) || san.endsWith(`DNS:${name}`), name);
+        assert.strictEqual(unwrap(r.stackOutputs.gateApiUrl), "https://spin-gate-api.spinnaker-dev.svc:8085");
+    });
+
+    it("prod (behind the ingress): no API port, so no such Service", async () => {
+        const r = await stackRun("prod");
+        assert.deepStrictEqual(ofType(r, "spinnaker-mtls:spinnaker:GateApiService"), []);
+        assert.match(String(unwrap(r.stackOutputs.gateApiUrl)), /^none: /);
+    });
+});
+
 describe("the URLs browsers use for Deck and Gate", () => {
     it("come from gateUrl and deckUrl as Halyard's overrides, and their hosts join the certificates", async () => {
         const r = await run({ stack: "dev", config: { "spinnaker-mtls:gateUrl": "https://spinnaker-api.dev.example.com", "spinnaker-mtls:deckUrl": "https://spinnaker.dev.example.com" } });
