@@ -34,6 +34,8 @@ export interface SpinnakerConfig {
     /** The URLs browsers reach Gate and Deck at, without an ingress. */
     readonly gateUrl?: string;
     readonly deckUrl?: string;
+    /** The browser URLs the stack left unset that are the port-forward defaults (PORT_FORWARD_URLS), for a warning. */
+    readonly portForwardUrls?: readonly ("gateUrl" | "deckUrl")[];
     /** Services run as Spinnaker's high-availability split. */
     readonly haServices: readonly HaService[];
 }

@@ -157,6 +157,10 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             pulumi.log.warn(`${NO_KUBELET_ENV}=1: the end-to-end tests' switch is on, and pulumi up will not wait for any workload or Service; unset it outside the e2e`, this);
         }
         const ns = config.namespace;
+        if (config.spinnaker.portForwardUrls?.length) {
+            const urls = config.spinnaker.portForwardUrls.map((k) => `${k} ${config.spinnaker[k]}`).join(", ");
+            pulumi.log.info(`no ingress and no browser URL set: ${urls}, through kubectl port-forward (docs/spinnaker.md); set gateUrl and deckUrl to your own load balancer's URLs instead`, this);
+        }
         // Each top-level child once sat at the stack root (see the header).
         const child = (o: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => ({ ...o, parent: this, aliases: [{ parent: pulumi.rootStackResource }] });
 

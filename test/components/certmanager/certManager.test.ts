@@ -130,7 +130,7 @@ describe("cert-manager", () => {
         const inputs = unwrap(release.inputs) as Record<string, unknown>;
         assert.deepStrictEqual(
             { chart: inputs.chart, version: inputs.version, repo: (inputs.repositoryOpts as { repo: string }).repo, namespace: inputs.namespace, values: inputs.values },
-            { chart: "cert-manager", version: "v1.16.2", repo: "https://charts.jetstack.io", namespace: "cert-manager", values: { crds: { enabled: true } } },
+            { chart: "cert-manager", version: "v1.21.2", repo: "https://charts.jetstack.io", namespace: "cert-manager", values: { crds: { enabled: true } } },
         );
         const issuers = ofType(r, "spinnaker-mtls:certmanager:CertManagerIssuers")[0];
         assert.deepStrictEqual(issuers.dependencies, [release.urn], "the issuers, and through them every Certificate, wait for the release");

@@ -66,9 +66,9 @@ describe("the URLs browsers use for Deck and Gate", () => {
         assert.match(san("deck"), /DNS:spinnaker\.dev\.example\.com/);
     });
 
-    it("are not written at all without them: no in-cluster name reaches Deck's browser code", async () => {
+    it("default, without an ingress, to the port-forward URLs (never Halyard's http://localhost:8084): no in-cluster name reaches Deck's browser code", async () => {
         const cfg = patchOf(await stackRun("dev")).spec.spinnakerConfig;
-        assert.strictEqual(at(cfg.config, "security"), undefined);
+        assert.deepStrictEqual(at(cfg.config, "security"), { apiSecurity: { overrideBaseUrl: "https://localhost:8084" }, uiSecurity: { overrideBaseUrl: "https://localhost:9000" } });
         assert.strictEqual(cfg["service-settings"].gate.baseUrl, undefined);
         assert.strictEqual(cfg["service-settings"].deck.baseUrl, undefined);
         assert.ok(!JSON.stringify(cfg.config ?? {}).includes("spin-gate"));

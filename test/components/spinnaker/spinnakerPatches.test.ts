@@ -299,7 +299,11 @@ describe("SpinnakerService modes", () => {
         const { type, manifest } = manifestOf(result);
         assert.strictEqual(type, "kubernetes:spinnaker.io/v1alpha2:SpinnakerService");
         // No haServices in dev: the created SpinnakerService leaves the split switches to the Operator's defaults.
-        assert.deepStrictEqual(manifest.spec.spinnakerConfig.config, { version: "1.36.1" });
+        assert.deepStrictEqual(manifest.spec.spinnakerConfig.config, {
+            version: "1.36.1",
+            // dev has no ingress and no browser URLs: the port-forward ones.
+            security: { apiSecurity: { overrideBaseUrl: "https://localhost:8084" }, uiSecurity: { overrideBaseUrl: "https://localhost:9000" } },
+        });
         assert.deepStrictEqual(spinnakerServiceProblems(manifest), []);
     });
 

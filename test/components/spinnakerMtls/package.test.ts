@@ -48,7 +48,7 @@ describe("SpinnakerMtls as a package", function () {
                 path.join(consumer, "index.ts"),
                 [
                     'import { SpinnakerMtls } from "spinnaker-mtls";',
-                    'const spinnaker = new SpinnakerMtls("spinnaker", { namespace: "spinnaker-team-a", services: ["gate", "deck", "orca"], clientAuth: "need" });',
+                    'const spinnaker = new SpinnakerMtls("spinnaker", { namespace: "spinnaker-team-a", services: ["gate", "deck", "orca"], clientAuth: "need", gateUrl: "https://spinnaker-api.team-a.example", deckUrl: "https://spinnaker.team-a.example" });',
                     "export const certificates = spinnaker.serviceCertificates;",
                     "",
                 ].join("\n"),

@@ -21,6 +21,9 @@ const NOW = new Date("2026-12-01T00:00:00Z");
 /** The program's URNs before the component (see the file's _about). */
 const PRE_COMPONENT_URNS = JSON.parse(fs.readFileSync(path.join(__dirname, "preComponentUrns.json"), "utf8")) as Record<string, string[]>;
 
+/** The browser URLs a program with its own load balancer names. */
+const URLS = { gateUrl: "https://spinnaker-api.example.com", deckUrl: "https://spinnaker.example.com" };
+
 /** The problems SpinnakerMtls reports for these args (it throws before it registers anything). */
 function problemsOf(args: Record<string, unknown>): readonly string[] {
     try {
@@ -98,12 +101,12 @@ describe("SpinnakerMtls args", () => {
     it("checks a CA key that is a secret Output when it resolves, naming the arg and hiding the key", async () => {
         const ca = newCa("Imported CA");
         const otherKey = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-        await assert.rejects(consumerRun({ caCertPem: ca.certPem, certValidityHours: 24, renewBeforeHours: 12 }, otherKey), (e: Error) => {
+        await assert.rejects(consumerRun({ ...URLS, caCertPem: ca.certPem, certValidityHours: 24, renewBeforeHours: 12 }, otherKey), (e: Error) => {
             assert.match(e.message, /args\.caKeyPem \(secret value hidden\) does not match the public key of args\.caCertPem/);
             assert.ok(!e.message.includes("PRIVATE KEY"), "the key is not echoed");
             return true;
         });
-        const ok = await consumerRun({ caCertPem: ca.certPem, certValidityHours: 24, renewBeforeHours: 12 }, ca.keyPem);
+        const ok = await consumerRun({ ...URLS, caCertPem: ca.certPem, certValidityHours: 24, renewBeforeHours: 12 }, ca.keyPem);
         assert.strictEqual(unwrap(ok.stackOutputs.caCertificatePem), ca.certPem);
     });
 });
