@@ -45,8 +45,28 @@ export interface RedisConfig {
     readonly goServices: GoServicesRedis;
 }
 
+/**
+ * The first Redis whose TLS files the tls-reload sidecar can reload in place:
+ * it sends one `CONFIG SET tls-cert-file … tls-key-file … tls-ca-cert-file …`
+ * with the same paths (redisCommands.ts). CONFIG SET takes several pairs from
+ * 7.0.0 (6.2's configSetCommand reads one), and 7.0.0 skips a TLS setting
+ * whose value did not change; 7.0.1 applies it anyway (redis commit b16d1c271,
+ * "Fix possible regression around TLS config changes", VOLATILE_CONFIG).
+ */
+export const REDIS_FLOOR = "7.0.1";
+
+/** A version tag below REDIS_FLOOR: 6.x, or exactly 7.0.0 (a floating "7" or "7.0" tag is a later patch release). */
+function belowReloadFloor(tag: string): boolean {
+    const m = /^([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:$|[^0-9.])/.exec(tag);
+    if (!m) return false;
+    const [major, minor, patch] = [Number(m[1]), m[2] === undefined ? undefined : Number(m[2]), m[3] === undefined ? undefined : Number(m[3])];
+    if (major !== 7) return major < 7;
+    return minor === 0 && patch === 0;
+}
+
 /** image[:tag][@digest], with a tag or a digest: an implicit `latest` is not reproducible. */
-const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+// A registry's port only before a path ("registry:5000/redis"); "redis:7" is a tag.
+const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+(?=\/))?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 export function readRedisConfig(r: ConfigReader, services: readonly ServiceName[] | undefined): RedisConfig | undefined {
     const before = r.problems.length;
@@ -59,7 +79,13 @@ export function readRedisConfig(r: ConfigReader, services: readonly ServiceName[
         if (!ref || (tag === undefined && ref[6] === undefined)) {
             r.bad("redisImage", image, "allowed: an image reference with a tag or a digest, e.g. redis:7.2.7");
         } else if (tag !== undefined && /^[0-9]+\./.test(tag) && Number(tag.split(".")[0]) < 6) {
-            r.bad("redisImage", image, "Redis before 6 has no TLS; allowed: Redis 6 or later, e.g. redis:7.2.7");
+            r.bad("redisImage", image, `Redis before 6 has no TLS; allowed: Redis ${REDIS_FLOOR} or later, e.g. redis:7.2.7`);
+        } else if (tag !== undefined && belowReloadFloor(tag)) {
+            r.bad(
+                "redisImage",
+                image,
+                `its tls-reload sidecar cannot reload a renewed certificate there (one CONFIG SET of several TLS files needs Redis 7.0.0, and reloading files whose names did not change needs ${REDIS_FLOOR}); allowed: Redis ${REDIS_FLOOR} or later, e.g. redis:7.2.7`,
+            );
         }
     }
 

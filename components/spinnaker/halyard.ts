@@ -56,7 +56,7 @@ export function halyardCommands(settings: SpinnakerSettings, namespace: string):
     for (const name of Object.keys(settings.services).sort() as ServiceName[]) {
         const k = settings.services[name]!.kustomize;
         for (const target of ["service", "deployment"] as const) {
-            if (k?.[target]) lines.push(`kubectl -n ${namespace} patch ${target} spin-${name} --type strategic -p '${JSON.stringify(sortKeys(k[target]))}'`);
+            for (const patch of k?.[target] ?? []) lines.push(`kubectl -n ${namespace} patch ${target} spin-${name} --type strategic -p '${JSON.stringify(sortKeys(patch))}'`);
         }
     }
     if (!lines.length) return undefined;

@@ -80,7 +80,8 @@ export function operatorKustomize(settings: SpinnakerSettings): Record<string, R
         if (!k) continue;
         out[name] = {};
         for (const target of ["service", "deployment"] as const) {
-            if (k[target]) out[name][target] = { patchesStrategicMerge: [YAML.stringify(k[target], { sortMapEntries: true })] };
+            const patches = k[target];
+            if (patches?.length) out[name][target] = { patchesStrategicMerge: patches.map((patch) => YAML.stringify(patch, { sortMapEntries: true })) };
         }
     }
     return out;

@@ -44,6 +44,8 @@ export interface SpinnakerSettingsInput {
     readonly browserUrls?: { readonly gate?: string; readonly deck?: string };
     /** Services run as Spinnaker's high-availability split: their split services get the same TLS wiring. */
     readonly haServices?: readonly HaService[];
+    /** The user's own strategic-merge patches of each service's Service (spinnakerServicePatches), written before the program's. */
+    readonly userServicePatches?: Readonly<Partial<Record<ServiceName, readonly object[]>>>;
 }
 
 export interface MeshSettings {
@@ -64,10 +66,10 @@ export interface MeshSettings {
     readonly edge?: { readonly host: string };
 }
 
-/** Strategic-merge patches the Operator applies to a service's generated objects (spec.kustomize). */
+/** Strategic-merge patches the Operator applies to a service's generated objects (spec.kustomize), in order. */
 export interface KustomizePatches {
-    readonly service?: object;
-    readonly deployment?: object;
+    readonly service?: readonly object[];
+    readonly deployment?: readonly object[];
 }
 
 export interface ServiceConfig {
@@ -256,7 +258,7 @@ function meshAndRenewal(service: ServiceName, t: TlsMaterial | undefined, cfg: S
         // The Operator names each Service's port "http", which makes Istio parse the
         // bytes as HTTP: a service's own TLS must be declared opaque TCP instead.
         // Only by explicit opt-in: this list is owned whole (see MeshSettings).
-        return { ...out, kustomize: { service: { spec: { ports: [{ port: SERVICE_CATALOG[service].port, appProtocol: servesPlainHttp(service, input) ? "http" : "tcp" }] } } } };
+        return { ...out, kustomize: { service: [{ spec: { ports: [{ port: SERVICE_CATALOG[service].port, appProtocol: servesPlainHttp(service, input) ? "http" : "tcp" }] } }] } };
     }
     return out;
 }
@@ -271,7 +273,11 @@ export function buildSpinnakerSettings(input: SpinnakerSettingsInput): Spinnaker
         const runtime = SERVICE_CATALOG[service].runtime;
         if (!t && runtime !== "deck") throw new Error(`${service}: no TLS material`);
         const cfg = runtime === "java" ? javaConfig(service, t!, input) : runtime === "go" ? goConfig(service, t!, input) : deckConfig(t, input);
-        services[service] = meshAndRenewal(service, t, cfg, input);
+        const withMesh = meshAndRenewal(service, t, cfg, input);
+        // The user's own Service patches (spinnakerServicePatches) go first, the program's port
+        // protocol last: the list is written whole, and the protocol Istio needs must win.
+        const own = input.userServicePatches?.[service] ?? [];
+        services[service] = own.length ? { ...withMesh, kustomize: { ...withMesh.kustomize, service: [...own, ...(withMesh.kustomize?.service ?? [])] } } : withMesh;
     }
     const splitServices: Record<string, { of: ServiceName; serviceSettings: SettingsTree }> = {};
     for (const base of input.haServices ?? []) {

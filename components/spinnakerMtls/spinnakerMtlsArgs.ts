@@ -141,6 +141,8 @@ export interface SpinnakerMtlsArgs {
     readonly deckUrl?: string;
     /** Services run as Spinnaker's high-availability split. */
     readonly haServices?: SpinnakerServiceName[];
+    /** Your own strategic-merge patches of Spinnaker's Services, as JSON text per service; written beside the program's. */
+    readonly spinnakerServicePatches?: string;
     /** Who issues the service certificates. */
     readonly certificateBackend?: CertificateBackend;
     /** With certificateBackend otterize, the operator's certificate provider. */

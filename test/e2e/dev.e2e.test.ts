@@ -52,6 +52,9 @@ describe(`e2e: the ${STACK} stack under the real CLI and Kubernetes provider`, f
         // The CLI ran the pack through the language host (it lists it under Policies).
         assert.match(r.stdout, /Policies:\s*\n\s*\S+ spinnaker-mtls@v\d/, r.stdout);
         assert.match(r.stdout, /\+ \d+ to create/);
+        // The parser's positive control: before the certificates exist, some policies cannot run on
+        // unknown values, and the parser flags them; the later "none could not run" relies on it.
+        assert.ok(policyFindings(r.stdout).some((f) => f.couldNotRun), `no finding flagged as unable to run on a first preview:\n${r.stdout}`);
     });
 
     it("pulumi up creates the stack's objects with the expected content", async function () {

@@ -7,9 +7,9 @@
 // version. Its cert-manager path is short, so this file does what that path
 // does with a pod's annotations, in our own words (`operatorCertManagerObjects`
 // below, citing the upstream functions), and hands the result to the real
-// cert-manager. The stack's objects come from the offline engine (the real
-// Pulumi engine cannot run the Node.js program here) and are server-side
-// applied as the Kubernetes provider would.
+// cert-manager. The stack's objects come from the offline engine and are
+// server-side applied as the Kubernetes provider would: what is judged here
+// is the operator's path and cert-manager's answer, not the CLI.
 //
 // What it proves: the annotations the program puts on clouddriver's,
 // front50's and terraformer's pods (SpinnakerService service-settings) and

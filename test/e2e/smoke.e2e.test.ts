@@ -1,8 +1,11 @@
 // Smoke test of the e2e toolchain (issue 12): the real Pulumi CLI and engine,
-// the real Kubernetes provider, and a real kube-apiserver (kine storage,
+// the Kubernetes provider (built from the one provider commit the Go module
+// proxy serves, installed in the 4.34.2 plugin slot; see
+// test/e2e/build/toolchain/build.sh), and a real kube-apiserver (kine storage,
 // kube-controller-manager for namespace deletion). The program is Pulumi YAML
-// because the Node.js language host's module is refused by the Go module proxy
-// here (see test/e2e/build/toolchain/build.sh); the YAML host needs no Node.js. It
+// on the real YAML language host, so that this suite judges the toolchain
+// alone, without this project's code or its stand-ins (the Node.js language
+// host and the tls/random providers, which the program's suites use). It
 // proves what the real engine and provider do that the offline engine only
 // emulates: server-side apply with field managers, a *Patch resource on an
 // object another manager owns, secrets through the provider, a clean second

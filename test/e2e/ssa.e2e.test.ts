@@ -17,6 +17,7 @@
 //
 // Run: bash test/e2e/run.sh test/e2e/ssa.e2e.test.ts
 import * as assert from "assert";
+import * as YAML from "yaml";
 import { exportedResources, standInNotice, StackRun, startStackRun, USER_MANAGER, USER_SPINNAKER_VERSION } from "./support/stackRun";
 
 const STACK = "dev";
@@ -161,5 +162,32 @@ describe(`e2e: server-side apply onto the user's SpinnakerService (${STACK}, pat
         assert.ok(userEntry, "the user's manager lost every field");
         assert.ok(!JSON.stringify(userEntry.fieldsV1).includes('"f:client-auth"'), "the user's manager still owns client-auth");
         await run!.ws.ok(["preview", "--expect-no-changes", "--refresh", ...run!.policyArgs], run!.project);
+    });
+
+    it("with the mesh's port patch, a Service patch of the user's declared in spinnakerServicePatches survives up beside the program's", async function () {
+        assert.ok(programManager, "the up step failed");
+        const userServicePatch = { metadata: { annotations: { "team.example.com/owner": "platform" } } };
+        // The user's own patch of Gate's Service, applied by the user first, as before the program owned the list.
+        const body = {
+            apiVersion: run!.spinnakerServicePath.split("/").slice(2, 4).join("/"),
+            kind: "SpinnakerService",
+            metadata: { name: run!.spinnakerServiceName, namespace: run!.namespace },
+            spec: { ...userSpec(), kustomize: { ...(userSpec().kustomize as object), gate: { service: { patchesStrategicMerge: [JSON.stringify(userServicePatch)] } } } },
+        };
+        const applied = await run!.cluster.request("PATCH", `${run!.spinnakerServicePath}?fieldManager=${USER_MANAGER}&force=true`, JSON.stringify(body), "application/apply-patch+yaml");
+        assert.ok(applied.status < 300, `the user's apply: ${applied.status} ${applied.body}`);
+        // The mesh with the port patch (the program now owns each Service's patch list), and the user's patch declared in stack config.
+        for (const [k, v] of [["istio", "true"], ["istioServicePortPatch", "true"], ["spinnakerServicePatches", JSON.stringify({ gate: [userServicePatch] })]]) {
+            await run!.ws.ok(["config", "set", `spinnaker-mtls:${k}`, v], run!.project);
+        }
+        await run!.ws.ok(["up", "--yes", "--refresh", "--skip-preview", ...run!.policyArgs], run!.project, 1_200_000);
+        const svc = await getSvc();
+        const list = (valueAt(svc, ["spec", "kustomize", "gate", "service", "patchesStrategicMerge"]) as string[] | undefined) ?? [];
+        const parsed = list.map((p) => JSON.stringify(YAML.parse(p)));
+        assert.strictEqual(parsed.length, 2, `gate's Service patches: ${JSON.stringify(list)}`);
+        assert.strictEqual(parsed[0], JSON.stringify(userServicePatch), "the user's patch is first, intact");
+        assert.match(parsed[1], /"appProtocol":"tcp"/, "the program's port protocol is last");
+        assert.deepStrictEqual(ownersOf(svc, ["spec", "kustomize", "gate", "service", "patchesStrategicMerge"]), [`${programManager}/Apply`]);
+        await run!.ws.ok(["preview", "--expect-no-changes", ...run!.policyArgs], run!.project);
     });
 });

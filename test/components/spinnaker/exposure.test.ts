@@ -2,6 +2,7 @@
 // the patch: Gate's two listeners, the browser URLs Deck is given, the
 // high-availability split services, and which fields the patch owns.
 import * as assert from "assert";
+import * as YAML from "yaml";
 import { unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
 import { HA_SPLITS } from "../../../components/config/spinnakerConfig";
@@ -121,6 +122,26 @@ describe("fields the patch owns: nothing atomic unless the user opted in", () =>
         assert.strictEqual(patchOf(await stackRun("dev")).spec.kustomize, undefined);
         const prod = patchOf(await stackRun("prod")).spec.kustomize ?? {};
         for (const [s, k] of Object.entries(prod)) assert.deepStrictEqual(Object.keys(k), ["service"], s);
+    });
+});
+
+describe("the user's own Service patches (spinnakerServicePatches)", () => {
+    const userPatch = { metadata: { annotations: { "team.example.com/owner": "platform" } } };
+    const kustomizeOf = (r: RunResult) => patchOf(r).spec.kustomize as Record<string, { service?: { patchesStrategicMerge: string[] } }> | undefined;
+
+    it("with the mesh's port patch: the program writes the user's patches first and its own port protocol last, in the one list it owns", async () => {
+        const r = await run({ stack: "prod", config: { "spinnaker-mtls:spinnakerServicePatches": JSON.stringify({ gate: [userPatch] }) } });
+        const list = kustomizeOf(r)!.gate.service!.patchesStrategicMerge.map((p) => YAML.parse(p) as Tree);
+        assert.strictEqual(list.length, 2);
+        assert.deepStrictEqual(list[0], userPatch);
+        assert.deepStrictEqual(at(list[1], "spec", "ports"), [{ appProtocol: "http", port: SERVICE_CATALOG.gate.port }]);
+        // Other services keep only the program's patch.
+        assert.strictEqual(kustomizeOf(r)!.orca.service!.patchesStrategicMerge.length, 1);
+    });
+
+    it("without the mesh: the user's patches alone", async () => {
+        const r = await run({ stack: "dev", config: { "spinnaker-mtls:spinnakerServicePatches": JSON.stringify({ orca: [userPatch] }) } });
+        assert.deepStrictEqual(kustomizeOf(r), { orca: { service: { patchesStrategicMerge: [YAML.stringify(userPatch, { sortMapEntries: true })] } } });
     });
 });
 

@@ -247,7 +247,7 @@ describe("the Halyard files", () => {
             const script = files["hal-config.sh"] ?? "";
             for (const [s, targets] of Object.entries(m.spec.kustomize ?? {})) {
                 for (const [target, { patchesStrategicMerge }] of Object.entries(targets as Record<string, { patchesStrategicMerge: string[] }>)) {
-                    assert.ok(script.includes(`patch ${target} spin-${s} --type strategic -p '${JSON.stringify(YAML.parse(patchesStrategicMerge[0]))}'`), `${s} ${target}`);
+                    for (const patch of patchesStrategicMerge) assert.ok(script.includes(`patch ${target} spin-${s} --type strategic -p '${JSON.stringify(YAML.parse(patch))}'`), `${s} ${target}`);
                 }
             }
             const security = (m.spec.spinnakerConfig.config as { security?: { uiSecurity: { overrideBaseUrl: string }; apiSecurity: { overrideBaseUrl: string } } } | undefined)?.security;

@@ -24,7 +24,7 @@
 // disk, and istioctl reads Secrets only as a Gateway's credential, which
 // cert-manager writes in the gateway's namespace.
 import { parse } from "yaml";
-import { isServiceName, SERVICE_CATALOG } from "../../../lib/catalog/serviceCatalog";
+import { isServiceName } from "../../../lib/catalog/serviceCatalog";
 import { unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
 import { Issued, issue, newCa } from "../../support/pki";
@@ -62,6 +62,30 @@ type Obj = Record<string, any>;
 // the container named after the service with that containerPort; pod
 // annotations and extra pod labels from service-settings.<svc>.kubernetes.
 // ---------------------------------------------------------------------------
+
+/**
+ * The port Halyard gives each service's Service and container when
+ * service-settings name none: each service class's default (spinnaker/halyard,
+ * halyard-deploy/.../deploy/spinnaker/v1/service/<Name>Service.java, `Integer
+ * port = …`); dinghy's and terraformer's are Armory's documented defaults
+ * (their Halyard is not public). Written here from those sources, not taken
+ * from the program's service catalog, so a wrong port there shows up as a
+ * mismatch with the Services the Operator really makes.
+ */
+const HALYARD_DEFAULT_PORTS: Readonly<Record<string, number>> = {
+    clouddriver: 7002,
+    deck: 9000,
+    echo: 8089,
+    fiat: 7003,
+    front50: 8080,
+    gate: 8084,
+    igor: 8088,
+    kayenta: 8090,
+    orca: 8083,
+    rosco: 8087,
+    dinghy: 8081,
+    terraformer: 7088,
+};
 
 /** Strategic merge of a Service patch, as apimachinery's strategicpatch does for the fields Service has: maps merge, spec.ports merges by `port` (its patchMergeKey), other lists replace. */
 function mergeServicePatch(target: Obj, patch: Obj, at: string[] = []): void {
@@ -103,7 +127,7 @@ export function operatorObjects(spinnakerService: KubeObject): KubeObject[] {
     for (const [svc, s] of Object.entries(settings)) {
         // Halyard deploys nothing for a service whose lifecycle it is told to skip (the program's Redis).
         if (!isServiceName(svc) || s.skipLifeCycleManagement === true) continue;
-        const port = Number(s.port ?? SERVICE_CATALOG[svc].port);
+        const port = Number(s.port ?? HALYARD_DEFAULT_PORTS[svc]);
         const name = `spin-${svc}`;
         const selector: Labels = { app: "spin", cluster: name };
         const service: KubeObject = {

@@ -36,8 +36,12 @@ export interface StackRun {
 /** The stand-ins the run uses, one line each, for the test's output. */
 export function standInNotice(): string {
     const used = standIns(PROGRAM_NEEDS);
-    if (used.length === 0) return "upstream builds only";
-    return "STAND-INS (this project's own code, not upstream): " + used.map((s) => `${s.name} ${s.label}`).join("; ");
+    // The Kubernetes provider is upstream's code, but not its release: the one commit the proxy serves.
+    const provider = process.env.PULUMI_K8S_PROVIDER_LABEL
+        ? `; the Kubernetes provider is upstream commit ${process.env.PULUMI_K8S_PROVIDER_LABEL} in the 4.34.2 plugin slot (the proxy serves no tagged release)`
+        : "";
+    if (used.length === 0) return `upstream builds only${provider}`;
+    return "STAND-INS (this project's own code, not upstream): " + used.map((s) => `${s.name} ${s.label}`).join("; ") + provider;
 }
 
 export interface StackRunOptions {
@@ -160,6 +164,9 @@ export interface PolicyFinding { level: string; policy: string; resource: string
  * policy could not run during preview (unknown values).
  */
 export function policyFindings(stdout: string): PolicyFinding[] {
+    // No "Policies:" section naming the pack means the pack did not run or the CLI's output
+    // changed: either way "no findings" would be a parser matching nothing, so it is an error.
+    if (!/^Policies:\s*\n\s*\S+ spinnaker-mtls@v\d/m.test(stdout)) throw new Error(`no "Policies:" section naming the spinnaker-mtls pack in the CLI's output:\n${stdout.slice(-3000)}`);
     const lines = stdout.split("\n");
     const out: PolicyFinding[] = [];
     lines.forEach((line, i) => {
