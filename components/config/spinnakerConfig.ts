@@ -1,6 +1,6 @@
 // The Spinnaker part of the stack config: which Operator's SpinnakerService
 // to patch (or create), and where Halyard files go.
-import { SERVICE_CATALOG, ServiceName, inClusterDnsNames } from "../../lib/catalog/serviceCatalog";
+import { SERVICE_CATALOG, ServiceName, inClusterDnsNames, isServiceName } from "../../lib/catalog/serviceCatalog";
 import { ConfigReader, fq, isDnsName } from "./reader";
 
 export type SpinnakerFlavor = "armory" | "oss";
@@ -34,6 +34,8 @@ export interface SpinnakerConfig {
     /** The URLs browsers reach Gate and Deck at, without an ingress. */
     readonly gateUrl?: string;
     readonly deckUrl?: string;
+    /** The user's own strategic-merge patches of each service's Service (spinnakerServicePatches). */
+    readonly servicePatches?: Readonly<Partial<Record<ServiceName, readonly Record<string, unknown>[]>>>;
     /** The browser URLs the stack left unset that are the port-forward defaults (PORT_FORWARD_URLS), for a warning. */
     readonly portForwardUrls?: readonly ("gateUrl" | "deckUrl")[];
     /** Services run as Spinnaker's high-availability split. */
@@ -65,6 +67,7 @@ export function readSpinnakerConfig(r: ConfigReader, services: readonly ServiceN
     const halyardDir = r.optional("halyardDir");
     const gateUrl = browserUrl(r, "gateUrl");
     const deckUrl = browserUrl(r, "deckUrl");
+    const servicePatches = readServicePatches(r, services);
     const haServices: HaService[] = [];
     for (const name of r.stringList("haServices") ?? []) {
         if (!(HA_SERVICES as string[]).includes(name)) {
@@ -106,7 +109,46 @@ export function readSpinnakerConfig(r: ConfigReader, services: readonly ServiceN
         ...(gateUrl !== undefined ? { gateUrl } : {}),
         ...(deckUrl !== undefined ? { deckUrl } : {}),
         haServices: haServices.sort(),
+        ...(servicePatches ? { servicePatches } : {}),
     };
+}
+
+/**
+ * spinnakerServicePatches: the user's own strategic-merge patches of
+ * Spinnaker's Services, per service. The Operator's CRD makes each
+ * `spec.kustomize.<svc>.service.patchesStrategicMerge` list atomic, so when
+ * the program writes one (the mesh's port protocols) server-side apply gives
+ * it the whole list: the user's own patches must then come through here,
+ * and the program writes them first, its own after.
+ */
+function readServicePatches(r: ConfigReader, services: readonly ServiceName[] | undefined): Partial<Record<ServiceName, Record<string, unknown>[]>> | undefined {
+    const raw = r.optional("spinnakerServicePatches");
+    if (raw === undefined) return undefined;
+    const allowed = 'a JSON object of service name to a list of strategic-merge patches of its Service, e.g. \'{"gate":[{"metadata":{"annotations":{"team":"platform"}}}]}\'';
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(raw);
+    } catch {
+        r.bad("spinnakerServicePatches", raw, `not JSON; allowed: ${allowed}`);
+        return undefined;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        r.bad("spinnakerServicePatches", raw, `allowed: ${allowed}`);
+        return undefined;
+    }
+    const out: Partial<Record<ServiceName, Record<string, unknown>[]>> = {};
+    for (const [name, patches] of Object.entries(parsed).sort(([a], [b]) => a.localeCompare(b))) {
+        if (!isServiceName(name) || (services !== undefined && !services.includes(name))) {
+            r.problem(`${fq("spinnakerServicePatches")} names ${JSON.stringify(name)}, which is not an enabled service; enabled: ${(services ?? []).join(", ")}`);
+            continue;
+        }
+        if (!Array.isArray(patches) || patches.length === 0 || !patches.every((p) => typeof p === "object" && p !== null && !Array.isArray(p))) {
+            r.problem(`${fq("spinnakerServicePatches")} gives ${name} ${JSON.stringify(patches)}; allowed: a non-empty list of patch objects`);
+            continue;
+        }
+        out[name] = patches as Record<string, unknown>[];
+    }
+    return Object.keys(out).length ? out : undefined;
 }
 
 /**

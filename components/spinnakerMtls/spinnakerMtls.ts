@@ -271,6 +271,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             reloadOnSecretChange: config.certManager.backend !== "pulumi",
             browserUrls: { gate: config.spinnaker.gateUrl, deck: config.spinnaker.deckUrl },
             haServices: config.spinnaker.haServices,
+            userServicePatches: config.spinnaker.servicePatches,
         });
 
         // --- Java runtime: the JVM-wide trust store and each service's argfile ------
