@@ -5,12 +5,12 @@
 // First: every module loaded after it is transpiled once, not on every run.
 import "./transpileCache";
 import * as path from "path";
-import { CommandHelp, EXIT_OK, progress, runCommand } from "./command";
+import { CommandHelp, EXIT_OK, progress, runCommand, withProgramOutputOnStderr } from "./command";
 import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "./configInputs";
-import { readExportFile, writePrivateFile } from "./files";
+import { assertWritable, exportStack, readExportFile, writePrivateFile } from "./files";
 import { UsageError, parseFlags } from "./flags";
-import { StackExport, runProgram, summarize } from "./run";
-import { passphraseFromEnv } from "./secrets";
+import { StackExport, priorResources, runProgram, summarize } from "./run";
+import { assertExportSecretsReadable, passphraseFromEnv } from "./secrets";
 
 interface Args {
     stack: string;
@@ -52,12 +52,38 @@ export function parseArgs(argv: string[]): Args {
     return { stack: f.values.stack, out: f.values.out, state: f.values.state, project: f.values.project, showSecrets: f.switches.has("show-secrets"), config: values, secretConfigKeys: secretKeys };
 }
 
+/**
+ * The previous state, checked before the run with every problem naming its
+ * file: secrets it cannot decrypt (a wrong or missing passphrase, another
+ * secrets provider's). An export of another stack is warned about: its URNs
+ * are that stack's, so the plan would delete every resource it holds.
+ */
+function readPreviousState(file: string, stack: string): StackExport {
+    const previous = readExportFile(file);
+    assertExportSecretsReadable(previous, file);
+    try {
+        priorResources(previous);
+    } catch (e) {
+        throw new Error(`${file}: ${(e as Error).message.replace(/^previous state: /, "")}`);
+    }
+    const of = exportStack(previous);
+    if (of.stack !== stack) {
+        progress(
+            `warning: ${file} is an export of stack ${of.stack}, not ${stack}: its URNs name ${of.stack}, so the plan deletes all ${previous.deployment.resources.length} of its resources ` +
+                `and creates ${stack}'s afresh; give --state an export of ${stack}, or none`,
+        );
+    }
+    return previous;
+}
+
 async function main(args: Args): Promise<number> {
     // Refuse before the run, not after it: encrypting needs a passphrase someone chose.
     if (!args.showSecrets) passphraseFromEnv();
     else progress(`warning: --show-secrets: private keys and passwords are written in plain text to ${args.out ?? "stdout"}${args.out ? " (mode 0600)" : ""}; keep it out of git and logs`);
-    const previous: StackExport | undefined = args.state ? readExportFile(args.state) : undefined;
-    const result = await runProgram({
+    // A target that cannot be written is refused before the run, not after it.
+    if (args.out) assertWritable(args.out);
+    const previous: StackExport | undefined = args.state ? readPreviousState(args.state, args.stack) : undefined;
+    const result = await withProgramOutputOnStderr(() => runProgram({
         stack: args.stack,
         projectDir: args.project ? path.resolve(args.project) : undefined,
         previous,
@@ -65,7 +91,7 @@ async function main(args: Args): Promise<number> {
         config: args.config,
         secretConfigKeys: args.secretConfigKeys,
         progress,
-    });
+    }));
     if (previous) {
         for (const step of result.plan) if (step.op !== "same") progress(`  ${step.op.padEnd(8)} ${step.type}  ${step.urn.split("::").pop()}${step.retained ? "  (retained: left in the cluster)" : ""}`);
     }

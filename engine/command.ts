@@ -57,6 +57,24 @@ export function progress(line: string): void {
 }
 
 /**
+ * Runs `body` with console.log, console.info and console.debug writing to
+ * stderr. What a program prints while it runs under the offline engine is
+ * for people: without an engine, the SDK's pulumi.log.info is console.log,
+ * and under the Pulumi CLI it would be a diagnostic, never part of an
+ * export. So stdout keeps carrying the command's data alone.
+ */
+export async function withProgramOutputOnStderr<T>(body: () => Promise<T>): Promise<T> {
+    const { log, info, debug } = console;
+    const toStderr = (...args: unknown[]) => console.error(...args);
+    console.log = console.info = console.debug = toStderr;
+    try {
+        return await body();
+    } finally {
+        Object.assign(console, { log, info, debug });
+    }
+}
+
+/**
  * Exits once stdout and stderr have handed everything to the OS: writes to a
  * pipe are asynchronous, and process.exit would cut a large export short.
  * Callbacks run in order, so an empty write's comes after every earlier one.

@@ -45,8 +45,21 @@ function apply(result: Record<string, PolicyConfig>, given: Record<string, Polic
     return out;
 }
 
-/** What Configure receives, or an error listing every schema violation (`<policy>: <problem>`). */
-export function reconcilePolicyConfig(info: AnalyzerInfo, given: Record<string, PolicyConfig>): Record<string, PolicyConfig> {
+/** A value as a message shows it: policy config holds no secrets, but a long value is cut. */
+const shown = (v: unknown): string => {
+    const text = JSON.stringify(v) ?? String(v);
+    return text.length > 60 ? `${text.slice(0, 40)}... (${text.length} characters)` : text;
+};
+
+/**
+ * What Configure receives, or one error listing every problem, each naming
+ * the policy, the property and its value, under the name of the file the
+ * config came from (`source`). Properties a policy does not declare are
+ * refused: the schemas the pack declares do not forbid them (no
+ * additionalProperties) and no policy reads them, so a misspelt limit would
+ * silently leave the default in force.
+ */
+export function reconcilePolicyConfig(info: AnalyzerInfo, given: Record<string, PolicyConfig>, source = "the policy config"): Record<string, PolicyConfig> {
     let result: Record<string, PolicyConfig> = {};
     for (const p of info.policies) {
         const defaults = Object.entries(p.configSchema?.properties ?? {}).filter(([, s]) => "default" in s);
@@ -54,17 +67,26 @@ export function reconcilePolicyConfig(info: AnalyzerInfo, given: Record<string, 
     }
     result = apply(result, info.initialConfig);
     result = apply(result, given);
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
     const errors: string[] = [];
+    if (given.all?.properties) errors.push(`all: takes an enforcement level only, not properties (${Object.keys(given.all.properties).join(", ")}); set them under the policy they belong to`);
     for (const p of info.policies) {
+        const declared = Object.keys(p.configSchema?.properties ?? {});
+        const undeclared = Object.keys(given[p.name]?.properties ?? {}).filter((k) => !declared.includes(k));
+        for (const k of undeclared) {
+            errors.push(`${p.name}.${k} is not a property of ${p.name}; ${declared.length ? `its properties: ${declared.join(", ")}` : "it takes an enforcement level only"}`);
+        }
         if (!p.configSchema) continue;
         const schema = { type: "object", properties: p.configSchema.properties, ...(p.configSchema.required.length ? { required: p.configSchema.required } : {}) };
         const validate = ajv.compile(schema);
         if (!validate(result[p.name]?.properties ?? {})) {
-            for (const e of validate.errors ?? []) errors.push(`${p.name}: ${e.instancePath ? `${e.instancePath.slice(1)} ` : ""}${e.message}`);
+            for (const e of validate.errors ?? []) {
+                const property = e.instancePath.slice(1).replace(/\//g, ".");
+                errors.push(property ? `${p.name}.${property} is ${shown(e.data)}; it ${e.message}` : `${p.name}: ${e.message}`);
+            }
         }
     }
-    if (errors.length) throw new Error(`policy pack configuration is invalid:\n  ${errors.join("\n  ")}`);
+    if (errors.length) throw new Error(`${source}: does not fit the policy pack's schemas:\n  ${errors.join("\n  ")}`);
     return result;
 }
 

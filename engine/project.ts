@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { SECRET_KEYS } from "../components/config/keys";
+import { nearestNames } from "../components/config/stackConfig";
+import { readFailure } from "./files";
 
 export interface ProjectConfigSchemaEntry {
     readonly type?: "string" | "integer" | "boolean" | "array";
@@ -34,7 +36,7 @@ function readYamlFile(file: string): unknown {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new Error(`${file}: cannot read it: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+        throw new Error(`${file}: cannot read it: ${readFailure(e)}`);
     }
     try {
         return YAML.parse(text) as unknown;
@@ -51,6 +53,31 @@ export function loadProject(dir: string): Project {
     if (!isMapping(doc) || typeof doc.name !== "string" || !doc.name) throw new Error(`${file}: no project name`);
     if (doc.config !== undefined && doc.config !== null && !isMapping(doc.config)) throw new Error(`${file}: config must be a mapping of key to declaration`);
     return { name: doc.name, dir, main: path.join(dir, typeof doc.main === "string" ? doc.main : "index.ts"), config: (doc.config ?? {}) as Record<string, ProjectConfigSchemaEntry> };
+}
+
+/**
+ * Config namespaces besides the project's that a stack may rightly set: the
+ * engine's own (`pulumi:tags`, ...) and those of the providers this program
+ * uses. Any other prefix reaches nothing the program reads.
+ */
+export const PROVIDER_NAMESPACES: readonly string[] = ["kubernetes", "pulumi", "random", "tls"];
+
+/**
+ * A warning for a key whose prefix is neither the project's nor a provider's:
+ * the Pulumi CLI hands it over and the program never reads it, so a typo in
+ * the prefix (`spinnaker-mtl:namespace`) silently leaves the default in force.
+ * Only the offline commands can say so; the program under the Pulumi CLI reads
+ * its own namespace only.
+ */
+function foreignPrefixWarning(project: string, key: string, where: string): string | undefined {
+    const colon = key.indexOf(":");
+    const prefix = key.slice(0, colon);
+    if (prefix === project || PROVIDER_NAMESPACES.includes(prefix)) return undefined;
+    const meant = nearestNames(prefix, [project, ...PROVIDER_NAMESPACES]);
+    return (
+        `warning: ${where}: ${key} is read by nothing: its prefix ${prefix} is neither this project's (${project}) nor a provider's (${PROVIDER_NAMESPACES.join(", ")})` +
+        (meant.length ? `; did you mean ${meant[0]}:${key.slice(colon + 1)}?` : "; the program ignores it")
+    );
 }
 
 /** A config key with the project's prefix, as `pulumi config set` qualifies a bare key. */
@@ -122,6 +149,8 @@ export function readStackConfig(project: Project, stack: string, overrides: Read
     }
     for (const [rawKey, value] of Object.entries(stackConfig)) {
         const key = qualify(project.name, rawKey);
+        const foreign = foreignPrefixWarning(project.name, key, where);
+        if (foreign) warnings.push(foreign);
         if (given.has(key)) continue;
         if (isMapping(value) && "secure" in value) {
             problems.push(`${where}: ${key} is encrypted for the Pulumi CLI, which this offline engine cannot decrypt; give its value with --secret-file ${key}=<file> (or --secret-env ${key}=<VAR>)`);
@@ -136,6 +165,8 @@ export function readStackConfig(project: Project, stack: string, overrides: Read
         values[key] = asConfigString(value);
     }
     for (const [key, value] of given) {
+        const foreign = foreignPrefixWarning(project.name, key, "--config");
+        if (foreign) warnings.push(foreign);
         const entry = schema.get(key);
         if (entry) {
             const problem = checkType(key, entry, value, "--config");

@@ -11,6 +11,8 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { readFailure } from "./files";
+import type { StackExport } from "./run";
 
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -41,7 +43,7 @@ export function passphraseFromEnv(env: NodeJS.ProcessEnv = process.env): string 
         try {
             return fs.readFileSync(path.resolve(file), "utf8").trim();
         } catch (e) {
-            throw new Error(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+            throw new Error(`unable to read PULUMI_CONFIG_PASSPHRASE_FILE ${file}: ${readFailure(e)}`);
         }
     }
     throw new Error(PASSPHRASE_MISSING);
@@ -91,5 +93,30 @@ export class SecretCrypter {
         } catch {
             throw new Error("cannot decrypt its secrets: wrong PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE)?");
         }
+    }
+}
+
+/**
+ * Decrypts the first secret of an export's own (offline engine) secrets
+ * provider, so that a wrong or missing passphrase is refused, naming the
+ * file, before any work: never a run over state it cannot read.
+ */
+export function assertExportSecretsReadable(exp: StackExport, file: string, passphrase?: string): void {
+    const p = exp.deployment.secrets_providers;
+    if (p?.type !== "offline-passphrase") return;
+    const find = (v: unknown): string | undefined => {
+        if (isEnvelope(v)) return v.ciphertext;
+        if (v && typeof v === "object") for (const x of Object.values(v)) {
+            const c = find(x);
+            if (c !== undefined) return c;
+        }
+        return undefined;
+    };
+    const ciphertext = find(exp.deployment.resources);
+    if (ciphertext === undefined) return;
+    try {
+        SecretCrypter.fromProvider(p, passphrase).decrypt(ciphertext);
+    } catch (e) {
+        throw new Error(`${file}: cannot decrypt the export's secrets: ${(e as Error).message.replace(/^cannot decrypt its secrets: /, "")}`);
     }
 }

@@ -16,10 +16,10 @@ import { parsePolicyConfigFile, reconcilePolicyConfig, unknownPolicies } from ".
 import { PolicyConfig, PolicyPackHost } from "./policyHost";
 import { PROJECT_ROOT, policyConfigFor } from "./paths";
 import { StackExport, runProgram } from "./run";
-import { CommandHelp, progress, runCommand, withPolicyPack } from "./command";
+import { CommandHelp, progress, runCommand, withPolicyPack, withProgramOutputOnStderr } from "./command";
 import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "./configInputs";
-import { parseJsonFile, readExportFile, readInputFile } from "./files";
-import { SecretCrypter, isEnvelope } from "./secrets";
+import { exportStack, parseJsonFile, readExportFile, readInputFile } from "./files";
+import { assertExportSecretsReadable } from "./secrets";
 
 export { POLICY_PACK_DIR, policyConfigFor } from "./paths";
 
@@ -78,34 +78,6 @@ export interface VerifyOutcome {
     readonly exitCode: 0 | 1;
 }
 
-/** The stack and project a state belongs to, from its root stack resource's URN (`urn:pulumi:<stack>::<project>::...`). */
-function stackOf(exp: StackExport): { stack: string; project: string } {
-    const urn = exp.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? exp.deployment.resources[0]?.urn ?? "";
-    const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn);
-    return { stack: m?.[1] ?? "unknown", project: m?.[2] ?? "unknown" };
-}
-
-/** The first secret of an export's own (offline engine) secrets provider, decrypted: a wrong or missing passphrase is refused before any check runs. */
-function assertSecretsReadable(exp: StackExport, file: string): void {
-    const p = exp.deployment.secrets_providers;
-    if (p?.type !== "offline-passphrase") return;
-    const find = (v: unknown): string | undefined => {
-        if (isEnvelope(v)) return v.ciphertext;
-        if (v && typeof v === "object") for (const x of Object.values(v)) {
-            const c = find(x);
-            if (c !== undefined) return c;
-        }
-        return undefined;
-    };
-    const ciphertext = find(exp.deployment.resources);
-    if (ciphertext === undefined) return;
-    try {
-        SecretCrypter.fromProvider(p).decrypt(ciphertext);
-    } catch (e) {
-        throw new Error(`${file}: cannot decrypt the export's secrets: ${(e as Error).message.replace(/^cannot decrypt its secrets: /, "")}`);
-    }
-}
-
 /** A policy config file, parsed; every problem names the file. */
 export function readPolicyConfigFile(file: string): Record<string, PolicyConfig> {
     const text = readInputFile(file, "policy config");
@@ -118,52 +90,66 @@ export function readPolicyConfigFile(file: string): Record<string, PolicyConfig>
     }
 }
 
-/** Runs the whole check with a host already started (tests share one); see `main` for the command line. */
-export async function verify(args: VerifyArgs, host: PolicyPackHost, say: (line: string) => void = () => undefined): Promise<VerifyOutcome> {
-    let exp: StackExport;
-    const tags: Record<string, string> = {};
-    let config: Record<string, string> = {};
-    let secretKeys: string[] = [];
-    let stackName: string;
-    let projectName: string;
-    if (args.stack) {
-        const run = await runProgram({ stack: args.stack, showSecrets: true, config: args.config, secretConfigKeys: args.secretConfigKeys, progress: say });
-        exp = run.export;
-        // The tags the engine sets on every stack of a Node.js project.
-        const project = loadProject(PROJECT_ROOT);
-        tags["pulumi:project"] = project.name;
-        tags["pulumi:runtime"] = "nodejs";
-        const c = loadStackConfig(project, args.stack, args.config, args.secretConfigKeys);
-        config = c.values;
-        secretKeys = c.secretKeys;
-        stackName = args.stack;
-        projectName = project.name;
-    } else {
-        exp = readExportFile(args.state!);
-        assertSecretsReadable(exp, args.state!);
-        ({ stack: stackName, project: projectName } = stackOf(exp));
-    }
-    Object.assign(tags, args.tags);
+/** What the check judges, read and validated without the policy pack: a config error costs no pack start. */
+export interface VerifyInput {
+    readonly exp: StackExport;
+    readonly stack: string;
+    readonly project: string;
+    readonly tags: Record<string, string>;
+    readonly config: Record<string, string>;
+    readonly secretKeys: string[];
+    readonly policyConfig: string;
+    readonly given: Record<string, PolicyConfig>;
+}
+
+/** The policy config a check uses (given, or the stack's own), read; every problem names the file, or the stack. */
+function policyConfigOf(args: VerifyArgs, stack: string): { policyConfig: string; given: Record<string, PolicyConfig> } {
     // As with --stack, the stack's own policy config: for an export, the stack its URNs name.
-    const policyConfig = args.policyConfig ?? policyConfigFor(stackName);
+    const policyConfig = args.policyConfig ?? policyConfigFor(stack);
     if (!fs.existsSync(policyConfig)) {
         throw new Error(
             args.policyConfig
                 ? `${policyConfig}: cannot read the policy config: no such file`
-                : `no policy config for stack ${stackName}${args.state ? ` (named in ${args.state})` : ""}: create ${path.relative(process.cwd(), policyConfig)} (see policies/README.md), or give --policy-config`,
+                : `no policy config for stack ${stack}${args.state ? ` (named in ${args.state})` : ""}: create ${path.relative(process.cwd(), policyConfig)} (see policies/README.md), or give --policy-config`,
         );
     }
-    const given = readPolicyConfigFile(policyConfig);
-    say(`checking ${exp.deployment.resources.length} resources of stack ${stackName} against the policy pack and the Kubernetes schemas (${path.relative(process.cwd(), policyConfig)})`);
+    return { policyConfig, given: readPolicyConfigFile(policyConfig) };
+}
+
+/**
+ * Reads everything the check needs: the policy config, then the stack's
+ * config and the program's run under the offline engine (or the export and
+ * its secrets). Every input error surfaces here, before a policy pack starts.
+ */
+export async function readVerifyInput(args: VerifyArgs, say: (line: string) => void = () => undefined): Promise<VerifyInput> {
+    if (args.stack) {
+        const { policyConfig, given } = policyConfigOf(args, args.stack);
+        const run = await runProgram({ stack: args.stack, showSecrets: true, config: args.config, secretConfigKeys: args.secretConfigKeys, progress: say });
+        const project = loadProject(PROJECT_ROOT);
+        const c = loadStackConfig(project, args.stack, args.config, args.secretConfigKeys);
+        // The tags the engine sets on every stack of a Node.js project.
+        const tags = { "pulumi:project": project.name, "pulumi:runtime": "nodejs", ...args.tags };
+        return { exp: run.export, stack: args.stack, project: project.name, tags, config: c.values, secretKeys: c.secretKeys, policyConfig, given };
+    }
+    const exp = readExportFile(args.state!);
+    assertExportSecretsReadable(exp, args.state!);
+    const { stack, project } = exportStack(exp);
+    return { exp, stack, project, tags: { ...args.tags }, config: {}, secretKeys: [], ...policyConfigOf(args, stack) };
+}
+
+/** Judges what readVerifyInput read, with a pack already started. */
+export async function checkVerifyInput(input: VerifyInput, host: PolicyPackHost, say: (line: string) => void = () => undefined): Promise<VerifyOutcome> {
+    const { exp, stack, policyConfig, given } = input;
+    say(`checking ${exp.deployment.resources.length} resources of stack ${stack} against the policy pack and the Kubernetes schemas (${path.relative(process.cwd(), policyConfig)})`);
     const info = await host.info();
     const unknown = unknownPolicies(info, given);
     if (unknown.length) throw new Error(`${policyConfig}: no policy named ${unknown.map((n) => JSON.stringify(n)).join(", ")} in pack ${info.name} (policies: ${info.policies.map((p) => p.name).join(", ")})`);
-    await host.configure(reconcilePolicyConfig(info, given));
-    await host.configureStack({ stack: stackName, project: projectName, organization: "organization", dryRun: true, tags, config, configSecretKeys: secretKeys });
+    await host.configure(reconcilePolicyConfig(info, given, policyConfig));
+    await host.configureStack({ stack, project: input.project, organization: "organization", dryRun: true, tags: input.tags, config: input.config, configSecretKeys: input.secretKeys });
     const result = await checkState(exp, host);
     const mandatory = mandatoryCount(result.findings);
     const lines = [
-        `stack ${stackName}: ${result.resources} resources, ${result.schemaChecked} Kubernetes objects schema-checked, policy pack ${info.name}@${info.version}, config ${path.relative(process.cwd(), policyConfig)}`,
+        `stack ${stack}: ${result.resources} resources, ${result.schemaChecked} Kubernetes objects schema-checked, policy pack ${info.name}@${info.version}, config ${path.relative(process.cwd(), policyConfig)}`,
         formatFindings(result.findings),
         ...(result.unreadableSecrets ? [`note: ${result.unreadableSecrets} secret value(s) could not be decrypted and were unknown to the policies; export with --show-secrets to check them`] : []),
         `${mandatory} mandatory, ${result.findings.length - mandatory} advisory`,
@@ -171,13 +157,18 @@ export async function verify(args: VerifyArgs, host: PolicyPackHost, say: (line:
     return { result, policyConfig, report: lines.join("\n"), exitCode: mandatory > 0 ? 1 : 0 };
 }
 
+/** Runs the whole check with a host already started (tests share one); see `main` for the command line. */
+export async function verify(args: VerifyArgs, host: PolicyPackHost, say: (line: string) => void = () => undefined): Promise<VerifyOutcome> {
+    return checkVerifyInput(await readVerifyInput(args, say), host, say);
+}
+
 if (require.main === module) {
-    runCommand(HELP, parseVerifyArgs, (args) => {
-        // Files that are wrong are refused before the policy pack takes its seconds to start.
+    runCommand(HELP, parseVerifyArgs, async (args) => {
+        // The config, the files and the passphrase are refused before the policy pack takes its seconds to start.
         if (args.policyConfig) readPolicyConfigFile(args.policyConfig);
-        if (args.state) assertSecretsReadable(readExportFile(args.state), args.state);
+        const input = await withProgramOutputOnStderr(() => readVerifyInput(args, progress));
         return withPolicyPack(async (host) => {
-            const outcome = await verify(args, host, progress);
+            const outcome = await checkVerifyInput(input, host, progress);
             console.log(outcome.report);
             return outcome.exitCode;
         }, progress);

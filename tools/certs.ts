@@ -1,30 +1,44 @@
-// npm run certs -- --stack <name> | --state <export.json>
+// npm run certs -- --stack <name> [--config|--secret-file|--secret-env <key>=...]... | --state <export.json | ->
 //
 // The certificate inventory of a stack: every certificate it issues, with its
-// SANs, key, expiry, days left and the Secret that holds it, read from the
-// offline engine's export or a real `pulumi stack export` (certificates are
-// public; nothing secret is read). Exits 1 when any certificate is inside its
-// renewal window or expired, so a scheduled job can page someone.
+// SANs, key, expiry, days left and the Secret that holds it (certificates are
+// public; nothing secret is shown). Two sources, and the output says which:
+//   --state  what is deployed: a `pulumi stack export` (from a file, or piped
+//            in with `--state -`). This is the check to schedule: it exits 1
+//            when any certificate is inside its renewal window or expired, so
+//            a job can page someone.
+//   --stack  what is planned: the program run now under the offline engine,
+//            which issues every certificate afresh. Its leaves are never due;
+//            only an imported CA can be.
 import "../engine/transpileCache";
 import { X509Certificate } from "crypto";
-import { CommandHelp, EXIT_NO, EXIT_OK, progress, runCommand } from "../engine/command";
-import { readExportFile } from "../engine/files";
+import { CONFIG_SPEC } from "../components/config/keys";
+import { CommandHelp, EXIT_NO, EXIT_OK, progress, runCommand, withProgramOutputOnStderr } from "../engine/command";
+import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "../engine/configInputs";
+import { STDIN_NAME, exportStack, readExportFileOrStdin } from "../engine/files";
 import { UsageError, parseFlags } from "../engine/flags";
 import { ExportedResource, StackExport, runProgram } from "../engine/run";
 
-const USAGE = "usage: npm run certs -- --stack <name> | --state <export.json>";
+const USAGE = "usage: npm run certs -- --stack <name> [--config|--secret-file|--secret-env <key>=...]... | --state <export.json | ->";
 
 export const HELP: CommandHelp = {
     usage: USAGE,
     summary:
         "The certificate inventory of a stack: service, key, not-after, days left, status, the Secret holding it, SANs.\n" +
-        "Certificates are public: nothing secret is read, and no passphrase is needed.",
+        "--state reads what is deployed (pulumi stack export): the check to schedule. --stack shows what is planned: the\n" +
+        "offline engine issues every certificate now, so only an imported CA can be due. Certificates are public: no passphrase is needed.",
     flags: [
-        ["--stack <name>", "run the program for this stack under the offline engine and list what it issues"],
-        ["--state <export.json>", "list the certificates of an export (pulumi stack export, or npm run offline)"],
+        ["--state <export.json>", "what is deployed: the certificates of a pulumi stack export (or of npm run offline's export, shown as planned)"],
+        ["--state -", "the same, with the export piped in: pulumi stack export --stack prod | npm run -s certs -- --state -"],
+        ["--stack <name>", "what is planned: run the program for this stack under the offline engine and list what it would issue now"],
+        ...CONFIG_FLAG_HELP.map(([f, what]) => [f, `with --stack: ${what}`] as const),
     ],
-    examples: ["npm run certs -- --stack dev", "npm run certs -- --state prod-export.json"],
-    exit1: "a certificate is inside its renewal window or expired: run pulumi up on the stack",
+    examples: [
+        "pulumi stack export --stack prod | npm run -s certs -- --state -",
+        "npm run certs -- --state prod-export.json",
+        "npm run certs -- --stack prod --secret-file caKeyPem=ca.key",
+    ],
+    exit1: "a certificate is inside its renewal window or expired: run pulumi up on the stack (an imported CA: renew it first)",
 };
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -45,6 +59,9 @@ export interface CertRow {
 }
 
 const TLS_CERTS = ["tls:index/locallySignedCert:LocallySignedCert", "tls:index/selfSignedCert:SelfSignedCert"];
+const CERT_MANAGER_CERTIFICATE = /^kubernetes:cert-manager\.io\/[^:]+:Certificate$/;
+/** The row of a CA the stack imports (caCertPem): it has no certificate resource, and the stack exports it. */
+export const IMPORTED_CA = "spinnaker-ca (imported)";
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const rec = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -85,6 +102,34 @@ function fromPem(service: string, pem: string, renewBeforeHours: number, secret:
     };
 }
 
+/** Hours in a Go duration as cert-manager writes them ("2160h", "1h30m"); undefined for anything else. */
+function durationHours(v: unknown): number | undefined {
+    const m = typeof v === "string" ? /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v) : null;
+    if (!m || v === "") return undefined;
+    return Number(m[1] ?? 0) + Number(m[2] ?? 0) / 60 + Number(m[3] ?? 0) / 3600;
+}
+
+/**
+ * The renewal window of an imported CA. `pulumi up` refuses the CA once it
+ * expires before a certificate issued now would (certValidityHours before its
+ * end), and only its owner can renew it; so the window opens renewBeforeHours
+ * before that, the lead time the leaves get: the longest leaf lifetime plus
+ * its window, read from the leaves in the state (certValidityHours +
+ * renewBeforeHours; Pulumi.yaml's defaults, 2520 h, when none is there).
+ */
+export function importedCaWindowHours(resources: readonly ExportedResource[]): number {
+    const leaves: number[] = [];
+    for (const r of resources) {
+        if (r.type === TLS_CERTS[0]) leaves.push(Number(r.inputs.validityPeriodHours) + Number(r.inputs.earlyRenewalHours ?? 0));
+        if (CERT_MANAGER_CERTIFICATE.test(r.type)) {
+            const spec = rec(r.inputs.spec);
+            leaves.push((durationHours(spec.duration) ?? 0) + (durationHours(spec.renewBefore) ?? 0));
+        }
+    }
+    const known = leaves.filter((h) => Number.isFinite(h) && h > 0);
+    return known.length ? Math.max(...known) : Number(CONFIG_SPEC.certValidityHours.default) + Number(CONFIG_SPEC.renewBeforeHours.default);
+}
+
 /** The inventory of one export, sorted by service. */
 export function certificateInventory(exp: StackExport, now: Date = new Date()): CertRow[] {
     const resources = exp.deployment.resources as (ExportedResource & { delete?: boolean })[];
@@ -104,8 +149,8 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
     // An imported CA has no certificate resource; the stack exports its certificate.
     const stack = live.find((r) => r.type === "pulumi:pulumi:Stack");
     const caPem = str(stack?.outputs.caCertificatePem);
-    if (caPem && !live.some((r) => r.type === TLS_CERTS[1] && r.outputs.certPem === caPem)) rows.push(fromPem("spinnaker-ca (imported)", caPem, 0, "-", now));
-    for (const r of live.filter((x) => /^kubernetes:cert-manager\.io\/[^:]+:Certificate$/.test(x.type))) {
+    if (caPem && !live.some((r) => r.type === TLS_CERTS[1] && r.outputs.certPem === caPem)) rows.push(fromPem(IMPORTED_CA, caPem, importedCaWindowHours(live), "-", now));
+    for (const r of live.filter((x) => CERT_MANAGER_CERTIFICATE.test(x.type))) {
         const m = rec(r.inputs.metadata);
         const spec = rec(r.inputs.spec);
         const key = rec(spec.privateKey);
@@ -141,25 +186,73 @@ export function formatInventory(rows: readonly CertRow[]): string {
 
 export const needsAttention = (rows: readonly CertRow[]): CertRow[] => rows.filter((r) => r.status === "renew" || r.status === "expired");
 
-export function parseCertsArgs(argv: string[]): { stack?: string; state?: string } {
-    const { stack, state } = parseFlags(argv, { values: ["stack", "state"] }, USAGE).values;
-    if (!stack === !state) throw new UsageError(`give exactly one of --stack and --state\n${USAGE}`);
-    return { stack, state };
+export interface CertsArgs {
+    readonly stack?: string;
+    readonly state?: string;
+    /** With --stack: config values over the stack file's (secure values included). */
+    readonly config?: Record<string, string>;
+    readonly secretConfigKeys?: string[];
 }
 
-async function main({ stack, state }: { stack?: string; state?: string }): Promise<number> {
+export function parseCertsArgs(argv: string[]): CertsArgs {
+    const f = parseFlags(argv, { values: ["stack", "state"], pairs: [...CONFIG_PAIR_FLAGS] }, USAGE);
+    const { stack, state } = f.values;
+    if (!stack === !state) throw new UsageError(`give exactly one of --stack and --state\n${USAGE}`);
+    const given = CONFIG_PAIR_FLAGS.filter((p) => Object.keys(f.pairs[p]).length > 0);
+    if (state) {
+        if (given.length) throw new UsageError(`--${given[0]} goes with --stack (an export is not re-run)\n${USAGE}`);
+        return { state };
+    }
+    const inputs = readConfigInputs(f.pairs);
+    return { stack, config: inputs.values, ...(inputs.secretKeys.length ? { secretConfigKeys: inputs.secretKeys } : {}) };
+}
+
+/** The engine's mark on its own exports: certificates it issued, not ones a cluster runs with. */
+const OFFLINE_MANIFEST_VERSION = "spinnaker-mtls-offline";
+
+/** The report's first line: which stack, and whether the certificates are the deployed ones or a plan. */
+export function sourceLine(args: CertsArgs, exp: StackExport): string {
+    if (args.stack) {
+        return `stack ${args.stack}, as planned: certificates the offline engine issues now, not the deployed ones (those: pulumi stack export --stack ${args.stack} | npm run -s certs -- --state -)`;
+    }
+    const { stack } = exportStack(exp);
+    const from = args.state === "-" ? STDIN_NAME : args.state;
+    return exp.deployment.manifest?.version === OFFLINE_MANIFEST_VERSION
+        ? `stack ${stack}, as planned: ${from} is an export of the offline engine (npm run offline), not of what is deployed`
+        : `stack ${stack}, as deployed: ${from} (pulumi stack export)`;
+}
+
+/** What to do about the rows inside their window: leaves are re-issued by pulumi up; an imported CA only its owner renews. */
+export function attentionLines(late: readonly CertRow[]): string[] {
+    const leaves = late.filter((r) => r.service !== IMPORTED_CA);
+    const ca = late.find((r) => r.service === IMPORTED_CA);
+    return [
+        ...(leaves.length ? [`${leaves.length} certificate(s) inside the renewal window or expired: ${leaves.map((r) => r.service).join(", ")}. Run pulumi up on the stack to re-issue them.`] : []),
+        ...(ca
+            ? [
+                  `The imported CA is ${ca.status === "expired" ? "expired" : `inside its renewal window (${ca.renewBeforeHours}h: the longest certificate lifetime plus its renewal window)`}; pulumi up cannot renew it: ` +
+                      "renew or replace it, set caCertPem and caKeyPem to the new one (pulumi config set --secret caKeyPem < ca.key), then run pulumi up.",
+              ]
+            : []),
+    ];
+}
+
+async function main(args: CertsArgs): Promise<number> {
     // The export never leaves this process, so its secrets stay in plain text in memory and no passphrase is asked for.
-    const exp = stack ? (await runProgram({ stack, showSecrets: true, progress })).export : readExportFile(state!);
+    const exp = args.stack
+        ? (await withProgramOutputOnStderr(() => runProgram({ stack: args.stack!, showSecrets: true, config: args.config, secretConfigKeys: args.secretConfigKeys, progress }))).export
+        : await readExportFileOrStdin(args.state!);
     let rows: CertRow[];
     try {
         rows = certificateInventory(exp);
     } catch (e) {
-        throw new Error(`${state ?? `stack ${stack}`}: ${(e as Error).message}`);
+        throw new Error(`${args.state === "-" ? STDIN_NAME : (args.state ?? `stack ${args.stack}`)}: ${(e as Error).message}`);
     }
+    console.log(sourceLine(args, exp));
     console.log(formatInventory(rows));
     const late = needsAttention(rows);
     if (late.length) {
-        console.log(`${late.length} certificate(s) inside the renewal window or expired: ${late.map((r) => r.service).join(", ")}. Run pulumi up on the stack to re-issue them.`);
+        for (const line of attentionLines(late)) console.log(line);
         return EXIT_NO;
     }
     return EXIT_OK;

@@ -15,7 +15,7 @@ import { RawConfig, StackConfig, StackConfigError, parseStackConfig } from "../c
 import { CONFIG_NAMESPACE } from "../components/config/keys";
 import { UsageError, parseFlags } from "../engine/flags";
 import { reconcilePolicyConfig } from "../engine/policyConfig";
-import { CommandHelp, EXIT_ERROR, EXIT_NO, EXIT_OK, progress, runCommand, withPolicyPack } from "../engine/command";
+import { CommandHelp, EXIT_ERROR, EXIT_NO, EXIT_OK, progress, runCommand, withPolicyPack, withProgramOutputOnStderr } from "../engine/command";
 import { CONFIG_PAIR_FLAGS, readConfigInputs } from "../engine/configInputs";
 import { PolicyPackHost } from "../engine/policyHost";
 import { loadProject, readStackConfig } from "../engine/project";
@@ -80,21 +80,22 @@ interface Loaded {
     readonly secretKeys: string[];
     readonly config?: StackConfig;
     readonly problems: string[];
+    readonly warnings: string[];
 }
 
 /** A stack's config with every problem at once: the engine's (types, encrypted values) and the program's (values). */
 function load(stack: string, overrides: Record<string, string>, secretOverrides: readonly string[] = []): Loaded {
     const project = loadProject(PROJECT_ROOT);
-    const { values, secretKeys, problems } = readStackConfig(project, stack, overrides, secretOverrides);
+    const { values, secretKeys, problems, warnings } = readStackConfig(project, stack, overrides, secretOverrides);
     const raw: RawConfig = Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`)));
     try {
         const config = parseStackConfig(raw);
-        return problems.length ? { values, secretKeys, problems } : { values, secretKeys, config, problems };
+        return problems.length ? { values, secretKeys, problems, warnings } : { values, secretKeys, config, problems, warnings };
     } catch (e) {
         if (!(e instanceof StackConfigError)) throw e;
         // The program's word on a key the engine already refused is the same fault, said twice.
         const reported = new Set(problems.map((p) => /\s([\w.-]+:[\w.-]+) is\b/.exec(p)?.[1]).filter(Boolean));
-        return { values, secretKeys, problems: [...problems, ...e.problems.filter((p) => !reported.has(/^([\w.-]+:[\w.-]+) /.exec(p)?.[1]))] };
+        return { values, secretKeys, warnings, problems: [...problems, ...e.problems.filter((p) => !reported.has(/^([\w.-]+:[\w.-]+) /.exec(p)?.[1]))] };
     }
 }
 
@@ -128,26 +129,53 @@ export function checkStacksExist(args: Pick<PromoteArgs, "from" | "to">): void {
     }
 }
 
-export async function promote(args: PromoteArgs, host: PolicyPackHost, say: (line: string) => void = () => undefined): Promise<PromoteOutcome> {
+/** What the policy pack is not needed for: both stacks' config, how they differ, and a refusal when either is invalid. */
+export interface PromotionInput {
+    readonly from: Loaded;
+    readonly to: Loaded;
+    /** The report so far: the heading and the config differences. */
+    readonly lines: string[];
+    /** Set when a stack's config is invalid: the outcome, decided without the policy pack. */
+    readonly invalid?: PromoteOutcome;
+}
+
+/** Reads both stacks' config and their policy configs; every input error surfaces here, before a policy pack starts. */
+export function readPromotionInput(args: PromoteArgs, say: (line: string) => void = () => undefined): PromotionInput {
     const { from, to } = args;
     const lines = [promoteHeading(args), ""];
-    const refusals: string[] = [];
     checkStacksExist(args);
     say(`reading the config of ${from} and ${to}`);
     const a = load(from, args.config[from], args.secretConfigKeys?.[from]);
     const b = load(to, args.config[to], args.secretConfigKeys?.[to]);
+    for (const [stack, l] of [[from, a], [to, b]] as const) for (const w of l.warnings) say(`${stack}: ${w}`);
+    // Read now, so that a broken policy config is refused before the pack starts too.
+    for (const stack of [from, to]) readPolicyConfigFile(policyConfigFor(stack));
 
     const diff = configDifferences(a, b);
     lines.push(`How ${to}'s config differs from ${from}'s (Pulumi.yaml defaults applied):`);
     lines.push(...(diff.length ? table([["KEY", from.toUpperCase(), to.toUpperCase()], ...diff]).map((l) => `  ${l}`) : ["  (no differences)"]), "");
 
-    for (const [stack, l] of [[from, a], [to, b]] as const) {
-        for (const p of l.problems) refusals.push(`${stack}: invalid stack config: ${p}`);
-    }
+    const refusals = [...a.problems.map((p) => `${from}: invalid stack config: ${p}`), ...b.problems.map((p) => `${to}: invalid stack config: ${p}`)];
+    if (!refusals.length) return { from: a, to: b, lines };
+    const report = [...lines, "The policy checks did not run: fix the stack config first.", "", `REFUSED: ${from} is not promoted to ${to}:`, ...refusals.map((r) => `  - ${r}`)];
+    return { from: a, to: b, lines, invalid: { exitCode: EXIT_ERROR, report: report.join("\n"), refusals } };
+}
+
+export async function promote(args: PromoteArgs, host: PolicyPackHost, say: (line: string) => void = () => undefined): Promise<PromoteOutcome> {
+    const input = readPromotionInput(args, say);
+    return input.invalid ?? finishPromotion(args, input, host, say);
+}
+
+/** The checks that need the policy pack, over configs readPromotionInput found valid. */
+export async function finishPromotion(args: PromoteArgs, input: PromotionInput, host: PolicyPackHost, say: (line: string) => void = () => undefined): Promise<PromoteOutcome> {
+    const { from, to } = args;
+    const { from: a, to: b } = input;
+    const lines = [...input.lines];
+    const refusals: string[] = [];
 
     // The knobs: stack settings the policies judge, and the policy configs themselves.
     const info = await host.info();
-    const policy = (stack: string) => reconcilePolicyConfig(info, readPolicyConfigFile(policyConfigFor(stack)));
+    const policy = (stack: string) => reconcilePolicyConfig(info, readPolicyConfigFile(policyConfigFor(stack)), path.relative(PROJECT_ROOT, policyConfigFor(stack)));
     const weaker: Weakening[] = [...(a.config && b.config ? stackWeakenings(a.config, b.config) : []), ...policyWeakenings(policy(from), policy(to))];
     for (const w of weaker) refusals.push(`${to} is weaker than ${from} on ${w.knob}: ${from} ${w.from}, ${to} ${w.to}`);
     lines.push(weaker.length ? `${to} is weaker than ${from} on ${weaker.length} knob(s) the policies care about.` : `${to} is at least as strict as ${from} on every knob the policies care about.`);
@@ -167,15 +195,19 @@ export async function promote(args: PromoteArgs, host: PolicyPackHost, say: (lin
     lines.push("");
     if (refusals.length) {
         lines.push(`REFUSED: ${from} is not promoted to ${to}:`, ...refusals.map((r) => `  - ${r}`));
-        const invalid = a.problems.length > 0 || b.problems.length > 0;
-        return { exitCode: invalid ? EXIT_ERROR : EXIT_NO, report: lines.join("\n"), refusals };
+        return { exitCode: EXIT_NO, report: lines.join("\n"), refusals };
     }
     // A stack in render mode writes manifests, not to a cluster: npm run render is how it is "deployed".
     const rendered = b.config?.kubernetes.renderYamlToDirectory !== undefined;
     lines.push(
         ...(rendered
             ? [`Promotion allowed. ${to} is in render mode (renderYamlToDirectory): render its manifests from this commit with:`, `  npm run render -- --stack ${to}`]
-            : [`Promotion allowed. Deploy ${to} from this commit with:`, `  pulumi up --stack ${to} --policy-pack policies --policy-pack-config ${path.relative(PROJECT_ROOT, policyConfigFor(to))}`]),
+            : [
+                  `Promotion allowed. Deploy ${to} from this commit with:`,
+                  `  pulumi up --stack ${to} --refresh --policy-pack policies --policy-pack-config ${path.relative(PROJECT_ROOT, policyConfigFor(to))}`,
+                  "--refresh compares with the cluster, not the recorded state: a field the program sets that someone else (kubectl apply, a GitOps tool)",
+                  "changed stops the update with a conflict (patchForce takes it over); without it the conflict goes unseen and their value stays (docs/spinnaker.md).",
+              ]),
     );
     return { exitCode: EXIT_OK, report: lines.join("\n"), refusals };
 }
@@ -185,9 +217,15 @@ if (require.main === module) {
         // The heading first, so a user sees at once what is being promoted.
         const heading = promoteHeading(args);
         console.log(heading);
-        checkStacksExist(args);
+        // The config is read and refused before the policy pack takes its seconds to start.
+        const input = readPromotionInput(args, progress);
+        if (input.invalid) {
+            console.log(input.invalid.report.slice(heading.length + 1));
+            return input.invalid.exitCode;
+        }
         return withPolicyPack(async (host) => {
-            const outcome = await promote(args, host, progress);
+            // Each stack's program runs here (npm run verify); what it prints is not the report.
+            const outcome = await withProgramOutputOnStderr(() => finishPromotion(args, input, host, progress));
             console.log(outcome.report.slice(heading.length + 1));
             return outcome.exitCode;
         }, progress);

@@ -205,8 +205,14 @@ function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidit
     if (keyPem !== DEFERRED_SECRET) problems.push(...importedCaKeyProblems(certPem, keyPem));
     const notAfter = new Date(cert.validTo);
     const needed = new Date(now.getTime() + (certValidityHours ?? 0) * 3600_000);
-    if (notAfter < needed) {
-        problems.push(`${fq("caCertPem")} expires ${notAfter.toISOString()}, before certificates issued now would (${needed.toISOString()}); renew the CA or shorten certValidityHours`);
+    if (notAfter <= now) {
+        // Nothing this stack sets can help a CA that has already expired.
+        problems.push(`${fq("caCertPem")} expired ${notAfter.toISOString()}; no certificate it signs is valid: renew or replace the CA, and set caCertPem and caKeyPem to the new one`);
+    } else if (notAfter < needed) {
+        problems.push(
+            `${fq("caCertPem")} expires ${notAfter.toISOString()}, before certificates issued now would (${needed.toISOString()}, ${fq("certValidityHours")} ${certValidityHours} from now); ` +
+                "renew the CA, or shorten certValidityHours to end before it does",
+        );
     }
     return problems;
 }

@@ -81,6 +81,74 @@ function checkOtterize(r: ConfigReader, certManager: CertManagerConfig, pki: Pki
 }
 
 /**
+ * The optimal string alignment distance between two names: insertions,
+ * deletions, substitutions and swaps of two neighbours, the edits a typo makes.
+ */
+export function editDistance(a: string, b: string): number {
+    const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.length][b.length];
+}
+
+/**
+ * The candidates a mistyped name most likely meant: those nearest to it, case
+ * ignored (`clientauth` is `clientAuth`), when they are near enough to be a
+ * typo (one edit for names under six letters, else two, or a quarter of the
+ * name for long ones: `aws` is not a typo of `tls`); else a name cut
+ * short (`caKey` for `caKeyPem`), when at most three candidates start with it.
+ * None otherwise: a far-fetched guess misleads more than it helps.
+ */
+export function nearestNames(name: string, candidates: readonly string[]): string[] {
+    const lower = name.toLowerCase();
+    const limit = name.length < 6 ? 1 : Math.max(2, Math.floor(name.length / 4));
+    const scored = candidates.map((c) => ({ c, d: editDistance(lower, c.toLowerCase()) })).filter((x) => x.d <= limit);
+    if (scored.length) {
+        const best = Math.min(...scored.map((x) => x.d));
+        return scored.filter((x) => x.d === best).map((x) => x.c);
+    }
+    const longer = name.length >= 4 ? candidates.filter((c) => c.toLowerCase().startsWith(lower)) : [];
+    return longer.length <= 3 ? longer : [];
+}
+
+/**
+ * An unknown key of this project, its value and the key it most likely
+ * meant. The value is hidden when it may be a secret: the engine says so,
+ * the key it resembles is a secret, or it holds a private key.
+ */
+function unknownKeyProblem(key: string, value: string, engineSecretKeys: ReadonlySet<string> | undefined): string {
+    const near = nearestNames(key.slice(CONFIG_NAMESPACE.length + 1), CONFIG_KEYS);
+    const secret = engineSecretKeys?.has(key) || near.some((k) => SECRET_KEYS.has(k)) || /PRIVATE KEY/.test(value);
+    const clipped = value.length > 60 ? `${JSON.stringify(value.slice(0, 40))}... (${value.length} characters)` : JSON.stringify(value);
+    const shown = secret ? "(secret value hidden)" : clipped;
+    return near.length
+        ? `${key} is not a known key (its value ${shown} is not read); did you mean ${near.map(fq).join(" or ")}?`
+        : `${key} is not a known key (its value ${shown} is not read), and no known key is near that name; Pulumi.yaml declares every key (docs/configuration.md)`;
+}
+
+/**
+ * The URLs browsers use for Deck and Gate when the stack names none and has no
+ * ingress: the port-forwards docs/spinnaker.md describes (`kubectl port-forward
+ * svc/spin-deck 9000`, `svc/spin-gate 8084`). Without any URL Halyard would give
+ * Deck's code http://localhost:8084 for Gate (its GateService default), which
+ * Gate, serving HTTPS, never answers: Deck could not reach Gate as shipped.
+ */
+export const PORT_FORWARD_URLS = { gateUrl: "https://localhost:8084", deckUrl: "https://localhost:9000" } as const;
+
+function withBrowserUrls(spinnaker: SpinnakerConfig, istio: IstioConfig, services: readonly ServiceName[]): SpinnakerConfig {
+    if (istio.ingress || !services.some((s) => s === "deck" || s === "gate")) return spinnaker;
+    const defaulted = (["gateUrl", "deckUrl"] as const).filter((k) => spinnaker[k] === undefined);
+    if (defaulted.length === 0) return spinnaker;
+    return { ...spinnaker, ...Object.fromEntries(defaulted.map((k) => [k, PORT_FORWARD_URLS[k]])), portForwardUrls: defaulted };
+}
+
+/**
  * Parses and validates raw stack config. Collects every problem and throws one
  * StackConfigError naming each key, its value (never a secret one) and what is
  * allowed. `now` is used to check an imported CA's validity window.
@@ -100,9 +168,7 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date(), engineS
     }
     const known = new Set<string>(CONFIG_KEYS.map(configKey));
     for (const key of Object.keys(raw).sort()) {
-        if (key.startsWith(`${CONFIG_NAMESPACE}:`) && !known.has(key)) {
-            r.problem(`${key} is not a known key; known keys: ${CONFIG_KEYS.join(", ")}`);
-        }
+        if (key.startsWith(`${CONFIG_NAMESPACE}:`) && !known.has(key)) r.problem(unknownKeyProblem(key, raw[key] ?? "", engineSecretKeys));
     }
     const services = readServices(r);
     const pki = readPkiConfig(r, services, now);
@@ -114,6 +180,13 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date(), engineS
     if (istio?.ingress && services) {
         const missing = (["deck", "gate"] as const).filter((s) => !services.includes(s));
         if (missing.length) r.problem(`${fq("ingressHost")} is set but ${fq("services")} does not enable ${missing.join(" and ")}; the ingress serves Deck and Gate`);
+    }
+    if (istio?.ingress && pki?.extraSans.deck?.length) {
+        // Behind the ingress Deck serves plain HTTP to its sidecar and gets no certificate of its own.
+        r.problem(
+            `${fq("extraSans")} names deck (${pki.extraSans.deck.join(", ")}) but ${fq("ingressHost")} is set: behind the ingress Deck serves plain HTTP to its sidecar and has no certificate to carry the name; ` +
+                "the ingress certificate carries the ingress host: remove the deck entries",
+        );
     }
     if (istio?.ingress && spinnaker) {
         for (const key of ["gateUrl", "deckUrl"] as const) {
@@ -140,5 +213,5 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date(), engineS
         r.problem(`${fq("certManagerInstall")} is true but ${fq("renderYamlToDirectory")} is set; installing cert-manager is a Helm release, which needs a cluster: install cert-manager yourself, or render without it`);
     }
     if (r.problems.length > 0 || !pki || !redis || !spinnaker || !certManager || !istio || !kubernetes) throw new StackConfigError(r.problems);
-    return { ...pki, redis, spinnaker, certManager, istio, kubernetes };
+    return { ...pki, redis, spinnaker: withBrowserUrls(spinnaker, istio, services ?? []), certManager, istio, kubernetes };
 }

@@ -148,14 +148,45 @@ describe("the commands, as a user runs them", () => {
             const deletes = Number(/(\d+) to delete/.exec(m[1])![1]);
             assert.ok(after < before && deletes > 0, `${before} -> ${after}, ${deletes} deleted`);
             assert.match(r.stderr, /^ {2}delete {3}kubernetes:core\/v1:Secret {2}spin-orca-secret$/m);
+            assert.doesNotMatch(r.stderr, /is an export of stack/, "the stack's own state draws no warning");
             assert.strictEqual(fs.statSync(out).mode & 0o777, 0o600);
             assertNoSecret("stderr", r.stderr, ca.keyPem);
         });
 
-        it("says it cannot decrypt previous state under a wrong passphrase (exit 2), naming the file", async () => {
+        it("says it cannot decrypt previous state under a wrong passphrase (exit 2), naming the file, before the run", async () => {
             const r = await npmScript("offline", ["--stack", "dev", "--state", exportFile, "--out", path.join(t.dir, "x.json")], cleanEnv({ PULUMI_CONFIG_PASSPHRASE: "not the one" }));
             assert.strictEqual(r.status, 2);
-            assert.match(r.stderr, /previous state: cannot decrypt its secrets: wrong PULUMI_CONFIG_PASSPHRASE/);
+            assert.strictEqual(r.stderr.trim(), `${exportFile}: cannot decrypt the export's secrets: wrong PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE)?`);
+        });
+
+        it("warns on stderr when --state holds another stack: its URNs are that stack's, so the plan deletes all of it", async () => {
+            const r = await npmScript("offline", ["--stack", "prod", "--state", exportFile, "--show-secrets", "--out", path.join(t.dir, "prod-over-dev.json")], cleanEnv({ PULUMI_CONFIG_PASSPHRASE_FILE: passFile }));
+            assert.strictEqual(r.status, 0, r.stderr);
+            const held = (JSON.parse(fs.readFileSync(exportFile, "utf8")) as StackExport).deployment.resources.length;
+            assert.match(
+                r.stderr,
+                new RegExp(`^warning: ${exportFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is an export of stack dev, not prod: its URNs name dev, so the plan deletes all ${held} of its resources and creates prod's afresh; give --state an export of prod, or none$`, "m"),
+            );
+            // What the warning announces: every resource of dev is a delete.
+            assert.match(r.stderr, new RegExp(`^Resources: \\d+ to create, ${held} to delete \\(\\d+ in stack prod\\)$`, "m"));
+        });
+
+        it("names the target, not a temporary file, when --out cannot be written; a path through a file is refused before the run", async () => {
+            const aFile = path.join(t.dir, "a-file");
+            fs.writeFileSync(aFile, "");
+            const through = path.join(aFile, "dev.json");
+            const refused = await npmScript("offline", ["--stack", "dev", "--show-secrets", "--out", through]);
+            assert.strictEqual(refused.status, 2);
+            assert.strictEqual(refused.stderr.split("\n").filter((l) => !l.startsWith("warning: --show-secrets")).join("\n").trim(), `${through}: cannot write it: ${aFile} is a file, not a folder`);
+            const folder = await npmScript("offline", ["--stack", "dev", "--show-secrets", "--out", t.dir]);
+            assert.strictEqual(folder.status, 2);
+            assert.match(folder.stderr, new RegExp(`^${t.dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: cannot write it: it is a folder$`, "m"));
+            // sysfs takes no new file, even from root (EACCES; EROFS where it is mounted read-only).
+            const sysfs = "/sys/spinnaker-mtls-cli-test.json";
+            const denied = await npmScript("offline", ["--stack", "dev", "--show-secrets", "--out", sysfs]);
+            assert.strictEqual(denied.status, 2);
+            assert.match(denied.stderr, /^\/sys\/spinnaker-mtls-cli-test\.json: cannot write it: (permission denied: this user may not create files in \/sys|\/sys is on a read-only file system)$/m);
+            assert.doesNotMatch(denied.stderr, /\.tmp/);
         });
 
         it("hides a secret's value in a config error too: a key that does not match its certificate", async () => {
@@ -176,6 +207,21 @@ describe("the commands, as a user runs them", () => {
             assert.match(r.stderr, /--config: spinnaker-mtls:renewBeforeHours is "soon", but Pulumi\.yaml declares it integer/);
             assert.match(r.stderr, /spinnaker-mtls:clientAuth is "maybe"; allowed: want, need/);
             assert.ok(!fs.existsSync(out));
+        });
+
+        it("keeps what the program prints (pulumi.log.info, console.log) off stdout: stdout is the export alone", async () => {
+            const project = path.join(t.dir, "stdout-probe");
+            fs.mkdirSync(project);
+            fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(project, "node_modules"));
+            fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: stdout-probe\nruntime: nodejs\n");
+            fs.writeFileSync(path.join(project, "Pulumi.probe.yaml"), "");
+            fs.writeFileSync(path.join(project, "index.ts"), 'import * as pulumi from "@pulumi/pulumi";\npulumi.log.info("a note for people");\nconsole.log("printed by the program");\nexport const answer = 42;\n');
+            const r = await npmScript("offline", ["--stack", "probe", "--project", project, "--show-secrets"]);
+            assert.strictEqual(r.status, 0, r.stderr);
+            const exp = JSON.parse(r.stdout) as StackExport;
+            assert.strictEqual(exp.deployment.resources.find((x) => x.type === "pulumi:pulumi:Stack")!.outputs.answer, 42);
+            assert.match(r.stderr, /^info: \[runtime\] a note for people$/m);
+            assert.match(r.stderr, /^printed by the program$/m);
         });
 
         it("writes --show-secrets exports readable by their owner only, even over a file that was not, and warns", async () => {
@@ -245,11 +291,62 @@ describe("the commands, as a user runs them", () => {
             fs.writeFileSync(empty, "{}");
             const [ok, bad] = await Promise.all([npmScript("certs", ["--state", path.join(t.dir, "dev.json")]), npmScript("certs", ["--state", empty])]);
             assert.strictEqual(ok.status, 0, ok.stderr);
-            assert.match(ok.stdout, /^SERVICE\s+KEY\s+NOT AFTER/);
+            assert.match(ok.stdout, /^stack dev, as planned: .*dev\.json is an export of the offline engine \(npm run offline\), not of what is deployed\nSERVICE\s+KEY\s+NOT AFTER/);
             assert.match(ok.stdout, /^spinnaker-ca \(imported\)\s+ECDSA P-256\s/m);
             assert.strictEqual(bad.status, 2);
             assert.strictEqual(bad.stderr.trim(), `${empty}: not a version 3 stack export (pulumi stack export, or npm run offline): its version is undefined, not 3`);
             assert.doesNotMatch(bad.stderr, /TypeError|Cannot read properties/);
+        });
+
+        it("verify and promote read the config before the policy pack starts: a config error costs no pack start", async () => {
+            const [verify, promote] = await Promise.all([
+                npmScript("verify", ["--stack", "dev", "--config", "clientauth=need", "--config", "spinnaker-mtl:namespace=spinnaker-x"]),
+                npmScript("promote", ["dev", "prod", "--config", "prod:clientAuth=maybe"]),
+            ]);
+            assert.strictEqual(verify.status, 2, verify.stderr);
+            assert.match(verify.stderr, /^ {2}- spinnaker-mtls:clientauth is not a known key \(its value "need" is not read\); did you mean spinnaker-mtls:clientAuth\?$/m);
+            assert.match(
+                verify.stderr,
+                /^warning: --config: spinnaker-mtl:namespace is read by nothing: its prefix spinnaker-mtl is neither this project's \(spinnaker-mtls\) nor a provider's \(kubernetes, pulumi, random, tls\); did you mean spinnaker-mtls:namespace\?$/m,
+            );
+            assert.strictEqual(promote.status, 2, promote.stderr);
+            assert.match(promote.stdout, /^The policy checks did not run: fix the stack config first\.\n\nREFUSED: dev is not promoted to prod:\n {2}- prod: invalid stack config: spinnaker-mtls:clientAuth is "maybe"; allowed: want, need$/m);
+            for (const r of [verify, promote]) assert.doesNotMatch(r.stderr, /starting the policy pack/);
+            assert.strictEqual(verify.stdout, "");
+        });
+
+        it("verify names the policy config file, the property and its value; a property no policy declares is refused", async () => {
+            const file = path.join(t.dir, "unknown-property.json");
+            fs.writeFileSync(file, JSON.stringify({ "peer-authentication-coverage": { meshRequired: "no", meshRequird: false } }));
+            const r = await npmScript("verify", ["--state", path.join(t.dir, "dev.json"), "--policy-config", file], cleanEnv({ PULUMI_CONFIG_PASSPHRASE_FILE: passFile }));
+            assert.strictEqual(r.status, 2, r.stdout + r.stderr);
+            const message = r.stderr.slice(r.stderr.indexOf(`${file}: `)).trim();
+            assert.match(message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: does not fit the policy pack's schemas:\n`));
+            assert.match(message, /^ {2}peer-authentication-coverage\.meshRequird is not a property of peer-authentication-coverage; its properties: .*\bmeshRequired\b/m);
+            assert.match(message, /^ {2}peer-authentication-coverage\.meshRequired is "no"; it must be boolean$/m);
+            assert.strictEqual(r.stdout, "");
+        });
+
+        it("names a file this user may not read, and says so in words (never a bare EACCES)", async function () {
+            // Root reads any file by its mode; a write-only sysfs attribute refuses even root.
+            let unreadable: string | undefined;
+            if (process.getuid?.() !== 0) {
+                unreadable = path.join(t.dir, "unreadable.json");
+                fs.writeFileSync(unreadable, "{}", { mode: 0o000 });
+            } else {
+                const bus = fs.existsSync("/sys/bus") ? fs.readdirSync("/sys/bus").find((b) => fs.existsSync(`/sys/bus/${b}/drivers_probe`)) : undefined;
+                unreadable = bus && `/sys/bus/${bus}/drivers_probe`;
+            }
+            if (!unreadable) this.skip();
+            const [certs, secret] = await Promise.all([
+                npmScript("certs", ["--state", unreadable!]),
+                npmScript("verify", ["--stack", "dev", "--secret-file", `caKeyPem=${unreadable}`]),
+            ]);
+            const words = "permission denied: this user may not read it (check its mode and its folders')";
+            assert.strictEqual(certs.status, 2);
+            assert.strictEqual(certs.stderr.trim(), `${unreadable}: cannot read the stack export: ${words}`);
+            assert.strictEqual(secret.status, 2);
+            assert.strictEqual(secret.stderr.trim(), `${unreadable}: cannot read the secret for caKeyPem (--secret-file): ${words}`);
         });
 
         it("promote: usage errors and unknown stacks exit 2", async () => {

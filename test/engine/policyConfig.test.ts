@@ -39,12 +39,28 @@ describe("policy config (engine semantics)", () => {
         assert.throws(() => parsePolicyConfigFile('{"a": 3}'), /parsing "a": 3 is not a valid value; must be a string or object/);
     });
 
-    it("validates the result against each policy's schema, listing every problem", () => {
-        assert.throws(() => reconcilePolicyConfig(info, parsePolicyConfigFile('{"a": {"max": 0, "names": "x"}}')), (e: Error) => {
-            assert.strictEqual(e.message, "policy pack configuration is invalid:\n  a: max must be >= 1\n  a: names must be array");
+    it("validates the result against each policy's schema, listing every problem with the file, the property and its value", () => {
+        assert.throws(() => reconcilePolicyConfig(info, parsePolicyConfigFile('{"a": {"max": 0, "names": "x"}}'), "policies/config/scratch.json"), (e: Error) => {
+            assert.strictEqual(e.message, 'policies/config/scratch.json: does not fit the policy pack\'s schemas:\n  a.max is 0; it must be >= 1\n  a.names is "x"; it must be array');
             return true;
         });
-        assert.throws(() => reconcilePolicyConfig({ ...info, initialConfig: {} }, {}), /c: must have required property 'flag'/);
+        assert.throws(() => reconcilePolicyConfig({ ...info, initialConfig: {} }, {}, "p.json"), /^Error: p\.json: does not fit the policy pack's schemas:\n {2}c: must have required property 'flag'$/);
+    });
+
+    it("refuses properties a policy does not declare (no policy reads them: a misspelt limit leaves the default in force), and properties under all", () => {
+        const given = parsePolicyConfigFile(JSON.stringify({ all: { enforcementLevel: "advisory", max: 3 }, a: { maxx: 30 }, b: { enforcementLevel: "mandatory", limit: 1 } }));
+        assert.throws(() => reconcilePolicyConfig(info, given, "policies/config/scratch.json"), (e: Error) => {
+            assert.strictEqual(
+                e.message,
+                "policies/config/scratch.json: does not fit the policy pack's schemas:\n" +
+                    "  all: takes an enforcement level only, not properties (max); set them under the policy they belong to\n" +
+                    "  a.maxx is not a property of a; its properties: max, names\n" +
+                    "  b.limit is not a property of b; it takes an enforcement level only",
+            );
+            return true;
+        });
+        // Positive control: the declared properties pass.
+        assert.doesNotThrow(() => reconcilePolicyConfig(info, parsePolicyConfigFile('{"a": {"max": 30}, "c": {"flag": false}}'), "p.json"));
     });
 
     it("treats an empty file as no config, and reports names the pack does not have", () => {

@@ -90,6 +90,23 @@ describe("stack config as the engine reads it", () => {
         assert.ok(!JSON.stringify(onCommandLine.problems).includes("not shown"));
     });
 
+    it("warns about a key whose prefix is neither the project's nor a provider's, which nothing reads (a typo keeps the default in force)", () => {
+        const t = withStackFile("config:\n  spinnaker-mtl:namespace: spinnaker-scratch\n  kubernetes:context: kind-dev\n  pulumi:tags: {team: platform}\n  aws:region: eu-west-1\n  spinnaker-mtls:clientAuth: want\n");
+        try {
+            const r = readStackConfig(loadProject(t.dir), "scratch", { "tls:flag": "x", "spinaker-mtls:organization": "Acme" });
+            assert.deepStrictEqual(r.problems, []);
+            assert.deepStrictEqual(r.warnings, [
+                "warning: Pulumi.scratch.yaml: spinnaker-mtl:namespace is read by nothing: its prefix spinnaker-mtl is neither this project's (spinnaker-mtls) nor a provider's (kubernetes, pulumi, random, tls); did you mean spinnaker-mtls:namespace?",
+                "warning: Pulumi.scratch.yaml: aws:region is read by nothing: its prefix aws is neither this project's (spinnaker-mtls) nor a provider's (kubernetes, pulumi, random, tls); the program ignores it",
+                "warning: --config: spinaker-mtls:organization is read by nothing: its prefix spinaker-mtls is neither this project's (spinnaker-mtls) nor a provider's (kubernetes, pulumi, random, tls); did you mean spinnaker-mtls:organization?",
+            ]);
+            // What the warning is about: the namespace the program reads is still the default, prod's.
+            assert.strictEqual(r.values["spinnaker-mtls:namespace"], "spinnaker");
+        } finally {
+            t.remove();
+        }
+    });
+
     it("refuses rsaBits set with ECDSA keys when no Go service takes an RSA key; keeps its default in step with Pulumi.yaml", () => {
         assert.strictEqual(project.config.rsaBits.default, RSA_BITS_DEFAULT);
         const raw = (over: Record<string, string>) => readStackConfig(project, "dev", { ...over, clientAuth: "want" }).values as RawConfig;

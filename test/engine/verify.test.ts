@@ -8,7 +8,7 @@ import { checkState } from "../../engine/policyCheck";
 import { reconcilePolicyConfig } from "../../engine/policyConfig";
 import { PolicyPackHost } from "../../engine/policyHost";
 import { PROJECT_ROOT, StackExport } from "../../engine/run";
-import { parseVerifyArgs, policyConfigFor, verify } from "../../engine/verify";
+import { parseVerifyArgs, policyConfigFor, readVerifyInput, verify } from "../../engine/verify";
 import { policyPack } from "../support/policyPack";
 import { PINNED_CONFIG, stackRun } from "../support/stacks";
 
@@ -27,6 +27,12 @@ describe("npm run verify", () => {
         assert.deepStrictEqual(parseVerifyArgs(["--state", "s.json", "--policy-config", "c.json", "--tag", "env=prod"]), { state: "s.json", policyConfig: "c.json", tags: { env: "prod" } });
         assert.deepStrictEqual(parseVerifyArgs(["--stack", "dev", "--config", "spinnaker-mtls:clientAuth=need"]), { stack: "dev", config: { "spinnaker-mtls:clientAuth": "need" }, tags: {} });
         assert.throws(() => parseVerifyArgs(["--state", "s.json", "--config", "a:b=c"]), /--config goes with --stack/);
+    });
+
+    it("reads and refuses a stack's config, and its policy config, with no policy pack started", async () => {
+        await assert.rejects(readVerifyInput({ stack: "dev", config: { ...PINNED_CONFIG.dev, clientAuth: "maybe" }, tags: {} }), /^Error: Invalid stack configuration \(Pulumi\.dev\.yaml and the command line\):\n {2}- spinnaker-mtls:clientAuth is "maybe"; allowed: want, need$/);
+        const missing = path.join(dir, "no-such-policy-config.json");
+        await assert.rejects(readVerifyInput({ stack: "dev", policyConfig: missing, tags: {} }), new RegExp(`^Error: ${missing.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: cannot read the policy config: no such file$`));
     });
 
     it("passes dev with its rollout reported as advisory: client-auth want, nothing mandatory", async () => {

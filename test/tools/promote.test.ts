@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import { PROJECT_ROOT } from "../../engine/run";
-import { parsePromoteArgs, promote } from "../../tools/promote";
+import { parsePromoteArgs, promote, readPromotionInput } from "../../tools/promote";
 import { policyPack } from "../support/policyPack";
 import { PINNED_CONFIG } from "../support/stacks";
 
@@ -38,7 +38,9 @@ describe("npm run promote", () => {
         assert.match(outcome.report, /^ {2}spinnaker-mtls:istio\s+false\s+true$/m);
         assert.match(outcome.report, /^prod is at least as strict as dev on every knob the policies care about\.$/m);
         assert.match(outcome.report, /^npm run verify -- --stack dev: passed \(0 mandatory, \d+ advisory\)$/m);
-        assert.match(outcome.report, /^ {2}pulumi up --stack prod --policy-pack policies --policy-pack-config policies\/config\/prod\.json$/m);
+        assert.match(outcome.report, /^ {2}pulumi up --stack prod --refresh --policy-pack policies --policy-pack-config policies\/config\/prod\.json$/m);
+        // The README's advice, where the command is given: why --refresh.
+        assert.match(outcome.report, /^--refresh compares with the cluster, not the recorded state: .*\n.*without it the conflict goes unseen and their value stays \(docs\/spinnaker\.md\)\.$/m);
     });
 
     it("refuses prod with clientAuth want once the rollout is done (prod's policy config requires need)", async () => {
@@ -64,6 +66,15 @@ describe("npm run promote", () => {
         const outcome = await promoteWith({ dev: { [`${P}:ecdsaCurve`]: "P384" }, prod: { [`${P}:ecdsaCurve`]: "P256" } });
         assert.strictEqual(outcome.exitCode, 1);
         assert.deepStrictEqual(outcome.refusals, ["prod is weaker than dev on key strength (keyAlgorithm, ecdsaCurve, rsaBits): dev ECDSA P384, prod ECDSA P256"]);
+    });
+
+    it("decides on an invalid stack config from the config alone: no policy pack is needed to refuse it", () => {
+        const input = readPromotionInput({ from: "dev", to: "prod", config: { dev: { ...PINNED_CONFIG.dev }, prod: { clientAuth: "sometimes" } } });
+        assert.strictEqual(input.invalid?.exitCode, 2);
+        assert.deepStrictEqual(input.invalid.refusals, ['prod: invalid stack config: spinnaker-mtls:clientAuth is "sometimes"; allowed: want, need']);
+        assert.match(input.invalid.report, /^The policy checks did not run: fix the stack config first\.$/m);
+        // Positive control: valid configs leave the decision to the checks that need the pack.
+        assert.strictEqual(readPromotionInput({ from: "dev", to: "prod", config: { dev: { ...PINNED_CONFIG.dev }, prod: {} } }).invalid, undefined);
     });
 
     it("refuses an invalid stack config, naming the key", async () => {

@@ -1,6 +1,9 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { CONFIG_KEYS, CONFIG_SPEC, RawConfig, StackConfigError, parseStackConfig } from "../../../components/config";
+import { editDistance, nearestNames } from "../../../components/config/stackConfig";
 import { OPTIONAL_KEYS } from "../../../components/config/keys";
 import { loadProject, loadStackConfig } from "../../../engine/project";
 import { PROJECT_ROOT } from "../../../engine/run";
@@ -55,6 +58,24 @@ describe("stack config", () => {
         assert.deepStrictEqual(declared, { ...CONFIG_SPEC });
     });
 
+    it("docs/configuration.md has a row for every key Pulumi.yaml declares and no other, each row's default Pulumi.yaml's", () => {
+        const doc = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "configuration.md"), "utf8");
+        const rows = doc
+            .split("\n")
+            .filter((l) => l.startsWith("| `"))
+            .map((l) => l.slice(2, -2).split(" | "));
+        const keysOf = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+        assert.deepStrictEqual(rows.flatMap(([keys]) => keysOf(keys)).sort(), Object.keys(project.config).sort());
+        // Keys a user sets on their own get a row of their own.
+        const own = rows.filter(([keys]) => keysOf(keys).length === 1);
+        for (const key of ["spinnakerVersion", "istioRootNamespace", "acmeEmail", "acmeServer", "acmeDns01Solver"]) assert.ok(own.some(([k]) => k === `\`${key}\``), key);
+        for (const [keys, shown] of own) {
+            const d = project.config[keysOf(keys)[0]].default;
+            if (typeof d === "string" && d !== "") assert.ok(shown.includes(`\`${d}\``), `${keys}: ${shown} does not show Pulumi.yaml's default ${d}`);
+        }
+        assert.match(own.find(([k]) => k === "`acmeDns01Solver`")![2], /JSON string/);
+    });
+
     it("refuses a secret key the engine did not receive as a secret (Pulumi.yaml cannot mark the optional ones secret)", () => {
         const raw = { ...defaults, "spinnaker-mtls:redisMode": "external", "spinnaker-mtls:redisExternalUrl": "rediss://user:pw@redis.example.com:6380" };
         assert.throws(() => parseStackConfig(raw, new Date(), new Set()), (e: StackConfigError) => {
@@ -84,10 +105,53 @@ describe("stack config", () => {
         });
     }
 
-    it("an unknown key is named, with the known keys", () => {
+    it("an unknown key is named with its value and the key it most likely meant, not with every known key", () => {
         assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:clientauth": "need" }), [
-            `spinnaker-mtls:clientauth is not a known key; known keys: ${CONFIG_KEYS.join(", ")}`,
+            'spinnaker-mtls:clientauth is not a known key (its value "need" is not read); did you mean spinnaker-mtls:clientAuth?',
         ]);
+        assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:certValidityHour": "720", "spinnaker-mtls:redisImg": "redis:7.2.7" }), [
+            'spinnaker-mtls:certValidityHour is not a known key (its value "720" is not read); did you mean spinnaker-mtls:certValidityHours?',
+            'spinnaker-mtls:redisImg is not a known key (its value "redis:7.2.7" is not read); did you mean spinnaker-mtls:redisImage?',
+        ]);
+        // No guess when nothing is near: the removed e2e switch is not a typo of any key.
+        assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:e2eSkipAwait": "true" }), [
+            'spinnaker-mtls:e2eSkipAwait is not a known key (its value "true" is not read), and no known key is near that name; Pulumi.yaml declares every key (docs/configuration.md)',
+        ]);
+    });
+
+    it("hides the value of an unknown key that may be a secret: near a secret key, marked secret by the engine, or a private key", () => {
+        const pem = "-----BEGIN EC PRIVATE KEY-----\nnot shown\n-----END EC PRIVATE KEY-----";
+        assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisExternalURL": "rediss://:s3cret@redis.example.com:6380" }), [
+            "spinnaker-mtls:redisExternalURL is not a known key (its value (secret value hidden) is not read); did you mean spinnaker-mtls:redisExternalUrl?",
+        ]);
+        assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caKey": pem }), ["spinnaker-mtls:caKey is not a known key (its value (secret value hidden) is not read); did you mean spinnaker-mtls:caKeyPem?"]);
+        assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:signingKey": pem }), [
+            "spinnaker-mtls:signingKey is not a known key (its value (secret value hidden) is not read), and no known key is near that name; Pulumi.yaml declares every key (docs/configuration.md)",
+        ]);
+        assert.throws(() => parseStackConfig({ ...defaults, "spinnaker-mtls:token": "hunter2" }, new Date(), new Set(["spinnaker-mtls:token"])), (e: StackConfigError) => {
+            assert.deepStrictEqual(e.problems, ["spinnaker-mtls:token is not a known key (its value (secret value hidden) is not read), and no known key is near that name; Pulumi.yaml declares every key (docs/configuration.md)"]);
+            return true;
+        });
+        // A long value is cut, so a certificate under a misspelt key does not fill the screen.
+        const [long] = problemsOf({ "spinnaker-mtls:caCert": "x".repeat(500) });
+        assert.strictEqual(long, `spinnaker-mtls:caCert is not a known key (its value "${"x".repeat(40)}"... (500 characters) is not read); did you mean spinnaker-mtls:caCertPem?`);
+    });
+
+    it("measures a typo by edits, swaps of neighbours included, and guesses nothing far-fetched", () => {
+        assert.strictEqual(editDistance("namespace", "namespace"), 0);
+        assert.strictEqual(editDistance("namespce", "namespace"), 1);
+        assert.strictEqual(editDistance("naemspace", "namespace"), 1, "two neighbours swapped are one edit");
+        assert.strictEqual(editDistance("spinnaker-mtl", "spinnaker-mtls"), 1);
+        assert.strictEqual(editDistance("", "abc"), 3);
+        assert.deepStrictEqual(nearestNames("ClientAuth", ["clientAuth", "organization"]), ["clientAuth"]);
+        assert.deepStrictEqual(nearestNames("istioX", ["istio", "istioInjection"]), ["istio"]);
+        assert.deepStrictEqual(nearestNames("abcd", ["abce", "abcf", "wxyz"]), ["abce", "abcf"], "every candidate at the best distance");
+        assert.deepStrictEqual(nearestNames("kubeconfig", CONFIG_KEYS), []);
+        assert.deepStrictEqual(nearestNames("istioRoot", CONFIG_KEYS), ["istioRootNamespace"], "a name cut short");
+        assert.deepStrictEqual(nearestNames("redis", ["redisMode", "redisImage", "redisReplicas", "redisStorageSize"]), [], "too many names start with it to guess");
+        assert.deepStrictEqual(nearestNames("ns", ["namespace"]), []);
+        assert.deepStrictEqual(nearestNames("aws", ["tls", "random"]), [], "two edits in three letters is another name");
+        assert.deepStrictEqual(nearestNames("tsl", ["tls", "random"]), ["tls"]);
     });
 
     it("namespace must be a Kubernetes name", () => {
@@ -208,10 +272,22 @@ describe("stack config", () => {
                 'spinnaker-mtls:caCertPem has subject "CN=Imported CA" and is not a CA certificate (basicConstraints CA:TRUE is required)',
             ]);
         });
-        it("refuses a CA that expires before the certificates it would sign", () => {
-            const ca = makeCa({ hours: 100 });
-            const [problem] = problemsOf({ "spinnaker-mtls:caCertPem": ca.certPem, "spinnaker-mtls:caKeyPem": ca.keyPem });
-            assert.match(problem, /^spinnaker-mtls:caCertPem expires .*, before certificates issued now would .*; renew the CA or shorten certValidityHours$/);
+        it("refuses a CA that expires before the certificates it would sign: renew it, or shorten certValidityHours", () => {
+            const now = new Date();
+            const ca = makeCa({ hours: 100, now });
+            const notAfter = new Date(new crypto.X509Certificate(ca.certPem).validTo).toISOString();
+            const needed = new Date(now.getTime() + 2160 * 3600_000).toISOString();
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": ca.certPem, "spinnaker-mtls:caKeyPem": ca.keyPem }, now), [
+                `spinnaker-mtls:caCertPem expires ${notAfter}, before certificates issued now would (${needed}, spinnaker-mtls:certValidityHours 2160 from now); renew the CA, or shorten certValidityHours to end before it does`,
+            ]);
+        });
+        it("refuses an expired CA without suggesting a shorter certValidityHours, which cannot help", () => {
+            // Issued 200 hours ago for 100 hours: expired 100 hours ago.
+            const ca = makeCa({ hours: 100, now: new Date(Date.now() - 200 * 3600_000) });
+            const notAfter = new Date(new crypto.X509Certificate(ca.certPem).validTo).toISOString();
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": ca.certPem, "spinnaker-mtls:caKeyPem": ca.keyPem }), [
+                `spinnaker-mtls:caCertPem expired ${notAfter}; no certificate it signs is valid: renew or replace the CA, and set caCertPem and caKeyPem to the new one`,
+            ]);
         });
         it("refuses text that is not a certificate", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": "nope", "spinnaker-mtls:caKeyPem": crypto.randomBytes(4).toString("hex") }), [
@@ -232,10 +308,19 @@ describe("stack config", () => {
         it("redisMode", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisMode": "cluster" }), ['spinnaker-mtls:redisMode is "cluster"; allowed: in-cluster, external']);
         });
-        it("redisImage needs a tag or digest, and Redis 6 or later", () => {
+        it("redisImage needs a tag or digest, and Redis 7.0.1 or later (the reload sidecar's floor)", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisImage": "redis" }), ['spinnaker-mtls:redisImage is "redis"; allowed: an image reference with a tag or a digest, e.g. redis:7.2.7']);
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisImage": "Redis:7" }), ['spinnaker-mtls:redisImage is "Redis:7"; allowed: an image reference with a tag or a digest, e.g. redis:7.2.7']);
-            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisImage": "redis:5.0.14" }), ['spinnaker-mtls:redisImage is "redis:5.0.14"; Redis before 6 has no TLS; allowed: Redis 6 or later, e.g. redis:7.2.7']);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisImage": "redis:5.0.14" }), ['spinnaker-mtls:redisImage is "redis:5.0.14"; Redis before 6 has no TLS; allowed: Redis 7.0.1 or later, e.g. redis:7.2.7']);
+            // The reload sidecar's floor (redis commit b16d1c271 in 7.0.1; 6.2 takes one CONFIG SET pair).
+            const floor = (image: string) =>
+                `spinnaker-mtls:redisImage is "${image}"; its tls-reload sidecar cannot reload a renewed certificate there (one CONFIG SET of several TLS files needs Redis 7.0.0, and reloading files whose names did not change needs 7.0.1); allowed: Redis 7.0.1 or later, e.g. redis:7.2.7`;
+            for (const image of ["redis:6.2.14", "redis:6.2", "redis:6", "redis:7.0.0", "redis:7.0.0-alpine", "mirror.example.com/redis:6.2.14-bookworm"]) {
+                assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:redisImage": image }), [floor(image)], image);
+            }
+            for (const image of ["redis:7.0.1", "redis:7.0.15", "redis:7.0", "redis:7", "redis:7.2.7-alpine", "redis:8.0.2", "redis:10.0.0", "valkey/valkey:8.1.1", "registry.example.com:5000/redis:7.2.7"]) {
+                assert.strictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:redisImage": image }).redis.image, image);
+            }
             assert.strictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:redisImage": `registry.example.com:5000/mirror/redis@sha256:${"a".repeat(64)}` }).redis.image.length > 0, true);
         });
         it("redisReplicas is 0 to 5", () => {
@@ -320,7 +405,35 @@ describe("stack config", () => {
 
     describe("spinnaker", () => {
         it("defaults: patch the open-source Operator's SpinnakerService named spinnaker, without forcing", () => {
-            assert.deepStrictEqual(parseStackConfig(defaults).spinnaker, { flavor: "oss", serviceName: "spinnaker", mode: "patch", patchForce: false, haServices: [] });
+            // Without an ingress and without browser URLs, the port-forward URLs (docs/spinnaker.md): Deck must reach Gate as shipped.
+            assert.deepStrictEqual(parseStackConfig(defaults).spinnaker, {
+                flavor: "oss",
+                serviceName: "spinnaker",
+                mode: "patch",
+                patchForce: false,
+                haServices: [],
+                gateUrl: "https://localhost:8084",
+                deckUrl: "https://localhost:9000",
+                portForwardUrls: ["gateUrl", "deckUrl"],
+            });
+        });
+        it("spinnakerServicePatches: per enabled service, a list of patch objects", () => {
+            const ok = parseStackConfig({ ...defaults, "spinnaker-mtls:spinnakerServicePatches": '{"gate":[{"metadata":{"labels":{"a":"b"}}}]}' }).spinnaker;
+            assert.deepStrictEqual(ok.servicePatches, { gate: [{ metadata: { labels: { a: "b" } } }] });
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerServicePatches": "gate: {}" }), [
+                'spinnaker-mtls:spinnakerServicePatches is "gate: {}"; not JSON; allowed: a JSON object of service name to a list of strategic-merge patches of its Service, e.g. \'{"gate":[{"metadata":{"annotations":{"team":"platform"}}}]}\'',
+            ]);
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:spinnakerServicePatches": '{"kayenta":[{}],"gate":[],"orca":["spec: {}"]}' }), [
+                "spinnaker-mtls:spinnakerServicePatches gives gate []; allowed: a non-empty list of patch objects",
+                "spinnaker-mtls:spinnakerServicePatches names \"kayenta\", which is not an enabled service; enabled: clouddriver, deck, echo, fiat, front50, gate, igor, orca, rosco",
+                'spinnaker-mtls:spinnakerServicePatches gives orca ["spec: {}"]; allowed: a non-empty list of patch objects',
+            ]);
+        });
+        it("browser URLs: a URL the stack sets is kept, the other defaults to its port-forward; an ingress or no Deck and Gate needs none", () => {
+            const one = parseStackConfig({ ...defaults, "spinnaker-mtls:gateUrl": "https://spinnaker-api.example.com" }).spinnaker;
+            assert.deepStrictEqual([one.gateUrl, one.deckUrl, one.portForwardUrls], ["https://spinnaker-api.example.com", "https://localhost:9000", ["deckUrl"]]);
+            const backendOnly = parseStackConfig({ ...defaults, "spinnaker-mtls:services": '["orca","clouddriver"]' }).spinnaker;
+            assert.deepStrictEqual([backendOnly.gateUrl, backendOnly.deckUrl, backendOnly.portForwardUrls], [undefined, undefined, undefined]);
         });
         it("gateUrl and deckUrl: https URLs with a DNS host, and not together with an ingress, which derives them", () => {
             const c = parseStackConfig({ ...defaults, "spinnaker-mtls:gateUrl": "https://spinnaker-api.example.com/", "spinnaker-mtls:deckUrl": "https://spinnaker.example.com:8443" }).spinnaker;
@@ -416,7 +529,8 @@ describe("stack config", () => {
                 backend: "pulumi",
                 namespace: "cert-manager",
                 install: false,
-                version: "v1.16.2",
+                // What the e2e suite runs: cert-manager v1.21.2's controller and webhook (README).
+                version: "v1.21.2",
                 tlsSecretHandover: false,
                 otterize: { provider: "cert-manager", certTtlHours: 24 },
             });
@@ -483,6 +597,11 @@ describe("stack config", () => {
         it("an ingress serves Deck and Gate, so both must be enabled", () => {
             assert.deepStrictEqual(problemsOf({ ...ingress, "spinnaker-mtls:services": '["gate","orca"]' }), [
                 "spinnaker-mtls:ingressHost is set but spinnaker-mtls:services does not enable deck; the ingress serves Deck and Gate",
+            ]);
+        });
+        it("behind the ingress Deck has no certificate, so no extra name for it", () => {
+            assert.deepStrictEqual(problemsOf({ ...ingress, "spinnaker-mtls:extraSans": '["deck:spinnaker.example.com","gate:api.example.com"]' }), [
+                "spinnaker-mtls:extraSans names deck (spinnaker.example.com) but spinnaker-mtls:ingressHost is set: behind the ingress Deck serves plain HTTP to its sidecar and has no certificate to carry the name; the ingress certificate carries the ingress host: remove the deck entries",
             ]);
         });
         it("the gateway's selector and service account", () => {
