@@ -1,4 +1,4 @@
-// npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <previous export>] [--config|--secret-file|--secret-env <key>=...]... [--project <dir>]
+// npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <previous export>] [--config|--config-file|--secret-file|--secret-env <key>=...]... [--project <dir>]
 //
 // stdout carries the export (when there is no --out) and nothing else; the
 // plan, the summary and progress go to stderr.
@@ -22,7 +22,7 @@ interface Args {
     secretConfigKeys: string[];
 }
 
-const USAGE = "usage: npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <export.json>] [--config|--secret-file|--secret-env <key>=...]... [--project <dir>]";
+const USAGE = "usage: npm run offline -- --stack <name> [--out <file>] [--show-secrets] [--state <export.json>] [--config|--config-file|--secret-file|--secret-env <key>=...]... [--project <dir>]";
 
 export const HELP: CommandHelp = {
     usage: USAGE,
@@ -41,7 +41,7 @@ export const HELP: CommandHelp = {
     examples: [
         "PULUMI_CONFIG_PASSPHRASE_FILE=~/.pulumi-pass npm run offline -- --stack dev --out out/dev.json",
         "npm run offline -- --stack dev --state out/dev.json --out out/dev-next.json --config clientAuth=need",
-        "npm run offline -- --stack prod --secret-file caKeyPem=ca.key --show-secrets --out out/prod.json",
+        "npm run offline -- --stack prod --config-file caCertPem=ca.crt --secret-file caKeyPem=ca.key --show-secrets --out out/prod.json",
     ],
 };
 

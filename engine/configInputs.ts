@@ -1,5 +1,6 @@
 // Config given on the command line, as `pulumi config set` would set it:
 //   --config KEY=VALUE        a plain value
+//   --config-file KEY=PATH    a plain value read from a file (as `pulumi config set KEY < PATH`), e.g. a CA certificate
 //   --secret-file KEY=PATH    a secret, read from a file (as `pulumi config set --secret KEY < PATH`)
 //   --secret-env KEY=VAR      a secret, read from an environment variable (CI secrets)
 // A secret never appears on the command line, so npm's echo of the script
@@ -7,7 +8,7 @@
 // Keys may omit the project prefix (`clientAuth`), as with `pulumi config set`.
 import { readInputFile } from "./files";
 
-export const CONFIG_PAIR_FLAGS = ["config", "secret-file", "secret-env"] as const;
+export const CONFIG_PAIR_FLAGS = ["config", "config-file", "secret-file", "secret-env"] as const;
 
 export interface ConfigInputs {
     /** Keys (qualified or not) to values. */
@@ -18,6 +19,7 @@ export interface ConfigInputs {
 
 export const CONFIG_FLAG_HELP: readonly (readonly [string, string])[] = [
     ["--config <key>=<value>", "a config value over the stack file's (repeatable; the project prefix is optional)"],
+    ["--config-file <key>=<path>", "a config value read from a file, e.g. caCertPem=ca.crt (one trailing newline dropped)"],
     ["--secret-file <key>=<path>", "a secret config value read from a file, e.g. caKeyPem=ca.key (one trailing newline dropped)"],
     ["--secret-env <key>=<VAR>", "a secret config value read from an environment variable, e.g. caKeyPem=CA_KEY_PEM"],
 ];
@@ -33,6 +35,12 @@ export function readConfigInputs(pairs: Readonly<Record<string, Readonly<Record<
         values[key] = value;
         secretKeys.push(key);
     };
+    for (const [key, file] of Object.entries(pairs["config-file"] ?? {})) {
+        if (key in values) throw new Error(`${key} is given twice (--config and --config-file): give it once`);
+        const value = dropTrailingNewline(readInputFile(file, `value for ${key} (--config-file)`));
+        if (value === "") throw new Error(`${file}: the value for ${key} (--config-file) is empty`);
+        values[key] = value;
+    }
     for (const [key, file] of Object.entries(pairs["secret-file"] ?? {})) {
         const value = dropTrailingNewline(readInputFile(file, `secret for ${key} (--secret-file)`));
         if (value === "") throw new Error(`${file}: the secret for ${key} (--secret-file) is empty`);

@@ -1,4 +1,4 @@
-// npm run verify -- --stack <name> [--config|--secret-file|--secret-env <key>=...]... [--policy-config <file>] [--tag <key>=<value>]...
+// npm run verify -- --stack <name> [--config|--config-file|--secret-file|--secret-env <key>=...]... [--policy-config <file>] [--tag <key>=<value>]...
 // npm run verify -- --state <export.json> [--policy-config <file>] [--tag <key>=<value>]...
 //
 // The offline policy check: runs the program under the offline engine (or
@@ -23,7 +23,7 @@ import { assertExportSecretsReadable } from "./secrets";
 
 export { POLICY_PACK_DIR, policyConfigFor } from "./paths";
 
-const USAGE = "usage: npm run verify -- (--stack <name> [--config|--secret-file|--secret-env <key>=...]... | --state <export.json>) [--policy-config <file>] [--tag <key>=<value>]...";
+const USAGE = "usage: npm run verify -- (--stack <name> [--config|--config-file|--secret-file|--secret-env <key>=...]... | --state <export.json>) [--policy-config <file>] [--tag <key>=<value>]...";
 
 export const HELP: CommandHelp = {
     usage: USAGE,
@@ -40,7 +40,7 @@ export const HELP: CommandHelp = {
     ],
     examples: [
         "npm run verify -- --stack dev",
-        "npm run verify -- --stack prod --secret-file caKeyPem=ca.key",
+        "npm run verify -- --stack prod --config-file caCertPem=ca.crt --secret-file caKeyPem=ca.key",
         "npm run verify -- --state prod-export.json",
     ],
     exit1: "a mandatory policy violation (the table lists it)",

@@ -1,4 +1,4 @@
-// npm run certs -- --stack <name> [--config|--secret-file|--secret-env <key>=...]... | --state <export.json | ->
+// npm run certs -- --stack <name> [--config|--config-file|--secret-file|--secret-env <key>=...]... | --state <export.json | ->
 //
 // The certificate inventory of a stack: every certificate it issues, with its
 // SANs, key, expiry, days left and the Secret that holds it (certificates are
@@ -19,7 +19,7 @@ import { STDIN_NAME, exportStack, readExportFileOrStdin } from "../engine/files"
 import { UsageError, parseFlags } from "../engine/flags";
 import { ExportedResource, StackExport, runProgram } from "../engine/run";
 
-const USAGE = "usage: npm run certs -- --stack <name> [--config|--secret-file|--secret-env <key>=...]... | --state <export.json | ->";
+const USAGE = "usage: npm run certs -- --stack <name> [--config|--config-file|--secret-file|--secret-env <key>=...]... | --state <export.json | ->";
 
 export const HELP: CommandHelp = {
     usage: USAGE,
@@ -36,7 +36,7 @@ export const HELP: CommandHelp = {
     examples: [
         "pulumi stack export --stack prod | npm run -s certs -- --state -",
         "npm run certs -- --state prod-export.json",
-        "npm run certs -- --stack prod --secret-file caKeyPem=ca.key",
+        "npm run certs -- --stack prod --config-file caCertPem=ca.crt --secret-file caKeyPem=ca.key",
     ],
     exit1: "a certificate is inside its renewal window or expired: run pulumi up on the stack (an imported CA: renew it first)",
 };

@@ -1,4 +1,4 @@
-// npm run promote -- <from> <to> [--config|--secret-file|--secret-env <stack>:<key>=...]...
+// npm run promote -- <from> <to> [--config|--config-file|--secret-file|--secret-env <stack>:<key>=...]...
 //
 // The gate between two stacks (dev, then prod): shows how the target's config
 // differs from the source's, and refuses the promotion when the source has
@@ -23,7 +23,7 @@ import { PROJECT_ROOT } from "../engine/run";
 import { policyConfigFor, readPolicyConfigFile, verify } from "../engine/verify";
 import { Weakening, policyWeakenings, stackWeakenings } from "./strictness";
 
-const USAGE = "usage: npm run promote -- <from-stack> <to-stack> [--config|--secret-file|--secret-env <stack>:<key>=...]...";
+const USAGE = "usage: npm run promote -- <from-stack> <to-stack> [--config|--config-file|--secret-file|--secret-env <stack>:<key>=...]...";
 
 export const HELP: CommandHelp = {
     usage: USAGE,
@@ -37,7 +37,7 @@ export const HELP: CommandHelp = {
         ["--secret-file <stack>:<key>=<path>", "a secret config value for that stack, read from a file"],
         ["--secret-env <stack>:<key>=<VAR>", "a secret config value for that stack, read from an environment variable"],
     ],
-    examples: ["npm run promote -- dev prod", "npm run promote -- dev prod --secret-file prod:caKeyPem=ca.key", "npm run promote -- dev local"],
+    examples: ["npm run promote -- dev prod", "npm run promote -- dev prod --config-file prod:caCertPem=ca.crt --secret-file prod:caKeyPem=ca.key", "npm run promote -- dev local"],
     exit1: "the promotion is refused (every reason listed)",
 };
 

@@ -76,7 +76,9 @@ describe("e2e: a Pulumi YAML program uses SpinnakerMtls as a component package",
     let ws: Workspace | undefined;
     let project = "";
     const namespace = "spinnaker-yaml";
-    const services = ["clouddriver", "deck", "gate", "orca"];
+    // The default services: Spinnaker always deploys clouddriver, deck, echo, front50, gate, orca and
+    // rosco, so the pack judges their mTLS whether a stack names them or not.
+    const services = ["clouddriver", "deck", "echo", "fiat", "front50", "gate", "igor", "orca", "rosco"];
 
     before(async function () {
         const why = missingToolchain(["pulumi", "pulumi-language-yaml", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-tls", "pulumi-resource-random", "kube-apiserver", "kine"]);
@@ -102,7 +104,6 @@ describe("e2e: a Pulumi YAML program uses SpinnakerMtls as a component package",
                     type: COMPONENT_TYPE,
                     properties: {
                         namespace,
-                        services,
                         clientAuth: "need",
                         spinnakerServiceMode: "create",
                         spinnakerVersion: "1.35.0",
