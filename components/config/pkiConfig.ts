@@ -2,6 +2,7 @@
 // client auth and an optional imported CA.
 import * as crypto from "crypto";
 import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName, isServiceName } from "../../lib/catalog/serviceCatalog";
+import { basicConstraints, keyUsages } from "../../lib/asn1/derReader";
 import { ConfigReader, DEFERRED_SECRET, fq, isDnsName } from "./reader";
 
 export type KeyAlgorithm = "ECDSA" | "RSA";
@@ -193,6 +194,20 @@ export function checkCaBundle(key: string, pem: string, r: ConfigReader): void {
 
 /** An imported CA must be a CA, match its key, and outlive the certificates it will sign. */
 function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidityHours: number | undefined): string[] {
+    // Before anything else, and without showing it: caCertPem is public (a stack output, every trust store).
+    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(certPem)) {
+        return [
+            `${fq("caCertPem")} holds a private key (value hidden); it is public config that goes into the stack outputs and every trust store: ` +
+                `give it the CA's certificate alone, and the key only in ${fq("caKeyPem")}, as a secret (pulumi config set --secret caKeyPem < ca.key)`,
+        ];
+    }
+    const blocks = certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length > 1) {
+        return [
+            `${fq("caCertPem")} holds ${blocks.length} certificates (a chain); allowed: one PEM certificate, the CA that signs the services' certificates and that every service trusts ` +
+                "(an intermediate CA with its chain is not supported yet: import the CA that signs the leaves and is itself the trust anchor)",
+        ];
+    }
     let cert: crypto.X509Certificate;
     try {
         cert = new crypto.X509Certificate(certPem);
@@ -200,7 +215,14 @@ function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidit
         return [`${fq("caCertPem")} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block`];
     }
     const problems: string[] = [];
-    if (!cert.ca) problems.push(`${fq("caCertPem")} has subject ${JSON.stringify(cert.subject)} and is not a CA certificate (basicConstraints CA:TRUE is required)`);
+    // basicConstraints read from the DER: Node's `ca` is also false for a CA without keyCertSign, judged below on its own.
+    if (!basicConstraints(cert.raw)?.ca) problems.push(`${fq("caCertPem")} has subject ${JSON.stringify(cert.subject)} and is not a CA certificate (basicConstraints CA:TRUE is required)`);
+    const usages = keyUsages(cert.raw);
+    if (usages !== undefined && !usages.includes("keyCertSign")) {
+        problems.push(`${fq("caCertPem")} has key usage ${usages.join(", ") || "(none)"} without keyCertSign, so no client or server accepts a certificate it signs; allowed: a CA certificate whose key usage includes keyCertSign`);
+    }
+    const weak = weakCaKey(cert.publicKey);
+    if (weak) problems.push(`${fq("caCertPem")} has ${weak}, weaker than the services' own keys may be; allowed: RSA 2048 bits or more, or ECDSA P-256 or P-384`);
     // A key that is still a Pulumi Output is checked when it resolves (importedCaKeyProblems).
     if (keyPem !== DEFERRED_SECRET) problems.push(...importedCaKeyProblems(certPem, keyPem));
     const notAfter = new Date(cert.validTo);
@@ -215,6 +237,14 @@ function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidit
         );
     }
     return problems;
+}
+
+/** What is too weak about a CA's key, or undefined: RSA under 2048 bits, an EC curve below P-256 (the leaves' minimum). */
+function weakCaKey(key: crypto.KeyObject): string | undefined {
+    const d = key.asymmetricKeyDetails ?? {};
+    if (key.asymmetricKeyType === "rsa" || key.asymmetricKeyType === "rsa-pss") return (d.modulusLength ?? 0) < 2048 ? `an RSA key of ${d.modulusLength} bits` : undefined;
+    if (key.asymmetricKeyType === "ec") return ["prime256v1", "secp384r1", "secp521r1"].includes(d.namedCurve ?? "") ? undefined : `an EC key on curve ${d.namedCurve}`;
+    return undefined;
 }
 
 /** The checks of an imported CA that need its private key: a PEM key, and the certificate's. */

@@ -28,14 +28,14 @@ function problemsOf(overrides: Record<string, string | undefined>, now?: Date): 
     assert.fail("expected the config to be rejected");
 }
 
-function makeCa(opts: { isCa?: boolean; hours?: number; now?: Date } = {}) {
+function makeCa(opts: { isCa?: boolean; hours?: number; now?: Date; key?: Record<string, unknown>; uses?: string[] } = {}) {
     const ctx = { name: "ca", type: "t", now: opts.now ?? new Date() };
-    const key = emulatorFor("tls:index/privateKey:PrivateKey")!.create({ algorithm: "ECDSA", ecdsaCurve: "P256" }, ctx).outputs;
+    const key = emulatorFor("tls:index/privateKey:PrivateKey")!.create(opts.key ?? { algorithm: "ECDSA", ecdsaCurve: "P256" }, ctx).outputs;
     const cert = emulatorFor("tls:index/selfSignedCert:SelfSignedCert")!.create(
         {
             privateKeyPem: key.privateKeyPem,
             isCaCertificate: opts.isCa ?? true,
-            allowedUses: ["cert_signing", "crl_signing"],
+            allowedUses: opts.uses ?? ["cert_signing", "crl_signing"],
             subject: { commonName: "Imported CA" },
             validityPeriodHours: opts.hours ?? 87600,
         },
@@ -287,6 +287,34 @@ describe("stack config", () => {
             const notAfter = new Date(new crypto.X509Certificate(ca.certPem).validTo).toISOString();
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": ca.certPem, "spinnaker-mtls:caKeyPem": ca.keyPem }), [
                 `spinnaker-mtls:caCertPem expired ${notAfter}; no certificate it signs is valid: renew or replace the CA, and set caCertPem and caKeyPem to the new one`,
+            ]);
+        });
+        it("refuses a private key inside caCertPem, without showing it, before any other check", () => {
+            const ca = makeCa();
+            const problems = problemsOf({ "spinnaker-mtls:caCertPem": ca.certPem + ca.keyPem, "spinnaker-mtls:caKeyPem": ca.keyPem });
+            assert.deepStrictEqual(problems, [
+                "spinnaker-mtls:caCertPem holds a private key (value hidden); it is public config that goes into the stack outputs and every trust store: give it the CA's certificate alone, and the key only in spinnaker-mtls:caKeyPem, as a secret (pulumi config set --secret caKeyPem < ca.key)",
+            ]);
+            assert.ok(!problems.join("\n").includes("PRIVATE KEY-----\n"), "the key is not echoed");
+        });
+        it("refuses a chain, naming the key, instead of failing late in the JVM trust store", () => {
+            const ca = makeCa();
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": ca.certPem + makeCa().certPem, "spinnaker-mtls:caKeyPem": ca.keyPem }), [
+                "spinnaker-mtls:caCertPem holds 2 certificates (a chain); allowed: one PEM certificate, the CA that signs the services' certificates and that every service trusts (an intermediate CA with its chain is not supported yet: import the CA that signs the leaves and is itself the trust anchor)",
+            ]);
+        });
+        it("refuses a CA key weaker than the leaves' minimum (RSA 1024), and takes RSA 2048", () => {
+            const rsa = makeCa({ key: { algorithm: "RSA", rsaBits: 1024 } });
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": rsa.certPem, "spinnaker-mtls:caKeyPem": rsa.keyPem }), [
+                "spinnaker-mtls:caCertPem has an RSA key of 1024 bits, weaker than the services' own keys may be; allowed: RSA 2048 bits or more, or ECDSA P-256 or P-384",
+            ]);
+            const rsa2048 = makeCa({ key: { algorithm: "RSA", rsaBits: 2048 } });
+            assert.strictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:caCertPem": rsa2048.certPem, "spinnaker-mtls:caKeyPem": rsa2048.keyPem }).importedCa?.certPem, rsa2048.certPem);
+        });
+        it("refuses a CA whose key usage lacks keyCertSign", () => {
+            const ca = makeCa({ uses: ["digital_signature", "crl_signing"] });
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": ca.certPem, "spinnaker-mtls:caKeyPem": ca.keyPem }), [
+                "spinnaker-mtls:caCertPem has key usage digitalSignature, cRLSign without keyCertSign, so no client or server accepts a certificate it signs; allowed: a CA certificate whose key usage includes keyCertSign",
             ]);
         });
         it("refuses text that is not a certificate", () => {
