@@ -57,7 +57,7 @@ export function readIstioConfig(r: ConfigReader): IstioConfig | undefined {
         r.problem(
             `${fq("istio")} is true but ${fq("istioServicePortPatch")} is false; the Operator names every Service port "http", so Istio would parse the services' own TLS as HTTP and break every call. ` +
                 "The program declares each port's protocol through spec.kustomize.<svc>.service.patchesStrategicMerge, a list server-side apply owns whole: " +
-                "set istioServicePortPatch to true to agree (your own Service patches there would be replaced; move them into your Operator's other fields first)",
+                "set istioServicePortPatch to true to agree (put your own Service patches in spinnakerServicePatches: the program writes them into the same list, before its own)",
         );
     }
 
