@@ -7,6 +7,7 @@ import { certificateValidity } from "./certificates/certificateValidity";
 import { keyRotation } from "./certificates/keyRotation";
 import { keyStrength } from "./certificates/keyStrength";
 import { keystorePassword } from "./certificates/keystorePassword";
+import { issuerScope } from "./certificates/issuerScope";
 import { keystoreProfile } from "./certificates/keystoreProfile";
 import { serviceNotCa } from "./certificates/serviceNotCa";
 import { authorizationPolicyCallers } from "./istio/authorizationPolicyCallers";
@@ -17,6 +18,7 @@ import { gatewayCredential } from "./istio/gatewayCredential";
 import { gatewayTls } from "./istio/gatewayTls";
 import { peerAuthenticationCoverage } from "./istio/peerAuthenticationCoverage";
 import { peerAuthenticationStrict } from "./istio/peerAuthenticationStrict";
+import { sidecarCapture } from "./istio/sidecarCapture";
 import { sidecarInjection } from "./istio/sidecarInjection";
 import { virtualServiceDestinations } from "./istio/virtualServiceDestinations";
 import { virtualServiceHosts } from "./istio/virtualServiceHosts";
@@ -25,6 +27,7 @@ import { redisTlsOnly } from "./redis/redisTlsOnly";
 import { redisNetworkPolicy } from "./redis/redisNetworkPolicy";
 import { redisTlsPeers } from "./redis/redisTlsPeers";
 import { redisTlsReload } from "./redis/redisTlsReload";
+import { redisTrust } from "./redis/redisTrust";
 import { noSecretsInAnnotations } from "./secrets/noSecretsInAnnotations";
 import { noSecretsInConfigMaps } from "./secrets/noSecretsInConfigMaps";
 import { noSecretsInEnv } from "./secrets/noSecretsInEnv";
@@ -33,10 +36,12 @@ import { baseUrls } from "./spinnaker/baseUrls";
 import { clientAuthNeed } from "./spinnaker/clientAuthNeed";
 import { gateApiPort } from "./spinnaker/gateApiPort";
 import { clientAuthRequired } from "./spinnaker/clientAuthRequired";
+import { clientIdentity } from "./spinnaker/clientIdentity";
 import { clientTls } from "./spinnaker/clientTls";
 import { redisUrls } from "./spinnaker/redisUrls";
 import { secretReferences } from "./spinnaker/secretReferences";
 import { serverSsl } from "./spinnaker/serverSsl";
+import { serverTrust } from "./spinnaker/serverTrust";
 import { tcpProbes } from "./spinnaker/tcpProbes";
 
 export const PACK_NAME = "spinnaker-mtls";
@@ -48,16 +53,19 @@ export const POLICIES: Policies = [
     destinationRuleMutual,
     authorizationPolicyCallers,
     sidecarInjection,
+    sidecarCapture,
     gatewayTls,
     gatewayCipherSuites,
     gatewayCredential,
     virtualServiceHosts,
     virtualServiceDestinations,
     serverSsl,
+    serverTrust,
     clientAuthRequired,
     clientAuthNeed,
     gateApiPort,
     clientTls,
+    clientIdentity,
     tcpProbes,
     redisUrls,
     baseUrls,
@@ -69,11 +77,13 @@ export const POLICIES: Policies = [
     keystorePassword,
     keyRotation,
     certificateIssuer,
+    issuerScope,
     serviceNotCa,
     otterizeCredentials,
     redisTlsOnly,
     redisTlsReload,
     redisTlsPeers,
+    redisTrust,
     redisNetworkPolicy,
     noSecretsInConfigMaps,
     noSecretsInEnv,

@@ -17,7 +17,7 @@ export interface CertManagerCertificateArgs {
     readonly validityHours: number;
     readonly renewBeforeHours: number;
     readonly extraDnsNames?: readonly string[];
-    /** The ClusterIssuer that signs (the CA issuer backed by the program's CA). */
+    /** The Issuer that signs, in the Certificate's namespace (the CA Issuer backed by the program's CA). */
     readonly issuer: string;
 }
 

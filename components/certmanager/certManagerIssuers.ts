@@ -2,25 +2,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { AcmeConfig } from "../config/istioConfig";
 import { managedLabels } from "../kubernetes/labels";
-import { CERT_MANAGER_API_VERSION, ClusterIssuerSpec } from "./certificateSpec";
+import { CERT_MANAGER_API_VERSION, IssuerSpec } from "./certificateSpec";
 
 export const CA_ISSUER = "spinnaker-mtls-ca";
-export const SELF_SIGNED_ISSUER = "spinnaker-mtls-selfsigned";
 export const ACME_ISSUER = "spinnaker-mtls-acme";
-/** The CA's Secret, in cert-manager's cluster resource namespace (where a ClusterIssuer reads it). */
+/** The CA's Secret, beside each CA Issuer (a namespaced Issuer reads its Secret from its own namespace). */
 export const CA_SECRET = "spinnaker-mtls-ca";
 
 export interface CertManagerIssuersArgs {
-    /** cert-manager's cluster resource namespace. */
+    /** Spinnaker's namespace: the only place its service identities may be requested. */
     readonly namespace: string;
+    /** Whether Spinnaker's own certificates come through cert-manager (backend cert-manager, or Otterize's cert-manager provider). */
+    readonly services: boolean;
     readonly caCertPem: pulumi.Input<string>;
     /** Secret. */
     readonly caPrivateKeyPem: pulumi.Input<string>;
-    /** An ACME issuer for the public ingress host, proving it through DNS-01. */
-    readonly acme?: AcmeConfig & { readonly host: string };
+    /** The ingress gateway's namespace and who signs its certificate there. */
+    readonly ingress?: { readonly namespace: string; readonly acme?: AcmeConfig & { readonly host: string } };
 }
 
-export function acmeIssuerSpec(acme: AcmeConfig & { host: string }): ClusterIssuerSpec {
+export function acmeIssuerSpec(acme: AcmeConfig & { host: string }): IssuerSpec {
     return {
         acme: {
             email: acme.email,
@@ -28,47 +29,65 @@ export function acmeIssuerSpec(acme: AcmeConfig & { host: string }): ClusterIssu
             privateKeySecretRef: { name: `${ACME_ISSUER}-account` },
             // DNS-01, not HTTP-01: the gateway redirects every HTTP request to HTTPS,
             // and an HTTP-01 challenge behind that redirect never reaches its solver.
-            solvers: [{ selector: { dnsNames: [acme.host] }, dns01: acme.dns01 as NonNullable<NonNullable<ClusterIssuerSpec["acme"]>["solvers"]>[number]["dns01"] }],
+            solvers: [{ selector: { dnsNames: [acme.host] }, dns01: acme.dns01 as NonNullable<NonNullable<IssuerSpec["acme"]>["solvers"]>[number]["dns01"] }],
         },
     };
 }
 
+/** Where each issuer lives: pure, so the tests and the docs' migration plan read the same answer. */
+export function issuerPlacement(a: { namespace: string; services: boolean; ingress?: { namespace: string; acme?: unknown } }): { ca: string[]; acme?: string } {
+    // The CA's key goes only where something is issued from it.
+    const ca = a.services ? [a.namespace] : [];
+    // A CA-signed ingress certificate is requested in the gateway's namespace, so a CA Issuer is there too.
+    if (a.ingress && !a.ingress.acme && !ca.includes(a.ingress.namespace)) ca.push(a.ingress.namespace);
+    return { ca, acme: a.ingress?.acme ? a.ingress.namespace : undefined };
+}
+
 /**
- * cert-manager's ClusterIssuers: a self-signed one (to bootstrap other CAs),
- * one backed by the program's CA (the same CA whatever the backend), and
- * optionally an ACME one for the public ingress host.
+ * cert-manager's Issuers, namespaced on purpose: a ClusterIssuer signs for a
+ * Certificate in any namespace, and cert-manager's built-in approver approves
+ * every request when no policy engine runs, so anyone who may create a
+ * Certificate anywhere would get a Spinnaker identity (docs/cert-manager-and-istio.md).
+ * A CA Issuer in Spinnaker's namespace (and, for a CA-signed ingress
+ * certificate, one in the gateway's namespace), each beside its copy of the
+ * CA Secret; an ACME Issuer in the gateway's namespace only.
  */
 export class CertManagerIssuers extends pulumi.ComponentResource {
     static readonly TYPE = "spinnaker-mtls:certmanager:CertManagerIssuers";
 
+    /** The CA Issuer's name (the same in every namespace it is in). */
     readonly caIssuer: pulumi.Output<string>;
-    /** The issuer of the ingress certificate: ACME when configured, else the CA. */
+    /** The issuer of the ingress certificate, in the gateway's namespace: ACME when configured, else the CA. */
     readonly ingressIssuer: pulumi.Output<string>;
 
     constructor(name: string, args: CertManagerIssuersArgs, opts?: pulumi.ComponentResourceOptions) {
         super(CertManagerIssuers.TYPE, name, {}, opts);
         const labels = managedLabels("cert-manager-issuers");
-        const caSecret = new k8s.core.v1.Secret(
-            `${name}-ca-secret`,
-            {
-                metadata: { name: CA_SECRET, namespace: args.namespace, labels },
-                type: "kubernetes.io/tls",
-                data: pulumi.secret(
-                    pulumi.all([args.caCertPem, args.caPrivateKeyPem]).apply(([crt, key]) => ({
-                        "tls.crt": Buffer.from(crt).toString("base64"),
-                        "tls.key": Buffer.from(key).toString("base64"),
-                    })),
-                ),
-            },
-            { parent: this },
+        const placement = issuerPlacement(args);
+        const caData = pulumi.secret(
+            pulumi.all([args.caCertPem, args.caPrivateKeyPem]).apply(([crt, key]) => ({
+                "tls.crt": Buffer.from(crt).toString("base64"),
+                "tls.key": Buffer.from(key).toString("base64"),
+            })),
         );
-        const issuer = (id: string, issuerName: string, spec: ClusterIssuerSpec, dependsOn: pulumi.Resource[] = []) =>
-            new k8s.apiextensions.CustomResource(`${name}-${id}`, { apiVersion: CERT_MANAGER_API_VERSION, kind: "ClusterIssuer", metadata: { name: issuerName, labels }, spec }, { parent: this, dependsOn });
-        issuer("selfsigned", SELF_SIGNED_ISSUER, { selfSigned: {} });
-        issuer("ca", CA_ISSUER, { ca: { secretName: CA_SECRET } }, [caSecret]);
-        if (args.acme) issuer("acme", ACME_ISSUER, acmeIssuerSpec(args.acme));
+        const issuer = (id: string, namespace: string, issuerName: string, spec: IssuerSpec, dependsOn: pulumi.Resource[] = []) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${id}`,
+                { apiVersion: CERT_MANAGER_API_VERSION, kind: "Issuer", metadata: { name: issuerName, namespace, labels }, spec },
+                { parent: this, dependsOn },
+            );
+        for (const ns of placement.ca) {
+            // Pulumi names carry the namespace, since the same objects may sit in two namespaces.
+            const secret = new k8s.core.v1.Secret(
+                `${name}-ca-secret-${ns}`,
+                { metadata: { name: CA_SECRET, namespace: ns, labels }, type: "kubernetes.io/tls", data: caData },
+                { parent: this },
+            );
+            issuer(`ca-${ns}`, ns, CA_ISSUER, { ca: { secretName: CA_SECRET } }, [secret]);
+        }
+        if (placement.acme) issuer(`acme-${placement.acme}`, placement.acme, ACME_ISSUER, acmeIssuerSpec(args.ingress!.acme!));
         this.caIssuer = pulumi.output(CA_ISSUER);
-        this.ingressIssuer = pulumi.output(args.acme ? ACME_ISSUER : CA_ISSUER);
+        this.ingressIssuer = pulumi.output(args.ingress?.acme ? ACME_ISSUER : CA_ISSUER);
         this.registerOutputs({ caIssuer: this.caIssuer, ingressIssuer: this.ingressIssuer });
     }
 }

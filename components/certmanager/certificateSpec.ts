@@ -3,12 +3,12 @@
 // the tests validate the emitted objects against the same package's CRD
 // schema.
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
-import type { IClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer";
+import type { IIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer";
 import type { KeySpec } from "../config/pkiConfig";
 import type { SecretFormat } from "../pki/secretLayout";
 
 export type CertificateSpec = NonNullable<ICertificate["spec"]>;
-export type ClusterIssuerSpec = NonNullable<IClusterIssuer["spec"]>;
+export type IssuerSpec = NonNullable<IIssuer["spec"]>;
 
 export const CERT_MANAGER_API_VERSION = "cert-manager.io/v1";
 
@@ -56,7 +56,8 @@ export function serviceCertificateSpec(i: ServiceCertificateSpecInput): Certific
         renewBefore: hours(i.renewBeforeHours),
         privateKey: privateKeySpec(i.key),
         usages: serviceUsages(i.key),
-        issuerRef: { name: i.issuer, kind: "ClusterIssuer", group: "cert-manager.io" },
+        // A namespaced Issuer in the Certificate's own namespace (certManagerIssuers.ts says why not a ClusterIssuer).
+        issuerRef: { name: i.issuer, kind: "Issuer", group: "cert-manager.io" },
         ...(i.format === "pkcs12"
             ? {
                   keystores: {

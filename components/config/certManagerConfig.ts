@@ -32,7 +32,7 @@ export const MIN_CERT_MANAGER = [1, 14] as const;
 export interface CertManagerConfig {
     /** pulumi: the program's own PKI (any cluster). cert-manager: Certificates that renew themselves. */
     readonly backend: CertificateBackend;
-    /** cert-manager's cluster resource namespace: ClusterIssuers read their CA Secret from here. */
+    /** Where certManagerInstall installs cert-manager; the program's own issuers are namespaced and live elsewhere. */
     readonly namespace: string;
     readonly install: boolean;
     /** The Helm chart version installed when `install` is on. */

@@ -36,7 +36,7 @@ export interface StackConfig extends PkiConfig {
 /**
  * cert-manager is needed for its Certificates: the service certificates
  * (backend cert-manager, or otterize through cert-manager, whose operator signs
- * with this program's CA ClusterIssuer) or the ingress certificate.
+ * with this program's CA Issuer) or the ingress certificate.
  */
 export const usesCertManager = (c: Pick<StackConfig, "certManager" | "istio">): boolean =>
     c.certManager.backend === "cert-manager" || (c.certManager.backend === "otterize" && c.certManager.otterize.provider === "cert-manager") || c.istio.ingress !== undefined;

@@ -44,7 +44,8 @@ export function ingressCertificateSpec(a: { host: string; issuer: string; validi
         privateKey: privateKeySpec(a.key ?? DEFAULT_INGRESS_KEY),
         // Server auth only (public ACME CAs no longer issue client-auth); an RSA key also enciphers (TLS 1.2 RSA key exchange).
         usages: (a.key ?? DEFAULT_INGRESS_KEY).algorithm === "RSA" ? ["digital signature", "key encipherment", "server auth"] : ["digital signature", "server auth"],
-        issuerRef: { name: a.issuer, kind: "ClusterIssuer", group: "cert-manager.io" },
+        // The Issuer in the gateway's namespace (certManagerIssuers.ts).
+        issuerRef: { name: a.issuer, kind: "Issuer", group: "cert-manager.io" },
     };
 }
 

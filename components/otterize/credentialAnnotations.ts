@@ -97,11 +97,13 @@ export function credentialAnnotations(input: CredentialAnnotationsInput): Record
 /**
  * The operator's Helm values this stack expects (a stack output, so that the
  * operator's installation can be checked against it). With cert-manager the
- * operator must sign through this program's CA ClusterIssuer, or the services
- * would not trust each other's certificates.
+ * operator must sign through this program's CA Issuer, or the services would
+ * not trust each other's certificates. That Issuer is namespaced: the operator
+ * requests each pod's Certificate in the pod's namespace, Spinnaker's
+ * (credentials-operator's --cert-manager-use-cluster-issuer is false by default).
  */
 export function operatorValues(provider: OtterizeProvider, caIssuer: string): Record<string, unknown> {
     return provider === "cert-manager"
-        ? { global: { certificateProvider: provider }, certManager: { issuerName: caIssuer, useClusterIssuer: true } }
+        ? { global: { certificateProvider: provider }, certManager: { issuerName: caIssuer, useClusterIssuer: false } }
         : { global: { certificateProvider: provider } };
 }

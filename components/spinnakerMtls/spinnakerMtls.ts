@@ -185,10 +185,11 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             ? new CertManagerIssuers(
                   "cert-manager-issuers",
                   {
-                      namespace: config.certManager.namespace,
+                      namespace: ns,
+                      services: config.certManager.backend === "cert-manager" || (config.certManager.backend === "otterize" && config.certManager.otterize.provider === "cert-manager"),
                       caCertPem: ca.certPem,
                       caPrivateKeyPem: ca.privateKeyPem,
-                      acme: edge?.acme ? { ...edge.acme, host: edge.host } : undefined,
+                      ingress: edge && { namespace: edge.namespace, acme: edge.acme ? { ...edge.acme, host: edge.host } : undefined },
                   },
                   inCluster({ dependsOn: certManagerInstall ? [certManagerInstall.release] : [] }),
               )

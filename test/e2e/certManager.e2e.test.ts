@@ -12,7 +12,8 @@
 // cert-manager's controller makes every Certificate Ready during `up`).
 //
 // What it proves: the webhook admits prod's Issuers and Certificates; the
-// controller makes every Certificate of the CA ClusterIssuer Ready; the
+// controller makes every Certificate of the CA Issuer Ready, and issues
+// nothing for a Spinnaker name requested from another namespace; the
 // Secrets it writes hold every key the SpinnakerService patch and the Redis
 // StatefulSets read; Java 17 and JSSE load the PKCS#12 stores and complete
 // mTLS; go-yaml-tools loads the Go service's key; a forced renewal (cmctl's
@@ -36,6 +37,11 @@ import {
 
 // --- the suite ---------------------------------------------------------------
 
+/** Where cert-manager itself runs (its webhook keeps its serving CA there); the program puts nothing in it. */
+const CERT_MANAGER_NS = "cert-manager";
+/** A namespace that is not Spinnaker's, from which someone asks for a Spinnaker identity. */
+const INTRUDER_NS = "intruder";
+
 describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manager objects", function () {
     this.timeout(900_000);
     const t = tempDir("cert-manager-e2e");
@@ -47,6 +53,7 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
     let objs: Obj[];
     let certificates: Obj[];
     let caIssuerName = "";
+    let caIssuerNs = "";
     /** Secrets as cert-manager wrote them, by name, once every CA Certificate is Ready. */
     const written = new Map<string, Obj>();
     const applyWarnings: string[] = [];
@@ -61,27 +68,27 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         prod = await stackRun("prod");
         objs = kubeObjects(prod);
         certificates = ofKind(objs, "Certificate");
-        const caIssuer = ofKind(objs, "ClusterIssuer").find((i) => i.spec.ca);
-        assert.ok(caIssuer, "prod renders a CA ClusterIssuer");
+        assert.deepStrictEqual(ofKind(objs, "ClusterIssuer"), [], "prod renders no ClusterIssuer");
+        const caIssuer = ofKind(objs, "Issuer").find((i) => i.spec.ca);
+        assert.ok(caIssuer, "prod renders a CA Issuer");
         caIssuerName = caIssuer.metadata.name;
-        const caSecret = ofKind(objs, "Secret").find((s) => s.metadata.name === caIssuer.spec.ca.secretName);
-        assert.ok(caSecret?.metadata.namespace, `prod renders the CA ClusterIssuer's Secret ${caIssuer.spec.ca.secretName}`);
-        // cert-manager's namespace: where the program puts the CA Secret a ClusterIssuer reads.
-        const certManagerNs = caSecret.metadata.namespace;
+        caIssuerNs = caIssuer.metadata.namespace!;
+        const caSecret = ofKind(objs, "Secret").find((s) => s.metadata.name === caIssuer.spec.ca.secretName && s.metadata.namespace === caIssuerNs);
+        assert.ok(caSecret, `prod renders the CA Issuer's Secret ${caIssuer.spec.ca.secretName} beside it, in ${caIssuerNs}`);
 
         cluster = await startCluster({ toolchainDir: tc, controllerManager: false, crds: true });
-        const namespaces = [...new Set(objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n))].sort();
+        const namespaces = [...new Set([CERT_MANAGER_NS, INTRUDER_NS, ...objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n)])].sort();
         for (const ns of namespaces) await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
 
         // The webhook first, so that every cert-manager object below is admitted by cert-manager's own validation.
-        webhook = await startWebhook(cluster, bin, certManagerNs, t.dir);
+        webhook = await startWebhook(cluster, bin, CERT_MANAGER_NS, t.dir);
 
         // prod's objects, in the program's dependency order: Secrets, issuers, Certificates.
         for (const kind of ["Secret", "ClusterIssuer", "Issuer", "Certificate"]) {
             for (const o of ofKind(objs, kind)) applyWarnings.push(...(await apply(cluster, o)).warnings.map((w) => `${kind} ${o.metadata.name}: ${w}`));
         }
 
-        controller = startController(cluster, bin, certManagerNs, t.dir);
+        controller = startController(cluster, bin, CERT_MANAGER_NS, t.dir);
         for (const c of certificates.filter((x) => x.spec.issuerRef.name === caIssuerName)) {
             await waitCertificateReady(cluster, c, controller, logs);
             written.set(c.spec.secretName, await get(cluster, secretObj(c.spec.secretName, c.metadata.namespace!)));
@@ -95,9 +102,9 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         t.remove();
     });
 
-    it("the webhook admits prod's Secrets, ClusterIssuers and Certificates, with no warnings", () => {
+    it("the webhook admits prod's Secrets, Issuers and Certificates, with no warnings", () => {
         assert.deepStrictEqual(applyWarnings, []);
-        assert.ok(ofKind(objs, "ClusterIssuer").some((i) => i.spec.acme), "prod's ACME ClusterIssuer went through the webhook too");
+        assert.ok(ofKind(objs, "Issuer").some((i) => i.spec.acme), "prod's ACME Issuer went through the webhook too");
     });
 
     /** Pulumi.prod.yaml's extraSans: names the stack asks for beyond what callers inside the cluster use. */
@@ -115,11 +122,11 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         return [...new Set([...dns, ...hosts])].sort();
     };
 
-    it("every Certificate of the CA ClusterIssuer becomes Ready, signed by the program's CA, for the names its callers use", async () => {
-        const ca = ofKind(objs, "ClusterIssuer").find((i) => i.metadata.name === caIssuerName)!;
-        const issuer = await get(cluster!, { apiVersion: ca.apiVersion, kind: "ClusterIssuer", metadata: { name: caIssuerName } });
+    it("every Certificate of the CA Issuer becomes Ready, signed by the program's CA, for the names its callers use", async () => {
+        const ca = ofKind(objs, "Issuer").find((i) => i.metadata.name === caIssuerName && i.metadata.namespace === caIssuerNs)!;
+        const issuer = await get(cluster!, { apiVersion: ca.apiVersion, kind: "Issuer", metadata: { name: caIssuerName, namespace: caIssuerNs } });
         assert.strictEqual(condition(issuer, "Ready")?.status, "True", JSON.stringify(issuer.status));
-        const caCert = new crypto.X509Certificate(decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName)!)["tls.crt"]);
+        const caCert = new crypto.X509Certificate(decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName && s.metadata.namespace === caIssuerNs)!)["tls.crt"]);
         const fromCa = certificates.filter((c) => c.spec.issuerRef.name === caIssuerName);
         assert.ok(fromCa.length >= 10, `prod has its service Certificates on the CA issuer (${fromCa.length})`);
         for (const c of fromCa) {
@@ -141,8 +148,40 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         }
     });
 
+    it("a Certificate for a Spinnaker name asked for from another namespace is never issued, while the same request in Spinnaker's namespace is", async () => {
+        const orca = certificates.find((c) => c.metadata.name === "spin-orca")!;
+        const ask = (name: string, namespace: string, issuerRef: Json): Obj => ({
+            apiVersion: orca.apiVersion,
+            kind: "Certificate",
+            metadata: { name, namespace },
+            spec: { secretName: `${name}-tls`, commonName: "spin-orca", dnsNames: orca.spec.dnsNames, usages: orca.spec.usages, privateKey: { algorithm: "ECDSA", size: 256 }, issuerRef },
+        });
+        // The CA Issuer by name from the intruder's own namespace, and the ClusterIssuer the program used to declare.
+        const intruders = [
+            ask("spin-orca", INTRUDER_NS, { name: caIssuerName, kind: "Issuer", group: "cert-manager.io" }),
+            ask("spin-orca-cluster", INTRUDER_NS, { name: caIssuerName, kind: "ClusterIssuer", group: "cert-manager.io" }),
+        ];
+        // Positive control: the same request in Spinnaker's namespace is issued by this controller.
+        const control = ask("spin-orca-control", caIssuerNs, { name: caIssuerName, kind: "Issuer", group: "cert-manager.io" });
+        for (const c of [...intruders, control]) await apply(cluster!, c);
+        await waitCertificateReady(cluster!, control, controller!, logs);
+        for (const c of intruders) {
+            // The controller has judged each one: a CertificateRequest exists, approved (by the built-in
+            // approver, which approves everything) and pending on an issuer its namespace does not have.
+            const request = await waitUntil(`a CertificateRequest for ${c.metadata.namespace}/${c.metadata.name}`, 120_000, async () => {
+                const list = JSON.parse((await api(cluster!, "GET", `/apis/cert-manager.io/v1/namespaces/${INTRUDER_NS}/certificaterequests`)).body) as { items: Obj[] };
+                const cr = list.items.find((x) => x.metadata.annotations?.["cert-manager.io/certificate-name"] === c.metadata.name);
+                return cr && condition(cr, "Ready")?.reason === "Pending" ? cr : undefined;
+            }, logs);
+            assert.match(condition(request, "Ready")?.message ?? "", new RegExp(`^Referenced "${c.spec.issuerRef.kind}" not found`), JSON.stringify(request.status));
+            assert.notStrictEqual(condition(await get(cluster!, certObj(c)), "Ready")?.status, "True", `${c.metadata.name} was issued`);
+            const secret = await api(cluster!, "GET", objectPath(secretObj(c.spec.secretName, INTRUDER_NS)));
+            assert.strictEqual(secret.status, 404, `${c.spec.secretName} exists in ${INTRUDER_NS}`);
+        }
+    });
+
     it("the ACME Certificate is the one left pending: its issuer is not run here (no ACME server is reachable)", async () => {
-        const acmeIssuers = new Set(ofKind(objs, "ClusterIssuer").filter((i) => i.spec.acme).map((i) => i.metadata.name));
+        const acmeIssuers = new Set(ofKind(objs, "Issuer").filter((i) => i.spec.acme).map((i) => i.metadata.name));
         const acmeCerts = certificates.filter((c) => acmeIssuers.has(c.spec.issuerRef.name));
         assert.strictEqual(acmeCerts.length + written.size, certificates.length, "every Certificate is either the CA's or ACME's");
         for (const c of acmeCerts) assert.notStrictEqual(condition(await get(cluster!, certObj(c)), "Ready")?.status, "True");
@@ -376,8 +415,8 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
     describe("ACME issuers, judged by cert-manager's own validation (the webhook's resourcevalidation plugin)", () => {
         const dryRun = (o: Obj) => api(cluster!, "POST", `${objectPath({ ...o, metadata: { ...o.metadata, name: undefined } })}?dryRun=All`, o);
 
-        it("prod's ACME ClusterIssuer solves with DNS-01 only, and cert-manager admits it", async () => {
-            const acme = ofKind(objs, "ClusterIssuer").filter((i) => i.spec.acme);
+        it("prod's ACME Issuer solves with DNS-01 only, and cert-manager admits it", async () => {
+            const acme = ofKind(objs, "Issuer").filter((i) => i.spec.acme);
             assert.strictEqual(acme.length, 1);
             for (const i of acme) {
                 for (const s of i.spec.acme.solvers) {
@@ -390,10 +429,10 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         });
 
         it("cert-manager refuses what the DNS-01-only choice excludes: a solver with no challenge type, and one with two", async () => {
-            const i = ofKind(objs, "ClusterIssuer").find((x) => x.spec.acme)!;
+            const i = ofKind(objs, "Issuer").find((x) => x.spec.acme)!;
             const solver = i.spec.acme.solvers[0];
             for (const solvers of [[{ selector: solver.selector }], [{ ...solver, http01: { ingress: {} } }]]) {
-                const r = await dryRun({ ...i, metadata: { name: "e2e-acme-variant" }, spec: { acme: { ...i.spec.acme, solvers } } });
+                const r = await dryRun({ ...i, metadata: { ...i.metadata, name: "e2e-acme-variant" }, spec: { acme: { ...i.spec.acme, solvers } } });
                 assert.ok(r.status >= 400 && deniedByWebhook(r), `${r.status} ${r.body.slice(0, 500)}`);
             }
         });
@@ -417,13 +456,13 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
             webhook: { groupName: "acme.example.com", solverName: "example" },
         };
 
-        it("with a complete body, every DNS-01 provider the program offers renders a DNS-01-only ClusterIssuer cert-manager admits", async () => {
+        it("with a complete body, every DNS-01 provider the program offers renders a DNS-01-only Issuer cert-manager admits", async () => {
             for (const provider of DNS01_PROVIDERS) {
                 const result = await run({ stack: "prod", config: { "spinnaker-mtls:acmeDns01Solver": JSON.stringify({ [provider]: COMPLETE[provider] }) } });
-                const issuer = ofKind(kubeObjects(result), "ClusterIssuer").find((x) => x.spec.acme);
-                assert.ok(issuer, `${provider}: the program renders an ACME ClusterIssuer`);
+                const issuer = ofKind(kubeObjects(result), "Issuer").find((x) => x.spec.acme);
+                assert.ok(issuer, `${provider}: the program renders an ACME Issuer`);
                 assert.ok(issuer.spec.acme.solvers.every((x: Json) => x.dns01?.[provider] && !x.http01), `${provider}: ${JSON.stringify(issuer.spec.acme.solvers)}`);
-                const r = await dryRun({ ...issuer, metadata: { name: `e2e-acme-${provider.toLowerCase()}` } });
+                const r = await dryRun({ ...issuer, metadata: { ...issuer.metadata, name: `e2e-acme-${provider.toLowerCase()}` } });
                 assert.strictEqual(r.status, 201, `${provider}: ${r.body.slice(0, 500)}`);
                 assert.deepStrictEqual(r.warnings, [], provider);
             }
@@ -455,9 +494,9 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
                     refusedByProgram++;
                     continue;
                 }
-                const issuer = ofKind(kubeObjects(result), "ClusterIssuer").find((x) => x.spec.acme);
-                assert.ok(issuer, `${value}: the program renders an ACME ClusterIssuer`);
-                const r = await dryRun({ ...issuer, metadata: { name: `e2e-acme-${provider.toLowerCase()}` } });
+                const issuer = ofKind(kubeObjects(result), "Issuer").find((x) => x.spec.acme);
+                assert.ok(issuer, `${value}: the program renders an ACME Issuer`);
+                const r = await dryRun({ ...issuer, metadata: { ...issuer.metadata, name: `e2e-acme-${provider.toLowerCase()}` } });
                 // Which judge refused: the CRD's schema (the API server) or the webhook's Go rules.
                 if (r.status !== 201) verdicts.push(`${value} (${deniedByWebhook(r) ? "webhook" : "CRD schema"}): ${(JSON.parse(r.body) as { message?: string }).message ?? r.body}`);
                 else admitted++;

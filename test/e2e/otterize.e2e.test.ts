@@ -14,7 +14,7 @@
 // What it proves: the annotations the program puts on clouddriver's,
 // front50's and terraformer's pods (SpinnakerService service-settings) and
 // on spin-redis's pod template, read as the operator reads them and issued
-// through the ClusterIssuer the stack output otterizeOperatorValues names,
+// through the namespaced CA Issuer the stack output otterizeOperatorValues names,
 // give Secrets that hold every key the profiles and the Redis StatefulSet
 // read; keytool opens the JKS stores with the password of the program's own
 // spin-<svc>-keystore-password Secret; clouddriver and front50 complete
@@ -139,6 +139,7 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
     let patch: Obj;
     let namespace = "";
     let caIssuerName = "";
+    let caIssuerRef = { name: "", namespace: "" };
     const workloads: Workload[] = [];
     /** Per workload name: the Certificate our stand-in applied, the Certificate once Ready, and the Secret cert-manager wrote. */
     const issued = new Map<string, { asked: Obj; ready: Obj; secret: Obj }>();
@@ -159,16 +160,18 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
         stack = await stackRun("otterize");
         objs = kubeObjects(stack);
 
-        // The operator is installed with the stack output's Helm values: cert-manager provider, this ClusterIssuer.
+        // The operator is installed with the stack output's Helm values: cert-manager provider, this Issuer, namespaced.
         const values = unwrap(stack.stackOutputs.otterizeOperatorValues) as { global?: { certificateProvider?: string }; certManager?: { issuerName?: string; useClusterIssuer?: boolean } };
         assert.strictEqual(values.global?.certificateProvider, "cert-manager", JSON.stringify(values));
-        assert.strictEqual(values.certManager?.useClusterIssuer, true, JSON.stringify(values));
+        assert.strictEqual(values.certManager?.useClusterIssuer, false, JSON.stringify(values));
         caIssuerName = values.certManager?.issuerName ?? "";
-        const caIssuer = ofKind(objs, "ClusterIssuer").find((i) => i.metadata.name === caIssuerName);
-        assert.ok(caIssuer?.spec.ca, `the stack renders the CA ClusterIssuer ${caIssuerName} that otterizeOperatorValues names`);
-        const caSecret = ofKind(objs, "Secret").find((s) => s.metadata.name === caIssuer.spec.ca.secretName);
-        assert.ok(caSecret?.metadata.namespace, `the stack renders the CA Secret ${caIssuer.spec.ca.secretName}`);
-        const certManagerNs = caSecret.metadata.namespace;
+        const caIssuer = ofKind(objs, "Issuer").find((i) => i.metadata.name === caIssuerName);
+        assert.ok(caIssuer?.spec.ca, `the stack renders the CA Issuer ${caIssuerName} that otterizeOperatorValues names`);
+        caIssuerRef = { name: caIssuerName, namespace: caIssuer.metadata.namespace! };
+        const caSecret = ofKind(objs, "Secret").find((s) => s.metadata.name === caIssuer.spec.ca.secretName && s.metadata.namespace === caIssuer.metadata.namespace);
+        assert.ok(caSecret, `the stack renders the CA Secret ${caIssuer.spec.ca.secretName} beside its Issuer`);
+        // Where cert-manager itself runs (its webhook keeps its serving CA there); the stack puts nothing in it.
+        const certManagerNs = "cert-manager";
 
         const p = objs.find((o) => o.kind === "SpinnakerService");
         assert.ok(p?.metadata.namespace, "the stack renders the SpinnakerService patch");
@@ -186,17 +189,19 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
         workloads.push({ name: REDIS, namespace: redis.metadata.namespace!, annotations: redis.spec.template.metadata.annotations });
 
         cluster = await startCluster({ toolchainDir: tc, controllerManager: false, crds: true });
-        for (const ns of [...new Set(objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n))].sort()) {
+        for (const ns of [...new Set([certManagerNs, ...objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n)])].sort()) {
             await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
         }
         webhook = await startWebhook(cluster, bin, certManagerNs, t.dir);
-        // The stack's Secrets (the CA's, the keystore passwords, the JVM trust store) and its ClusterIssuers.
-        for (const kind of ["Secret", "ClusterIssuer"]) {
+        // The stack's Secrets (the CA's, the keystore passwords, the JVM trust store) and its Issuers.
+        for (const kind of ["Secret", "Issuer"]) {
             for (const o of ofKind(objs, kind)) applyWarnings.push(...(await apply(cluster, o)).warnings.map((w) => `${kind} ${o.metadata.name}: ${w}`));
         }
 
-        // The operator's part: the jks-passwords Secret first (its Certificates reference it), then the Certificates.
-        const made = workloads.map((w) => ({ w, ...operatorCertManagerObjects(w, { name: caIssuerName, kind: "ClusterIssuer" }) }));
+        // The operator's part: the jks-passwords Secret first (its Certificates reference it), then the Certificates,
+        // each in its pod's namespace, naming the Issuer there (useClusterIssuer false).
+        const made = workloads.map((w) => ({ w, ...operatorCertManagerObjects(w, { name: caIssuerName, kind: "Issuer" }) }));
+        assert.ok(made.every((m) => m.certificate.metadata.namespace === caIssuerRef.namespace), "every pod the operator serves is in the CA Issuer's namespace");
         const passwords = made.filter((m) => m.jksPassword);
         assert.ok(passwords.length >= JAVA_SERVICES.length, "the Java services ask for jks");
         await apply(cluster, {
@@ -224,8 +229,8 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
 
     it("cert-manager's webhook admits the stack's objects and the operator's Certificates, with no warnings, and each Certificate becomes Ready from the program's CA", () => {
         assert.deepStrictEqual(applyWarnings, []);
-        const ca = ofKind(objs, "ClusterIssuer").find((i) => i.metadata.name === caIssuerName)!;
-        const caCert = new crypto.X509Certificate(decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName)!)["tls.crt"]);
+        const ca = ofKind(objs, "Issuer").find((i) => i.metadata.name === caIssuerName)!;
+        const caCert = new crypto.X509Certificate(decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName && s.metadata.namespace === caIssuerRef.namespace)!)["tls.crt"]);
         assert.strictEqual(issued.size, workloads.length);
         for (const w of workloads) {
             const { ready } = issued.get(w.name)!;

@@ -45,6 +45,16 @@ const EXAMPLES: { name: string; add?: Fixture[]; edit?: (exp: StackExport) => vo
         name: "a STRICT PeerAuthentication scoped to one workload beside the namespace-wide one",
         add: [kube("security.istio.io/v1", "PeerAuthentication", { name: "orca-strict", namespace: NS }, { spec: { selector: { matchLabels: { cluster: "spin-orca" } }, mtls: { mode: "STRICT" }, portLevelMtls: { 8083: { mode: "STRICT" } } } })],
     },
+    {
+        name: "another team's ClusterIssuer that approver-policy limits to its own namespace, and a self-signed ClusterIssuer to bootstrap CAs",
+        add: [
+            kube("cert-manager.io/v1", "ClusterIssuer", { name: "payments-ca" }, { spec: { ca: { secretName: "payments-ca" } } }),
+            kube("policy.cert-manager.io/v1alpha1", "CertificateRequestPolicy", { name: "payments-ca" }, {
+                spec: { allowed: { dnsNames: { values: ["*.payments.svc"] } }, selector: { issuerRef: { name: "payments-ca", kind: "ClusterIssuer", group: "cert-manager.io" }, namespace: { matchNames: ["payments"] } } },
+            }),
+            kube("cert-manager.io/v1", "ClusterIssuer", { name: "bootstrap" }, { spec: { selfSigned: {} } }),
+        ],
+    },
 ];
 
 describe("no false positives: changes that keep mTLS intact pass verify on the prod export", () => {

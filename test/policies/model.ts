@@ -231,6 +231,18 @@ export const MODEL: readonly ModelRow[] = [
     { area: "Istio", kind: "StatefulSet (pod template)", field: "spec.template.metadata.labels.sidecar.istio.io/inject", values: [{ value: "false", shows: '"false"' }], rule: "sidecar-injection-not-disabled", target: REDIS_STS, apply: at("spec", "template", "metadata", "labels", "sidecar.istio.io/inject"), stacks: ["prod"] },
     { area: "Istio", kind: "SpinnakerService", field: `${SETTINGS}.orca.kubernetes.podAnnotations.sidecar.istio.io/inject`, values: [{ value: "false", shows: '"false"' }], rule: "sidecar-injection-not-disabled", target: SPIN, apply: spin("service-settings", "orca", "kubernetes", "podAnnotations", "sidecar.istio.io/inject"), stacks: ["prod"] },
     { area: "Istio", kind: "SpinnakerService", field: `${SETTINGS}.orca.kubernetes.podLabels.sidecar.istio.io/inject`, values: [{ value: "false", shows: '"false"' }], rule: "sidecar-injection-not-disabled", target: SPIN, apply: spin("service-settings", "orca", "kubernetes", "podLabels", "sidecar.istio.io/inject"), stacks: ["prod"] },
+    // Istio: a port, range or interface out of the sidecar's capture
+    ...["excludeInboundPorts", "excludeOutboundPorts", "excludeOutboundIPRanges", "excludeInterfaces", "includeInboundPorts", "includeOutboundIPRanges"].map((name): ModelRow => ({
+        area: "Istio",
+        kind: "StatefulSet (pod template)",
+        field: `spec.template.metadata.annotations.traffic.sidecar.istio.io/${name}`,
+        values: quoted(name.startsWith("include") ? (name.endsWith("Ports") ? "6380" : "10.96.0.0/12") : name.endsWith("Ports") ? "6379" : name.endsWith("Ranges") ? "10.0.0.0/8" : "eth1"),
+        rule: "sidecar-capture-not-narrowed",
+        target: REDIS_STS,
+        apply: at("spec", "template", "metadata", "annotations", `traffic.sidecar.istio.io/${name}`),
+        stacks: ["prod"],
+    })),
+    { area: "Istio", kind: "SpinnakerService", field: `${SETTINGS}.orca.kubernetes.podAnnotations.traffic.sidecar.istio.io/excludeInboundPorts`, values: quoted("8083"), rule: "sidecar-capture-not-narrowed", target: SPIN, apply: spin("service-settings", "orca", "kubernetes", "podAnnotations", "traffic.sidecar.istio.io/excludeInboundPorts"), stacks: ["prod"] },
     {
         area: "Istio",
         kind: "Namespace",
@@ -360,14 +372,44 @@ export const MODEL: readonly ModelRow[] = [
         field: "spec.issuerRef",
         values: [
             { value: { group: "cert-manager.io", kind: "ClusterIssuer", name: "someone-elses-ca" }, shows: "ClusterIssuer/someone-elses-ca" },
-            { value: { kind: "Issuer", name: "spinnaker-mtls-ca" }, shows: "spinnaker/Issuer/spinnaker-mtls-ca" },
+            // The CA's name as a ClusterIssuer: the stack declares none, so whoever creates one issues Spinnaker's identities.
+            { value: { kind: "ClusterIssuer", name: "spinnaker-mtls-ca" }, shows: "ClusterIssuer/spinnaker-mtls-ca" },
             { value: { group: "awspca.cert-manager.io", kind: "AWSPCAClusterIssuer", name: "pca" }, shows: "awspca.cert-manager.io/AWSPCAClusterIssuer/pca" },
         ],
         rule: "certificate-issuer",
         target: CERT,
         apply: at("spec", "issuerRef"),
     },
-    { area: "cert-manager", kind: "Certificate", field: "spec.issuerRef.name", values: quoted("spinnaker-mtls-selfsigned", "spinnaker-mtls-acme"), rule: "certificate-issuer", target: CERT, apply: at("spec", "issuerRef", "name") },
+    {
+        area: "cert-manager",
+        kind: "Certificate (issuer name only)",
+        field: "spec.issuerRef",
+        // The ACME Issuer lives in the gateway's namespace only; named from Spinnaker's, it is an issuer the stack does not declare.
+        values: ["spinnaker-mtls-selfsigned", "spinnaker-mtls-acme"].map((value) => ({ value, shows: `spinnaker/Issuer/${value}` })),
+        rule: "certificate-issuer",
+        target: CERT,
+        apply: at("spec", "issuerRef", "name"),
+    },
+    // cert-manager: who may issue
+    {
+        area: "cert-manager",
+        kind: "Issuer",
+        field: "spec.ca",
+        values: [{ value: "ClusterIssuer", shows: "cluster-scoped issuer" }],
+        rule: "certificate-issuer-scope",
+        target: { type: "Issuer", name: "spinnaker-mtls-ca" },
+        apply: (o, kind) => ((o.kind = kind), delete o.metadata.namespace),
+    },
+    {
+        area: "cert-manager",
+        kind: "Issuer",
+        field: "spec.acme",
+        values: [{ value: "ClusterIssuer", shows: "cluster-scoped issuer" }],
+        rule: "certificate-issuer-scope",
+        target: { type: "Issuer", name: "spinnaker-mtls-acme" },
+        apply: (o, kind) => ((o.kind = kind), delete o.metadata.namespace),
+        stacks: ["prod"],
+    },
     // tls provider (dev)
     {
         area: "tls provider",
@@ -409,6 +451,9 @@ export const MODEL: readonly ModelRow[] = [
         apply: (o, v) => (o.spec.template.spec.containers[0].command[2] += ` --port ${String(v)}`),
     },
     { area: "Redis", kind: "ConfigMap (redis.conf)", field: 'data["redis.conf"] tls-replication', values: quoted("no"), rule: "redis-tls-peers", target: REDIS_CONF, apply: redisConf("tls-replication") },
+    // Redis: what it trusts
+    { area: "Redis", kind: "ConfigMap (redis.conf)", field: 'data["redis.conf"] tls-ca-cert-dir', values: quoted("/etc/ssl/certs"), rule: "redis-trust-anchor", target: REDIS_CONF, apply: redisConf("tls-ca-cert-dir") },
+    { area: "Redis", kind: "ConfigMap (redis.conf)", field: 'data["redis.conf"] tls-ca-cert-file', values: quoted("/etc/ssl/certs/ca-certificates.crt"), rule: "redis-trust-anchor", target: REDIS_CONF, apply: redisConf("tls-ca-cert-file") },
     {
         area: "Redis",
         kind: "ConfigMap (redis.conf)",
@@ -472,6 +517,12 @@ export const MODEL: readonly ModelRow[] = [
     { area: "Spinnaker", kind: "SpinnakerService", field: `${PROFILES}.clouddriver.ok-http-client.key-store-password`, values: [removed("is not set")], rule: "spinnaker-client-tls", target: SPIN, apply: spin("profiles", "clouddriver", "ok-http-client", "key-store-password") },
     { area: "Spinnaker", kind: "SpinnakerService", field: `${PROFILES}.terraformer.http.clientCertFile`, values: [removed("is not set")], rule: "spinnaker-client-tls", target: SPIN, apply: spin("profiles", "terraformer", "http", "clientCertFile"), stacks: ["prod"] },
     { area: "Spinnaker", kind: "SpinnakerService", field: `${PROFILES}.terraformer.http.cacertFile`, values: [removed("is not set")], rule: "spinnaker-client-tls", target: SPIN, apply: spin("profiles", "terraformer", "http", "cacertFile"), stacks: ["prod"] },
+    // Spinnaker: what a server trusts
+    { area: "Spinnaker", kind: "SpinnakerService", field: `${PROFILES}.orca.server.ssl.trust-store`, values: [{ value: "encryptedFile:k8s!n:spinnaker-mtls-jvm-truststore!k:truststore.p12", shows: "spinnaker-mtls-jvm-truststore" }], rule: "spinnaker-server-trust", target: SPIN, apply: spin("profiles", "orca", "server", "ssl", "trust-store") },
+    { area: "Spinnaker", kind: "SpinnakerService", field: `${PROFILES}.terraformer.server.ssl.cacertFile`, values: [{ value: "encryptedFile:k8s!n:org-cas!k:bundle.pem", shows: "org-cas" }], rule: "spinnaker-server-trust", target: SPIN, apply: spin("profiles", "terraformer", "server", "ssl", "cacertFile"), stacks: ["prod"] },
+    // Spinnaker: whose identity a client presents
+    { area: "Spinnaker", kind: "SpinnakerService", field: `${PROFILES}.orca.ok-http-client.key-store`, values: [{ value: "encryptedFile:k8s!n:spin-gate-tls!k:keystore.p12", shows: "spin-gate-tls" }], rule: "spinnaker-client-identity", target: SPIN, apply: spin("profiles", "orca", "ok-http-client", "key-store") },
+    { area: "Spinnaker", kind: "SpinnakerService", field: `${PROFILES}.terraformer.http.clientKeyFile`, values: [{ value: "encryptedFile:k8s!n:spin-dinghy-tls!k:tls.key", shows: "spin-dinghy-tls" }], rule: "spinnaker-client-identity", target: SPIN, apply: spin("profiles", "terraformer", "http", "clientKeyFile"), stacks: ["prod"] },
     // Gate's client-certificate port without a Service in front of it (dev: no ingress, so Gate has default.apiPort).
     {
         area: "Spinnaker",

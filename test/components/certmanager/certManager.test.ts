@@ -11,13 +11,14 @@ import { objectNamed, ofType, run, secretsByName, stackRun } from "../../support
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec: Record<string, unknown> };
 const objects = (r: RunResult, type: string) => ofType(r, type).map((x) => unwrap(x.inputs) as Obj);
 const CERT = "kubernetes:cert-manager.io/v1:Certificate";
-const ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
+const ISSUER = "kubernetes:cert-manager.io/v1:Issuer";
+const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
 
 describe("cert-manager", () => {
     it("prod: every cert-manager object validates against cert-manager's CRD schemas", async () => {
         const r = await stackRun("prod");
         const all = [...objects(r, CERT), ...objects(r, ISSUER)];
-        assert.strictEqual(all.length, 12 + 1 + 3, "a Certificate per service but Deck (10 of 11: behind the ingress Deck serves plain HTTP and has none), per Redis (2) and for the ingress; three ClusterIssuers");
+        assert.strictEqual(all.length, 12 + 1 + 2, "a Certificate per service but Deck (10 of 11: behind the ingress Deck serves plain HTTP and has none), per Redis (2) and for the ingress; two Issuers");
         assert.ok(!objects(r, CERT).some((c) => (c.metadata as { name: string }).name === "spin-deck"), "no Certificate for Deck behind the ingress");
         for (const o of all) assert.deepStrictEqual(await validateObject(o), { checked: true, problems: [] }, `${o.kind} ${o.metadata.name}`);
     });
@@ -32,26 +33,42 @@ describe("cert-manager", () => {
 
     it("dev (backend pulumi, no ingress) uses no cert-manager at all", async () => {
         const r = await stackRun("dev");
-        assert.strictEqual(objects(r, CERT).length + objects(r, ISSUER).length, 0);
+        assert.strictEqual(objects(r, CERT).length + objects(r, ISSUER).length + objects(r, CLUSTER_ISSUER).length, 0);
     });
 
     describe("issuers", () => {
-        it("a CA ClusterIssuer backed by the program's CA, whose Secret sits in cert-manager's cluster resource namespace", async () => {
+        const secrets = (r: RunResult) => ofType(r, "kubernetes:core/v1:Secret").map((s) => unwrap(s.outputs) as { metadata: { name: string; namespace: string }; data: Record<string, string> });
+        const issuersIn = (r: RunResult) => objects(r, ISSUER).map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort();
+
+        it("no ClusterIssuer: a CA Issuer in Spinnaker's namespace, beside its copy of the program's CA, and the ACME Issuer in the gateway's", async () => {
             const r = await stackRun("prod");
-            const ca = objectNamed<Obj>(r, ISSUER, "spinnaker-mtls-ca");
+            assert.deepStrictEqual(objects(r, CLUSTER_ISSUER), [], "a ClusterIssuer would sign for a Certificate in any namespace");
+            assert.deepStrictEqual(issuersIn(r), ["istio-system/spinnaker-mtls-acme", "spinnaker/spinnaker-mtls-ca"]);
+            const ca = objects(r, ISSUER).find((i) => i.metadata.name === "spinnaker-mtls-ca")!;
             assert.deepStrictEqual(ca.spec, { ca: { secretName: "spinnaker-mtls-ca" } });
-            const secret = ofType(r, "kubernetes:core/v1:Secret").map((s) => unwrap(s.outputs) as { metadata: { name: string; namespace: string }; data: Record<string, string> });
-            const caSecret = secret.find((s) => s.metadata.name === "spinnaker-mtls-ca")!;
-            assert.strictEqual(caSecret.metadata.namespace, "cert-manager");
+            const caSecrets = secrets(r).filter((s) => s.metadata.name === "spinnaker-mtls-ca");
+            assert.deepStrictEqual(caSecrets.map((s) => s.metadata.namespace), ["spinnaker"], "the CA key sits only where its Issuer is");
             const caCert = (unwrap(r.stackOutputs.caCertificatePem) as string).trim();
-            assert.strictEqual(Buffer.from(caSecret.data["tls.crt"], "base64").toString().trim(), caCert, "the same CA as the stack's");
-            assert.match(Buffer.from(caSecret.data["tls.key"], "base64").toString(), /PRIVATE KEY/);
-            assert.deepStrictEqual(objectNamed<Obj>(r, ISSUER, "spinnaker-mtls-selfsigned").spec, { selfSigned: {} });
+            assert.strictEqual(Buffer.from(caSecrets[0].data["tls.crt"], "base64").toString().trim(), caCert, "the same CA as the stack's");
+            assert.match(Buffer.from(caSecrets[0].data["tls.key"], "base64").toString(), /PRIVATE KEY/);
         });
-        it("an ACME ClusterIssuer proving the ingress host through DNS-01 only", async () => {
-            const acme = objectNamed<Obj>(await stackRun("prod"), ISSUER, "spinnaker-mtls-acme").spec.acme as { solvers: Record<string, unknown>[]; email: string };
+        it("an ACME Issuer proving the ingress host through DNS-01 only", async () => {
+            const acme = objects(await stackRun("prod"), ISSUER).find((i) => i.metadata.name === "spinnaker-mtls-acme")!.spec.acme as { solvers: Record<string, unknown>[]; email: string };
             assert.strictEqual(acme.email, "platform-team@example.com");
             assert.deepStrictEqual(acme.solvers, [{ selector: { dnsNames: ["spinnaker.example.com"] }, dns01: { route53: { region: "us-east-1" } } }]);
+        });
+        it("local (the program's own PKI, a CA-signed ingress): the CA and its Issuer only in the gateway's namespace, none in Spinnaker's", async () => {
+            const r = await stackRun("local");
+            assert.deepStrictEqual(issuersIn(r), ["istio-system/spinnaker-mtls-ca"]);
+            assert.deepStrictEqual(secrets(r).filter((s) => s.metadata.name === "spinnaker-mtls-ca").map((s) => s.metadata.namespace), ["istio-system"]);
+        });
+        it("a CA-signed ingress certificate gets its own CA Issuer in the gateway's namespace, and no ACME Issuer exists", async () => {
+            const r = await run({ stack: "prod", config: { "spinnaker-mtls:ingressIssuer": "spinnaker-ca", "spinnaker-mtls:acmeEmail": "", "spinnaker-mtls:acmeDns01Solver": "" } });
+            assert.deepStrictEqual(issuersIn(r), ["istio-system/spinnaker-mtls-ca", "spinnaker/spinnaker-mtls-ca"]);
+            assert.deepStrictEqual(secrets(r).filter((s) => s.metadata.name === "spinnaker-mtls-ca").map((s) => s.metadata.namespace).sort(), ["istio-system", "spinnaker"]);
+            const ingress = objects(r, CERT).find((c) => c.metadata.name === "spinnaker-ingress")!;
+            assert.strictEqual(ingress.metadata.namespace, "istio-system");
+            assert.deepStrictEqual(ingress.spec.issuerRef, { name: "spinnaker-mtls-ca", kind: "Issuer", group: "cert-manager.io" });
         });
     });
 
@@ -70,7 +87,7 @@ describe("cert-manager", () => {
                 assert.deepStrictEqual(c.usages, usages, s);
                 const extra = s === "gate" ? ["spinnaker-api.example.com"] : s === "deck" ? ["spinnaker.example.com"] : [];
                 assert.deepStrictEqual(c.dnsNames, identityDnsNames(s, "spinnaker", extra), s);
-                assert.deepStrictEqual(c.issuerRef, { name: "spinnaker-mtls-ca", kind: "ClusterIssuer", group: "cert-manager.io" });
+                assert.deepStrictEqual(c.issuerRef, { name: "spinnaker-mtls-ca", kind: "Issuer", group: "cert-manager.io" });
                 assert.strictEqual(c.secretName, `spin-${s}-tls`);
             }
         });

@@ -188,7 +188,7 @@ describe("the HTTPS ingress for Deck and Gate (prod): every link lines up", () =
         assert.ok(p.profiles.gate["ok-http-client"]);
     });
     it("the Certificate comes from the ACME issuer for the public host", () => {
-        assert.deepStrictEqual((cert.spec as { issuerRef: unknown }).issuerRef, { name: "spinnaker-mtls-acme", kind: "ClusterIssuer", group: "cert-manager.io" });
+        assert.deepStrictEqual((cert.spec as { issuerRef: unknown }).issuerRef, { name: "spinnaker-mtls-acme", kind: "Issuer", group: "cert-manager.io" });
     });
     it("the stack output names the URL", () => {
         assert.strictEqual(r.stackOutputs.ingressUrl, "https://spinnaker.example.com");

@@ -60,8 +60,8 @@ describe("otterize backend", () => {
             assert.ok(isOtterizeJksPassword(OTTERIZE_ANNOTATION.jksPassword));
         });
 
-        it("the operator's Helm values name this program's CA ClusterIssuer for cert-manager", () => {
-            assert.deepStrictEqual(operatorValues("cert-manager", CA_ISSUER), { global: { certificateProvider: "cert-manager" }, certManager: { issuerName: CA_ISSUER, useClusterIssuer: true } });
+        it("the operator's Helm values name this program's CA Issuer for cert-manager, namespaced (the operator's default)", () => {
+            assert.deepStrictEqual(operatorValues("cert-manager", CA_ISSUER), { global: { certificateProvider: "cert-manager" }, certManager: { issuerName: CA_ISSUER, useClusterIssuer: false } });
             assert.deepStrictEqual(operatorValues("spire", CA_ISSUER), { global: { certificateProvider: "spire" } });
         });
     });
@@ -70,10 +70,12 @@ describe("otterize backend", () => {
         it("issues nothing itself: no certificate, key or cert-manager Certificate for a service", async () => {
             const r = await stackRun("otterize");
             for (const t of ["tls:index/locallySignedCert:LocallySignedCert", "kubernetes:cert-manager.io/v1:Certificate"]) assert.deepStrictEqual(ofType(r, t), [], t);
-            // The only private key is the CA's: the cert-manager provider signs with it through the CA ClusterIssuer.
+            // The only private key is the CA's: the cert-manager provider signs with it through the CA Issuer in Spinnaker's namespace.
             assert.strictEqual(ofType(r, "tls:index/privateKey:PrivateKey").length, 1);
-            const issuers = ofType(r, "kubernetes:cert-manager.io/v1:ClusterIssuer").map((x) => (unwrap(x.inputs) as { metadata: { name: string } }).metadata.name);
-            assert.ok(issuers.includes(CA_ISSUER), issuers.join(","));
+            const issuers = ofType(r, "kubernetes:cert-manager.io/v1:Issuer").map((x) => (unwrap(x.inputs) as { metadata: { name: string; namespace: string } }).metadata);
+            const ns = unwrap(r.stackOutputs.namespace) as string;
+            assert.ok(issuers.some((i) => i.name === CA_ISSUER && i.namespace === ns), JSON.stringify(issuers));
+            assert.deepStrictEqual(ofType(r, "kubernetes:cert-manager.io/v1:ClusterIssuer"), []);
         });
 
         it("every service's pods carry the operator's annotations for the Secret its settings read", async () => {

@@ -19,7 +19,7 @@ export const certificate = (spec: Record<string, unknown> = {}, name = "spin-gat
     kube("cert-manager.io/v1", "Certificate", { name, namespace }, {
         spec: {
             secretName: `${name}-tls`,
-            issuerRef: { name: "spinnaker-mtls-ca", kind: "ClusterIssuer", group: "cert-manager.io" },
+            issuerRef: { name: "spinnaker-mtls-ca", kind: "Issuer", group: "cert-manager.io" },
             dnsNames: [`${name}.${namespace}.svc.cluster.local`],
             duration: "2160h",
             renewBefore: "360h",
