@@ -2,6 +2,7 @@
 // tests both take this list, so what is tested is what is served.
 import { Policies } from "@pulumi/policy";
 import { certificateIssuer } from "./certificates/certificateIssuer";
+import { certificateNames } from "./certificates/certificateNames";
 import { certificateUsages } from "./certificates/certificateUsages";
 import { certificateValidity } from "./certificates/certificateValidity";
 import { keyRotation } from "./certificates/keyRotation";
@@ -77,6 +78,7 @@ export const POLICIES: Policies = [
     keystorePassword,
     keyRotation,
     certificateIssuer,
+    certificateNames,
     issuerScope,
     serviceNotCa,
     otterizeCredentials,

@@ -390,6 +390,18 @@ export const MODEL: readonly ModelRow[] = [
         target: CERT,
         apply: at("spec", "issuerRef", "name"),
     },
+    {
+        area: "cert-manager",
+        kind: "Certificate",
+        field: "spec.dnsNames",
+        values: [
+            { value: ["*.spinnaker.svc"], shows: "'*.spinnaker.svc', a wildcard" },
+            { value: ["spin-orca.spinnaker.svc", "spin-redis-0.spin-redis-headless.spinnaker.svc.cluster.local"], shows: "'spin-redis-0.spin-redis-headless.spinnaker.svc.cluster.local', a name of spin-redis" },
+        ],
+        rule: "certificate-names",
+        target: CERT,
+        apply: at("spec", "dnsNames"),
+    },
     // cert-manager: who may issue
     {
         area: "cert-manager",
@@ -425,6 +437,20 @@ export const MODEL: readonly ModelRow[] = [
     },
     { area: "tls provider", kind: "LocallySignedCert", field: "validityPeriodHours", values: plain(8760, 2161), rule: "certificate-validity", target: { type: "LocallySignedCert", name: "spin-orca-cert" }, apply: at("validityPeriodHours") },
     { area: "tls provider", kind: "LocallySignedCert", field: "earlyRenewalHours", values: [...plain(0, 2160), removed("unset")], rule: "certificate-validity", target: { type: "LocallySignedCert", name: "spin-orca-cert" }, apply: at("earlyRenewalHours") },
+    // Which names a leaf may carry
+    {
+        area: "tls provider",
+        kind: "CertRequest",
+        field: "dnsNames",
+        values: [
+            { value: ["*.spinnaker-dev.svc.cluster.local"], shows: "'*.spinnaker-dev.svc.cluster.local', a wildcard" },
+            { value: ["spin-orca.spinnaker-dev.svc", "spin-gate.spinnaker-dev.svc"], shows: "'spin-gate.spinnaker-dev.svc', a name of spin-gate" },
+        ],
+        rule: "certificate-names",
+        target: { type: "CertRequest", name: "spin-orca-csr" },
+        apply: at("dnsNames"),
+        stacks: ["dev"],
+    },
     { area: "tls provider", kind: "LocallySignedCert", field: "isCaCertificate", values: plain(true), rule: "certificate-service-not-ca", target: { type: "LocallySignedCert", name: "spin-orca-cert" }, apply: at("isCaCertificate") },
     { area: "tls provider", kind: "PrivateKey", field: "rsaBits", values: [{ value: 1024, shows: "is 1024" }], rule: "certificate-key-strength", target: { type: "PrivateKey", name: "spin-echo-key" }, apply: (o, v) => Object.assign(o, { algorithm: "RSA", rsaBits: v }) },
     {
