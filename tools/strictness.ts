@@ -52,6 +52,8 @@ export const POLICY_PROPERTY_ORDER: Readonly<Record<string, PropertyOrder>> = {
     serverAuthOnly: "fewer",
     // Issuers and gateway credentials from outside the stack that the rules accept: fewer is stricter.
     externalIssuers: "fewer",
+    // ClusterIssuers limited by an approval policy outside the stack: fewer is stricter.
+    approvedClusterIssuers: "fewer",
     externalCredentials: "fewer",
     // Namespaces declared in the mesh: more is stricter (more is judged).
     meshNamespaces: "more",
