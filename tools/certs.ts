@@ -12,6 +12,7 @@
 //            only an imported CA can be.
 import "../engine/transpileCache";
 import { X509Certificate } from "crypto";
+import { pemBlocks } from "../components/pki/caChain";
 import { CONFIG_SPEC } from "../components/config/keys";
 import { CommandHelp, EXIT_NO, EXIT_OK, progress, runCommand, withProgramOutputOnStderr } from "../engine/command";
 import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "../engine/configInputs";
@@ -62,6 +63,9 @@ const TLS_CERTS = ["tls:index/locallySignedCert:LocallySignedCert", "tls:index/s
 const CERT_MANAGER_CERTIFICATE = /^kubernetes:cert-manager\.io\/[^:]+:Certificate$/;
 /** The row of a CA the stack imports (caCertPem): it has no certificate resource, and the stack exports it. */
 export const IMPORTED_CA = "spinnaker-ca (imported)";
+/** The rows of an imported intermediate's chain, signer first. */
+export const IMPORTED_CA_INTERMEDIATE = "spinnaker-ca intermediate (imported)";
+const isImportedCa = (r: CertRow): boolean => r.service === IMPORTED_CA || r.service.startsWith(IMPORTED_CA_INTERMEDIATE);
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const rec = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -150,6 +154,11 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
     const stack = live.find((r) => r.type === "pulumi:pulumi:Stack");
     const caPem = str(stack?.outputs.caCertificatePem);
     if (caPem && !live.some((r) => r.type === TLS_CERTS[1] && r.outputs.certPem === caPem)) rows.push(fromPem(IMPORTED_CA, caPem, importedCaWindowHours(live), "-", now));
+    // An imported intermediate and the CAs above it (the root is the row above): the CertificateAuthority's outputs.
+    const authority = live.find((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority");
+    for (const [i, pem] of pemBlocks(str(authority?.outputs.intermediatesPem) ?? "").entries()) {
+        rows.push(fromPem(`${IMPORTED_CA_INTERMEDIATE} ${i + 1}`, pem, importedCaWindowHours(live), "-", now));
+    }
     for (const r of live.filter((x) => CERT_MANAGER_CERTIFICATE.test(x.type))) {
         const m = rec(r.inputs.metadata);
         const spec = rec(r.inputs.spec);
@@ -224,8 +233,8 @@ export function sourceLine(args: CertsArgs, exp: StackExport): string {
 
 /** What to do about the rows inside their window: leaves are re-issued by pulumi up; an imported CA only its owner renews. */
 export function attentionLines(late: readonly CertRow[]): string[] {
-    const leaves = late.filter((r) => r.service !== IMPORTED_CA);
-    const ca = late.find((r) => r.service === IMPORTED_CA);
+    const leaves = late.filter((r) => !isImportedCa(r));
+    const ca = late.find(isImportedCa);
     return [
         ...(leaves.length ? [`${leaves.length} certificate(s) inside the renewal window or expired: ${leaves.map((r) => r.service).join(", ")}. Run pulumi up on the stack to re-issue them.`] : []),
         ...(ca

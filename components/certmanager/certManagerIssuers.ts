@@ -14,9 +14,13 @@ export interface CertManagerIssuersArgs {
     readonly namespace: string;
     /** Whether Spinnaker's own certificates come through cert-manager (backend cert-manager, or Otterize's cert-manager provider). */
     readonly services: boolean;
+    /** The CA that signs, PEM. */
     readonly caCertPem: pulumi.Input<string>;
     /** Secret. */
     readonly caPrivateKeyPem: pulumi.Input<string>;
+    /** An imported intermediate's chain: the intermediates (signer first) and the root; "" for a root CA (caChain.ts). */
+    readonly caIntermediatesPem?: pulumi.Input<string>;
+    readonly caRootCertPem?: pulumi.Input<string>;
     /** The ingress gateway's namespace and who signs its certificate there. */
     readonly ingress?: { readonly namespace: string; readonly acme?: AcmeConfig & { readonly host: string } };
 }
@@ -64,10 +68,13 @@ export class CertManagerIssuers extends pulumi.ComponentResource {
         super(CertManagerIssuers.TYPE, name, {}, opts);
         const labels = managedLabels("cert-manager-issuers");
         const placement = issuerPlacement(args);
+        // With an intermediate, tls.crt holds the intermediates and ca.crt the root: cert-manager's CA issuer
+        // then hands each leaf the intermediates in its tls.crt and the root as its ca.crt.
         const caData = pulumi.secret(
-            pulumi.all([args.caCertPem, args.caPrivateKeyPem]).apply(([crt, key]) => ({
-                "tls.crt": Buffer.from(crt).toString("base64"),
+            pulumi.all([args.caCertPem, args.caPrivateKeyPem, args.caIntermediatesPem ?? "", args.caRootCertPem ?? ""]).apply(([crt, key, intermediates, anchor]) => ({
+                "tls.crt": Buffer.from(intermediates || crt).toString("base64"),
                 "tls.key": Buffer.from(key).toString("base64"),
+                ...(intermediates ? { "ca.crt": Buffer.from(anchor).toString("base64") } : {}),
             })),
         );
         const issuer = (id: string, namespace: string, issuerName: string, spec: IssuerSpec, dependsOn: pulumi.Resource[] = []) =>

@@ -3,6 +3,7 @@
 import * as crypto from "crypto";
 import { SERVICE_CATALOG, SERVICE_NAMES, ServiceName, isServiceName } from "../../lib/catalog/serviceCatalog";
 import { basicConstraints, keyUsages } from "../../lib/asn1/derReader";
+import { pemBlocks } from "../pki/caChain";
 import { ConfigReader, DEFERRED_SECRET, fq, isDnsName } from "./reader";
 
 export type KeyAlgorithm = "ECDSA" | "RSA";
@@ -192,7 +193,12 @@ export function checkCaBundle(key: string, pem: string, r: ConfigReader): void {
     }
 }
 
-/** An imported CA must be a CA, match its key, and outlive the certificates it will sign. */
+/**
+ * An imported CA must be a CA, match its key, and outlive the certificates it
+ * will sign. It may be an intermediate given with its chain: the CA that signs
+ * the leaves first, then each issuer in turn, ending with the self-signed root
+ * (components/pki/caChain.ts says what each consumer gets of it).
+ */
 function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidityHours: number | undefined): string[] {
     // Before anything else, and without showing it: caCertPem is public (a stack output, every trust store).
     if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(certPem)) {
@@ -201,41 +207,65 @@ function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidit
                 `give it the CA's certificate alone, and the key only in ${fq("caKeyPem")}, as a secret (pulumi config set --secret caKeyPem < ca.key)`,
         ];
     }
-    const blocks = certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length > 1) {
-        return [
-            `${fq("caCertPem")} holds ${blocks.length} certificates (a chain); allowed: one PEM certificate, the CA that signs the services' certificates and that every service trusts ` +
-                "(an intermediate CA with its chain is not supported yet: import the CA that signs the leaves and is itself the trust anchor)",
-        ];
+    const blocks = pemBlocks(certPem);
+    if (blocks.length === 0) return [`${fq("caCertPem")} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block, or a CA's chain up to its root`];
+    const certs: crypto.X509Certificate[] = [];
+    for (const [i, block] of blocks.entries()) {
+        try {
+            certs.push(new crypto.X509Certificate(block));
+        } catch {
+            return [blocks.length === 1 ? `${fq("caCertPem")} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block` : `${fq("caCertPem")} certificate ${i + 1} is not a valid X.509 certificate`];
+        }
     }
-    let cert: crypto.X509Certificate;
-    try {
-        cert = new crypto.X509Certificate(certPem);
-    } catch {
-        return [`${fq("caCertPem")} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block`];
-    }
+    const chained = certs.length > 1;
+    // How messages name a certificate: the key alone for one, its place and subject in a chain.
+    const label = (i: number): string => (chained ? `${fq("caCertPem")} certificate ${i + 1} (subject ${JSON.stringify(certs[i].subject)})` : fq("caCertPem"));
     const problems: string[] = [];
-    // basicConstraints read from the DER: Node's `ca` is also false for a CA without keyCertSign, judged below on its own.
-    if (!basicConstraints(cert.raw)?.ca) problems.push(`${fq("caCertPem")} has subject ${JSON.stringify(cert.subject)} and is not a CA certificate (basicConstraints CA:TRUE is required)`);
-    const usages = keyUsages(cert.raw);
-    if (usages !== undefined && !usages.includes("keyCertSign")) {
-        problems.push(`${fq("caCertPem")} has key usage ${usages.join(", ") || "(none)"} without keyCertSign, so no client or server accepts a certificate it signs; allowed: a CA certificate whose key usage includes keyCertSign`);
+    const needed = new Date(now.getTime() + (certValidityHours ?? 0) * 3600_000);
+    for (const [i, cert] of certs.entries()) {
+        // basicConstraints read from the DER: Node's `ca` is also false for a CA without keyCertSign, judged below on its own.
+        if (!basicConstraints(cert.raw)?.ca) {
+            problems.push(chained ? `${label(i)} is not a CA certificate (basicConstraints CA:TRUE is required)` : `${fq("caCertPem")} has subject ${JSON.stringify(cert.subject)} and is not a CA certificate (basicConstraints CA:TRUE is required)`);
+        }
+        const usages = keyUsages(cert.raw);
+        if (usages !== undefined && !usages.includes("keyCertSign")) {
+            problems.push(`${label(i)} has key usage ${usages.join(", ") || "(none)"} without keyCertSign, so no client or server accepts a certificate it signs; allowed: a CA certificate whose key usage includes keyCertSign`);
+        }
+        const weak = weakCaKey(cert.publicKey);
+        if (weak) problems.push(`${label(i)} has ${weak}, weaker than the services' own keys may be; allowed: RSA 2048 bits or more, or ECDSA P-256 or P-384`);
+        const notAfter = new Date(cert.validTo);
+        if (notAfter <= now) {
+            // Nothing this stack sets can help a CA that has already expired.
+            problems.push(`${label(i)} expired ${notAfter.toISOString()}; no certificate it signs is valid: renew or replace the CA, and set caCertPem and caKeyPem to the new one`);
+        } else if (notAfter < needed) {
+            problems.push(
+                `${label(i)} expires ${notAfter.toISOString()}, before certificates issued now would (${needed.toISOString()}, ${fq("certValidityHours")} ${certValidityHours} from now); ` +
+                    "renew the CA, or shorten certValidityHours to end before it does",
+            );
+        }
     }
-    const weak = weakCaKey(cert.publicKey);
-    if (weak) problems.push(`${fq("caCertPem")} has ${weak}, weaker than the services' own keys may be; allowed: RSA 2048 bits or more, or ECDSA P-256 or P-384`);
+    if (chained) {
+        for (let i = 0; i + 1 < certs.length; i++) {
+            if (!certs[i].checkIssued(certs[i + 1]) || !certs[i].verify(certs[i + 1].publicKey)) {
+                problems.push(
+                    `${label(i + 1)} did not issue certificate ${i + 1} (subject ${JSON.stringify(certs[i].subject)}); allowed: the CA that signs the services' certificates first, then its issuer, and so on up to the self-signed root`,
+                );
+            }
+        }
+        const last = certs.length - 1;
+        if (!certs[last].checkIssued(certs[last]) || !certs[last].verify(certs[last].publicKey)) {
+            problems.push(`${label(last)} ends the chain but is not self-signed; end it with the root: every trust store holds the root, and OpenSSL (Redis, redis-cli) accepts no other trust anchor`);
+        }
+        // A CA's pathLenConstraint counts the intermediate CAs that may follow it: here, those before it in the bundle.
+        for (let j = 1; j < certs.length; j++) {
+            const pathLen = basicConstraints(certs[j].raw)?.pathLen;
+            if (pathLen !== undefined && pathLen < j) {
+                problems.push(`${label(j)} has pathLenConstraint ${pathLen}, which allows ${pathLen} intermediate CA${pathLen === 1 ? "" : "s"} below it, and this chain puts ${j} there, so no peer accepts the services' certificates`);
+            }
+        }
+    }
     // A key that is still a Pulumi Output is checked when it resolves (importedCaKeyProblems).
     if (keyPem !== DEFERRED_SECRET) problems.push(...importedCaKeyProblems(certPem, keyPem));
-    const notAfter = new Date(cert.validTo);
-    const needed = new Date(now.getTime() + (certValidityHours ?? 0) * 3600_000);
-    if (notAfter <= now) {
-        // Nothing this stack sets can help a CA that has already expired.
-        problems.push(`${fq("caCertPem")} expired ${notAfter.toISOString()}; no certificate it signs is valid: renew or replace the CA, and set caCertPem and caKeyPem to the new one`);
-    } else if (notAfter < needed) {
-        problems.push(
-            `${fq("caCertPem")} expires ${notAfter.toISOString()}, before certificates issued now would (${needed.toISOString()}, ${fq("certValidityHours")} ${certValidityHours} from now); ` +
-                "renew the CA, or shorten certValidityHours to end before it does",
-        );
-    }
     return problems;
 }
 
@@ -255,5 +285,6 @@ export function importedCaKeyProblems(certPem: string, keyPem: string): string[]
     } catch {
         return [`${fq("caKeyPem")} is (secret value hidden) and is not a PEM private key; allowed: an unencrypted PEM RSA or EC private key`];
     }
-    return new crypto.X509Certificate(certPem).checkPrivateKey(key) ? [] : [`${fq("caKeyPem")} (secret value hidden) does not match the public key of ${fq("caCertPem")}`];
+    // The key is the signer's: the first certificate of a chain.
+    return new crypto.X509Certificate(certPem).checkPrivateKey(key) ? [] : [`${fq("caKeyPem")} (secret value hidden) does not match the public key of ${fq("caCertPem")}${pemBlocks(certPem).length > 1 ? "'s first certificate (the CA that signs the services' certificates)" : ""}`];
 }

@@ -12,6 +12,7 @@ import { SpinnakerConfig, readSpinnakerConfig } from "./spinnakerConfig";
 import { CertManagerConfig, readCertManagerConfig } from "./certManagerConfig";
 import { IstioConfig, readIstioConfig } from "./istioConfig";
 import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
+import { pemBlocks } from "../pki/caChain";
 import { KubernetesConfig, readKubernetesConfig } from "./kubernetesConfig";
 
 export { CONFIG_KEYS, CONFIG_NAMESPACE, CONFIG_SPEC, OPTIONAL_KEYS, SECRET_KEYS } from "./keys";
@@ -206,6 +207,16 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date(), engineS
     if (istio?.enabled && spinnaker && spinnaker.haServices.length > 0) {
         r.problem(
             `${fq("haServices")} names ${spinnaker.haServices.join(" and ")} but ${fq("istio")} is true; the mesh would need each split service's port protocol and DestinationRule, which the program does not declare yet: run the split without the mesh, or the mesh without the split`,
+        );
+    }
+    const goServices = pki?.services.filter((x) => SERVICE_CATALOG[x].runtime === "go") ?? [];
+    if (pki?.importedCa && pemBlocks(pki.importedCa.certPem).length > 1 && certManager && certManager.backend !== "pulumi" && goServices.length > 0) {
+        // go-yaml-tools sends only the first certificate of its certFile (pkg/tls/tls.go), so every peer must
+        // finish a Go service's chain from its own store; cert-manager's ca.crt and truststore.p12 hold the root alone.
+        r.problem(
+            `${fq("caCertPem")} is an intermediate with its chain and ${fq("certificateBackend")} is "${certManager.backend}" while ${goServices.join(" and ")} ${goServices.length > 1 ? "run" : "runs"}: ` +
+                "their go-yaml-tools presents only the first certificate of its certFile, so every peer must hold the intermediate in its trust store, and cert-manager writes only the root into ca.crt and truststore.p12; " +
+                'use certificateBackend "pulumi" (its stores hold the root and the intermediates), or import the root itself',
         );
     }
     if (certManager?.backend === "otterize") checkOtterize(r, certManager, pki, spinnaker);

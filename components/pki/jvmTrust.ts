@@ -41,8 +41,10 @@ export function jvmTrustEntries(input: JvmTrustInput): TrustedEntry[] {
             return [{ alias: alias(certDer), certDer }];
         });
     const byAlias = (a: TrustedEntry, b: TrustedEntry) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0);
-    const ca = take(input.spinnakerCaPem, () => SPINNAKER_CA_ALIAS);
-    if (ca.length !== 1) throw new Error("JVM trust store: spinnakerCaPem must hold exactly one certificate");
+    // The root, then any imported intermediates (components/pki/caChain.ts).
+    let caCount = 0;
+    const ca = take(input.spinnakerCaPem, (d) => (caCount++ === 0 ? SPINNAKER_CA_ALIAS : `${SPINNAKER_CA_ALIAS}-${fingerprint(d)}`));
+    if (ca.length === 0) throw new Error("JVM trust store: spinnakerCaPem holds no certificate");
     const extras = (input.extraCasPem ?? []).flatMap((pem) => take(pem, (d) => `extra-${fingerprint(d)}`)).sort(byAlias);
     const roots = (input.publicRootsPem ?? tls.rootCertificates).flatMap((pem) => take(pem, (d) => `public-${fingerprint(d)}`)).sort(byAlias);
     return [...ca, ...extras, ...roots];

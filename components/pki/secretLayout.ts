@@ -51,7 +51,10 @@ export interface SecretMaterial {
     readonly alias: string;
     readonly privateKeyPem: string;
     readonly certificatePem: string;
+    /** What the stores hold: the root, and any intermediates after it. */
     readonly caCertificatePem: string;
+    /** The root that ends the keystore's chain, when caCertificatePem holds intermediates too. */
+    readonly rootCertificatePem?: string;
     readonly keystorePassword?: string;
     readonly truststorePassword?: string;
 }
@@ -71,7 +74,7 @@ export function serviceSecretData(m: SecretMaterial): Record<string, string> {
         data[SECRET_KEY.keystore] = b64(
             buildKeystore({
                 privateKeyPem: m.privateKeyPem,
-                certificateChainPem: m.certificatePem + m.caCertificatePem,
+                certificateChainPem: m.certificatePem + (m.rootCertificatePem ?? m.caCertificatePem),
                 password: m.keystorePassword,
                 alias: m.alias,
             }),

@@ -12,8 +12,15 @@ import { IssuedIdentity, TlsMaterial, pulumiTlsMaterial } from "./tlsMaterial";
 export interface ServiceCertificateArgs {
     readonly identity: TlsIdentity;
     readonly namespace: string;
+    /** The CA that signs this certificate (an imported intermediate, or the root). */
     readonly caCertPem: pulumi.Input<string>;
     readonly caPrivateKeyPem: pulumi.Input<string>;
+    /** The intermediates the leaf carries after itself, signer first; "" when the root signs (caChain.ts). */
+    readonly intermediatesPem?: pulumi.Input<string>;
+    /** What the stores hold (the root, then the intermediates); the signer when omitted. */
+    readonly trustBundlePem?: pulumi.Input<string>;
+    /** The root, which ends the keystore's chain; the signer when omitted. */
+    readonly rootCertPem?: pulumi.Input<string>;
     readonly key: KeySpec;
     readonly organization: pulumi.Input<string>;
     readonly validityHours: pulumi.Input<number>;
@@ -26,6 +33,8 @@ export interface ServiceCertificateArgs {
      */
     readonly retainSecretOnDelete?: boolean;
 }
+
+const withTrailingNewline = (pem: string): string => (pem.endsWith("\n") ? pem : `${pem}\n`);
 
 /** Passwords for Java keystores: long, and alphanumeric so Java and OpenSSL derive the same keys from them. */
 export const KEYSTORE_PASSWORD: random.RandomPasswordArgs = { length: 32, special: false };
@@ -85,10 +94,20 @@ export class ServiceCertificate extends pulumi.ComponentResource implements Issu
             this.keystorePassword = pulumi.secret(new random.RandomPassword(`${name}-keystore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
             this.truststorePassword = pulumi.secret(new random.RandomPassword(`${name}-truststore-password`, KEYSTORE_PASSWORD, { parent: this }).result);
         }
+        // tls.crt is the leaf and the intermediates (cert-manager's layout for a CA issuer with a chain), ca.crt the stores' bundle.
         const data = pulumi
-            .all([key.privateKeyPem, cert.certPem, args.caCertPem, this.keystorePassword, this.truststorePassword])
-            .apply(([privateKeyPem, certificatePem, caCertificatePem, keystorePassword, truststorePassword]) =>
-                serviceSecretData({ format: svc.format, alias: svc.name, privateKeyPem, certificatePem, caCertificatePem, keystorePassword, truststorePassword }),
+            .all([key.privateKeyPem, cert.certPem, args.intermediatesPem ?? "", args.trustBundlePem ?? args.caCertPem, args.rootCertPem ?? args.caCertPem, this.keystorePassword, this.truststorePassword])
+            .apply(([privateKeyPem, leafPem, intermediatesPem, caCertificatePem, rootCertificatePem, keystorePassword, truststorePassword]) =>
+                serviceSecretData({
+                    format: svc.format,
+                    alias: svc.name,
+                    privateKeyPem,
+                    certificatePem: intermediatesPem ? withTrailingNewline(leafPem) + intermediatesPem : leafPem,
+                    caCertificatePem,
+                    ...(intermediatesPem ? { rootCertificatePem } : {}),
+                    keystorePassword,
+                    truststorePassword,
+                }),
             );
         const secret = new k8s.core.v1.Secret(
             `${name}-secret`,

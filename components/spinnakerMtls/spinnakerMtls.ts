@@ -187,8 +187,10 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                   {
                       namespace: ns,
                       services: config.certManager.backend === "cert-manager" || (config.certManager.backend === "otterize" && config.certManager.otterize.provider === "cert-manager"),
-                      caCertPem: ca.certPem,
+                      caCertPem: ca.signerCertPem,
                       caPrivateKeyPem: ca.privateKeyPem,
+                      caIntermediatesPem: ca.intermediatesPem,
+                      caRootCertPem: ca.rootCertPem,
                       ingress: edge && { namespace: edge.namespace, acme: edge.acme ? { ...edge.acme, host: edge.host } : undefined },
                   },
                   inCluster({ dependsOn: certManagerInstall ? [certManagerInstall.release] : [] }),
@@ -206,7 +208,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                 ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))
                 : new ServiceCertificate(
                       `spin-${identity.name}`,
-                      { ...common, caCertPem: ca.certPem, caPrivateKeyPem: ca.privateKeyPem, retainSecretOnDelete: config.certManager.tlsSecretHandover },
+                      { ...common, caCertPem: ca.signerCertPem, caPrivateKeyPem: ca.privateKeyPem, intermediatesPem: ca.intermediatesPem, trustBundlePem: ca.certPem, rootCertPem: ca.rootCertPem, retainSecretOnDelete: config.certManager.tlsSecretHandover },
                       inCluster(),
                   );
         };

@@ -28,6 +28,7 @@ import { DNS01_PROVIDERS } from "../../components/config/istioConfig";
 import { RELOADER_ANNOTATION } from "../../components/spinnaker/serviceSettings";
 import { RunResult } from "../../engine/run";
 import { run, stackRun, tempDir } from "../support/stacks";
+import { opensslChain } from "../support/pki";
 import { Cluster, startCluster, toolchainDir } from "./support/cluster";
 import {
     Json, Obj, Proc, api, apply, certManagerBinary, certObj, condition, decode, deniedByWebhook, get, goPeerBinary, goYamlToolsExchange,
@@ -41,6 +42,8 @@ import {
 const CERT_MANAGER_NS = "cert-manager";
 /** A namespace that is not Spinnaker's, from which someone asks for a Spinnaker identity. */
 const INTRUDER_NS = "intruder";
+/** Where the imported-intermediate case runs, apart from prod's objects. */
+const CHAIN_NS = "chain";
 
 describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manager objects", function () {
     this.timeout(900_000);
@@ -77,7 +80,7 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         assert.ok(caSecret, `prod renders the CA Issuer's Secret ${caIssuer.spec.ca.secretName} beside it, in ${caIssuerNs}`);
 
         cluster = await startCluster({ toolchainDir: tc, controllerManager: false, crds: true });
-        const namespaces = [...new Set([CERT_MANAGER_NS, INTRUDER_NS, ...objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n)])].sort();
+        const namespaces = [...new Set([CERT_MANAGER_NS, INTRUDER_NS, CHAIN_NS, ...objs.map((o) => o.metadata.namespace).filter((n): n is string => !!n)])].sort();
         for (const ns of namespaces) await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
 
         // The webhook first, so that every cert-manager object below is admitted by cert-manager's own validation.
@@ -178,6 +181,39 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
             const secret = await api(cluster!, "GET", objectPath(secretObj(c.spec.secretName, INTRUDER_NS)));
             assert.strictEqual(secret.status, 404, `${c.spec.secretName} exists in ${INTRUDER_NS}`);
         }
+    });
+
+    it("an imported intermediate with its chain: cert-manager's CA issuer hands each leaf the intermediate in tls.crt and the root in ca.crt", async () => {
+        const chain = opensslChain({ commonName: "Example Org Root", pathLen: 1 }, { commonName: "Spinnaker Issuing CA", pathLen: 0 });
+        const withChain = await run({
+            stack: "prod",
+            config: {
+                "spinnaker-mtls:caCertPem": chain.bundlePem,
+                "spinnaker-mtls:caKeyPem": chain.signerKeyPem,
+                "spinnaker-mtls:services": '["clouddriver","deck","echo","front50","gate","orca","rosco"]',
+            },
+            secretConfigKeys: ["spinnaker-mtls:caKeyPem"],
+        });
+        // The chain's CA Issuer, its Secret and orca's Certificate (with its password Secret), moved to a namespace of their own.
+        const moved = (o: Obj): Obj => ({ ...o, metadata: { ...o.metadata, namespace: CHAIN_NS } });
+        const chainObjs = kubeObjects(withChain);
+        const orca = ofKind(chainObjs, "Certificate").find((c) => c.metadata.name === "spin-orca")!;
+        const picked = [
+            ofKind(chainObjs, "Secret").find((x) => x.metadata.name === "spinnaker-mtls-ca" && x.metadata.namespace === caIssuerNs)!,
+            ofKind(chainObjs, "Secret").find((x) => x.metadata.name === orca.spec.keystores.pkcs12.passwordSecretRef.name)!,
+            ofKind(chainObjs, "Issuer").find((x) => x.spec.ca)!,
+            orca,
+        ];
+        for (const o of picked) await apply(cluster!, moved(o));
+        const ready = await waitCertificateReady(cluster!, moved(orca), controller!, logs);
+        assert.strictEqual(condition(ready, "Ready")?.status, "True");
+        const files = decode(await get(cluster!, secretObj(orca.spec.secretName, CHAIN_NS)));
+        const blocks = files["tls.crt"].toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
+        assert.strictEqual(blocks.length, 2, "tls.crt: the leaf, then the intermediate");
+        assert.strictEqual(blocks[1].trim(), chain.cas[1].certPem.trim());
+        assert.strictEqual(files["ca.crt"].toString().trim(), chain.cas[0].certPem.trim(), "ca.crt: the root");
+        const leaf = new crypto.X509Certificate(blocks[0]);
+        assert.ok(leaf.verify(new crypto.X509Certificate(chain.cas[1].certPem).publicKey), "signed by the intermediate");
     });
 
     it("the ACME Certificate is the one left pending: its issuer is not run here (no ACME server is reachable)", async () => {

@@ -20,13 +20,22 @@ const until = async <T>(what: string, timeoutMs: number, probe: () => T | undefi
     }
 };
 
+/**
+ * Whether a process group has a member that is not a zombie. A process killed
+ * after its parent has gone waits as a zombie until init reaps it; kill(2)
+ * still finds it, though it runs nothing and holds no port.
+ */
 const groupAlive = (pgid: number): boolean => {
-    try {
-        process.kill(-pgid, 0);
-        return true;
-    } catch {
-        return false;
+    for (const pid of fs.readdirSync("/proc").filter((p) => /^[0-9]+$/.test(p))) {
+        try {
+            const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+            const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            if (Number(pgrp) === pgid && state !== "Z") return true;
+        } catch {
+            // gone meanwhile
+        }
     }
+    return false;
 };
 
 /** Processes whose command line or working folder names `dir`. */

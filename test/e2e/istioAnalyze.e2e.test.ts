@@ -62,6 +62,9 @@ const GW_CIPHERS = "Gateway validation drops only cipher names Envoy does not kn
 const VS_HOSTS = "a VirtualService host '*' bound to a Gateway is valid; the Gateway's hosts still limit what it serves, and no analyzer limits the VirtualService's";
 
 /** Per weakening (`<kind>: <field> = <value>`): the code Istio's analyzers raise for it, or why they raise none. */
+const CAPTURE_ANNOTATIONS =
+    "annotations.K8sAnalyzer checks only that an annotation is known, not deprecated, on a resource it applies to (a Pod) and well formed (pkg/config/analysis/analyzers/annotations); what a valid traffic.sidecar.istio.io/* list takes out of capture, no analyzer judges";
+
 const VERDICTS: Readonly<Record<string, Verdict>> = {
     'PeerAuthentication: spec.mtls.mode = "PERMISSIVE"': { beyond: PA_MODE },
     'PeerAuthentication: spec.mtls.mode = "DISABLE"': { beyond: PA_MODE },
@@ -125,6 +128,13 @@ const VERDICTS: Readonly<Record<string, Verdict>> = {
         note: `Info on the Operator's pod, only that the annotation is deprecated; the opt-out itself: ${INJECTION_OPT_OUT}`,
     },
     'SpinnakerService: spec.spinnakerConfig.service-settings.orca.kubernetes.podLabels.sidecar.istio.io/inject = "false"': { beyond: INJECTION_OPT_OUT },
+    'StatefulSet (pod template): spec.template.metadata.annotations.traffic.sidecar.istio.io/excludeInboundPorts = "6379"': { beyond: CAPTURE_ANNOTATIONS },
+    'StatefulSet (pod template): spec.template.metadata.annotations.traffic.sidecar.istio.io/excludeOutboundPorts = "6379"': { beyond: CAPTURE_ANNOTATIONS },
+    'StatefulSet (pod template): spec.template.metadata.annotations.traffic.sidecar.istio.io/excludeOutboundIPRanges = "10.0.0.0/8"': { beyond: CAPTURE_ANNOTATIONS },
+    'StatefulSet (pod template): spec.template.metadata.annotations.traffic.sidecar.istio.io/excludeInterfaces = "eth1"': { beyond: CAPTURE_ANNOTATIONS },
+    'StatefulSet (pod template): spec.template.metadata.annotations.traffic.sidecar.istio.io/includeInboundPorts = "6380"': { beyond: CAPTURE_ANNOTATIONS },
+    'StatefulSet (pod template): spec.template.metadata.annotations.traffic.sidecar.istio.io/includeOutboundIPRanges = "10.96.0.0/12"': { beyond: CAPTURE_ANNOTATIONS },
+    'SpinnakerService: spec.spinnakerConfig.service-settings.orca.kubernetes.podAnnotations.traffic.sidecar.istio.io/excludeInboundPorts = "8083"': { beyond: CAPTURE_ANNOTATIONS },
     'Namespace: metadata.labels.istio-injection = "disabled"': {
         reports: "IST0127",
         istioctl: false,

@@ -109,8 +109,9 @@ describe(`e2e: the policy pack refuses a weakened program during pulumi preview 
                 fs.writeFileSync(file, original);
             }
             if (w.policy === "certificate-usages") {
-                // Every service's certificate was refused, not just one.
-                for (const svc of run!.config["spinnaker-mtls:services"] as string[]) {
+                // Every service's certificate was refused, not just one (Deck behind the ingress has none: issue 23).
+                const behindIngress = run!.config["spinnaker-mtls:ingressHost"] !== undefined;
+                for (const svc of (run!.config["spinnaker-mtls:services"] as string[]).filter((x) => !(behindIngress && x === "deck"))) {
                     assert.ok(refused.some((f) => new RegExp(`\\bspin-${svc}\\b`).test(f.resource)), `no ${w.policy} finding for ${svc}: ${refused.map((f) => f.resource).join("; ")}`);
                 }
             }

@@ -17,148 +17,18 @@ import * as https from "https";
 import * as net from "net";
 import * as path from "path";
 import * as tls from "tls";
-import * as YAML from "yaml";
 import { SECRET_KEY } from "../../components/pki/secretLayout";
-import { secretFilePath } from "../../components/spinnaker/mounts";
-import { unwrap } from "../../engine/monitor";
 import { loadProject, loadStackConfig } from "../../engine/project";
 import { PROJECT_ROOT, RunResult } from "../../engine/run";
 import { Issued, issue, newCa } from "../support/pki";
-import { freePort } from "../support/redisServer";
 import { ServiceFiles, peerRun, run, secretsByName, serviceSecrets, tempDir, text } from "../support/stacks";
+import { GoServer, SpinnakerConfig, Tree, describeOutcome, eventOf, goCall, layOutContainer, spinnakerConfigOf } from "../support/goPeer";
 
 const BUILD = path.join(__dirname, "go", "build.sh");
 const GO_SERVICES = ["dinghy", "terraformer"] as const;
 type GoService = (typeof GO_SERVICES)[number];
 const CONFIG_KEY = (key: string) => `spinnaker-mtls:${key}`;
 
-type Tree = { [k: string]: unknown };
-interface SpinnakerConfig {
-    profiles: Record<string, Tree>;
-    "service-settings": Record<string, { baseUrl?: string }>;
-}
-
-/** The SpinnakerService (patch or object) exactly as the program sends it. */
-function spinnakerConfigOf(result: RunResult): SpinnakerConfig {
-    const found = result.resources.filter((r) => r.type.startsWith("kubernetes:spinnaker.") && r.type.includes(":SpinnakerService"));
-    assert.strictEqual(found.length, 1, found.map((r) => r.type).join(","));
-    return (unwrap(found[0].inputs) as { spec: { spinnakerConfig: SpinnakerConfig } }).spec.spinnakerConfig;
-}
-
-/**
- * A service's container as the Operator lays it out, under `root`: every
- * `encryptedFile:k8s!n:<secret>!k:<key>` becomes the file the Operator mounts
- * (/opt/<svc>/secrets/<secret>/<key>, written from the Secret's decoded
- * data), and the profile lands in /opt/spinnaker/config/<svc>-local.yml.
- * Returns the config folder.
- */
-function layOutContainer(root: string, service: string, profile: Tree, secrets: Map<string, ServiceFiles>): string {
-    const resolve = (v: unknown): unknown => {
-        if (typeof v === "string") {
-            if (/^encrypted:k8s!/.test(v)) throw new Error(`${service}: a string secret (${v}) in a Go profile; go-yaml-tools has no k8s engine to read it`);
-            const m = /^encryptedFile:k8s!n:([^!]+)!k:(.+)$/.exec(v);
-            if (!m) return v;
-            const data = secrets.get(m[1])?.files[m[2]];
-            assert.ok(data, `${service}: ${v} names a Secret key the run does not create`);
-            const file = path.join(root, secretFilePath(service, { secret: m[1], key: m[2] }));
-            fs.mkdirSync(path.dirname(file), { recursive: true });
-            fs.writeFileSync(file, data, { mode: 0o600 });
-            return file;
-        }
-        if (Array.isArray(v)) return v.map(resolve);
-        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
-        return v;
-    };
-    const configDir = path.join(root, "opt", "spinnaker", "config");
-    fs.mkdirSync(configDir, { recursive: true });
-    fs.writeFileSync(path.join(configDir, `${service}-local.yml`), YAML.stringify(resolve(profile)));
-    return configDir;
-}
-
-interface PeerEvent {
-    readonly event: string;
-    readonly [k: string]: unknown;
-}
-interface CallOutcome {
-    readonly code: number | null;
-    readonly events: PeerEvent[];
-    readonly stderr: string;
-}
-
-const parseEvents = (stdout: string): PeerEvent[] =>
-    stdout
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as PeerEvent);
-
-/** One `go-peer -mode call`: GET `url` with the service's http.* client, dialling 127.0.0.1:port. */
-function goCall(bin: string, configDir: string, service: string, url: string, port: number): Promise<CallOutcome> {
-    return new Promise((resolve, reject) => {
-        childProcess.execFile(
-            bin,
-            ["-mode", "call", "-config-dir", configDir, "-service", service, "-url", url, "-connect", `127.0.0.1:${port}`, "-timeout", "10s"],
-            { timeout: 30_000 },
-            (error, stdout, stderr) => {
-                if (error && typeof error.code !== "number") return reject(error);
-                resolve({ code: error ? (error.code as number) : 0, events: parseEvents(stdout), stderr });
-            },
-        );
-    });
-}
-
-const eventOf = (o: CallOutcome, name: string): PeerEvent | undefined => o.events.find((e) => e.event === name);
-const describeOutcome = (o: CallOutcome): string => `exit ${o.code}: ${JSON.stringify(o.events)}`;
-
-/** `go-peer -mode serve` with a service's server.ssl on 127.0.0.1, once it accepts connections; or why it did not start. */
-class GoServer {
-    private constructor(
-        private readonly proc: childProcess.ChildProcess,
-        readonly port: number,
-        readonly starting: PeerEvent,
-    ) {}
-
-    static async start(bin: string, configDir: string, service: string): Promise<GoServer> {
-        const port = await freePort();
-        const proc = childProcess.spawn(bin, ["-mode", "serve", "-config-dir", configDir, "-service", service, "-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        proc.stdout!.on("data", (d) => (stdout += d));
-        proc.stderr!.on("data", (d) => (stderr += d));
-        const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-        const deadline = Date.now() + 15_000;
-        for (;;) {
-            if (proc.exitCode !== null || proc.signalCode !== null) {
-                const error = parseEvents(stdout).find((e) => e.event === "error");
-                throw new Error(`${service}'s server did not start (exit ${proc.exitCode}): ${error ? `${error.stage}: ${error.error}` : stderr.slice(-2000)}`);
-            }
-            const starting = parseEvents(stdout).find((e) => e.event === "starting");
-            if (starting && (await accepts(port))) return new GoServer(proc, port, starting);
-            if (Date.now() > deadline) {
-                proc.kill("SIGKILL");
-                await exited;
-                throw new Error(`${service}'s server did not listen within 15 s: ${stdout}${stderr.slice(-2000)}`);
-            }
-            await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
-        }
-    }
-
-    async stop(): Promise<void> {
-        if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => this.proc.once("exit", () => resolve()));
-        this.proc.kill("SIGTERM");
-        await exited;
-    }
-}
-
-function accepts(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const s = net.connect({ host: "127.0.0.1", port }, () => {
-            s.destroy();
-            resolve(true);
-        });
-        s.on("error", () => resolve(false));
-    });
-}
 
 interface HttpsOutcome {
     readonly ok: boolean;

@@ -1,5 +1,9 @@
 // Certificates for the negative cases (another CA, expired, server-only),
 // issued by the same emulated tls provider the program's certificates come from.
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { emulatorFor } from "../../engine/providers";
 import { unwrap } from "../../engine/monitor";
 import { RunResult } from "../../engine/run";
@@ -61,4 +65,48 @@ export function stackCa(result: RunResult): Issued {
     const ca = result.resources.find((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority")!;
     const out = unwrap(ca.outputs) as { certPem: string; privateKeyPem: string };
     return { certPem: out.certPem, keyPem: out.privateKeyPem };
+}
+
+/** A CA chain made by OpenSSL (the judge of X.509 here, not the program's emulator): a root, then intermediates. */
+export interface OpensslChain {
+    /** Root first, then each intermediate it (or the one before) issued. */
+    readonly cas: Issued[];
+    /** What caCertPem takes: the last intermediate first, then each issuer up to the root. */
+    readonly bundlePem: string;
+    /** The key of the CA that signs the leaves (the last intermediate). */
+    readonly signerKeyPem: string;
+}
+
+export interface ChainLink {
+    readonly commonName: string;
+    /** basicConstraints pathlen, when set. */
+    readonly pathLen?: number;
+    /** Defaults to a CA with keyCertSign. */
+    readonly extensions?: string;
+    readonly days?: number;
+}
+
+/** OpenSSL makes the root and each intermediate in turn (EC P-256 keys), in a temporary folder it removes. */
+export function opensslChain(root: ChainLink, ...intermediates: ChainLink[]): OpensslChain {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chain-"));
+    try {
+        const ext = (l: ChainLink) =>
+            l.extensions ?? `basicConstraints=critical,CA:TRUE${l.pathLen !== undefined ? `,pathlen:${l.pathLen}` : ""}\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n`;
+        const openssl = (args: string[]) => childProcess.execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        [root, ...intermediates].forEach((l, n) => {
+            openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${n}.key`]);
+            // A config of our own: the system one would add its v3_ca extensions to the root.
+            fs.writeFileSync(path.join(dir, `${n}.cnf`), `[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=${l.commonName}\n[v3]\n${ext(l)}`);
+            if (n === 0) {
+                openssl(["req", "-x509", "-new", "-key", "0.key", "-config", "0.cnf", "-extensions", "v3", "-days", String(l.days ?? 3650), "-out", "0.crt"]);
+            } else {
+                openssl(["req", "-new", "-key", `${n}.key`, "-config", `${n}.cnf`, "-out", `${n}.csr`]);
+                openssl(["x509", "-req", "-in", `${n}.csr`, "-CA", `${n - 1}.crt`, "-CAkey", `${n - 1}.key`, "-CAcreateserial", "-days", String(l.days ?? 1825), "-extfile", `${n}.cnf`, "-extensions", "v3", "-out", `${n}.crt`]);
+            }
+        });
+        const cas = [root, ...intermediates].map((_, i) => ({ certPem: fs.readFileSync(path.join(dir, `${i}.crt`), "utf8"), keyPem: fs.readFileSync(path.join(dir, `${i}.key`), "utf8") }));
+        return { cas, bundlePem: [...cas].reverse().map((c) => c.certPem).join(""), signerKeyPem: cas[cas.length - 1].keyPem };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }

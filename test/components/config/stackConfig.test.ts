@@ -8,6 +8,7 @@ import { OPTIONAL_KEYS } from "../../../components/config/keys";
 import { loadProject, loadStackConfig } from "../../../engine/project";
 import { PROJECT_ROOT } from "../../../engine/run";
 import { emulatorFor } from "../../../engine/providers";
+import { opensslChain } from "../../support/pki";
 
 const project = loadProject(PROJECT_ROOT);
 /** What the CLI hands the program for a stack that sets nothing: Pulumi.yaml's defaults. */
@@ -297,11 +298,71 @@ describe("stack config", () => {
             ]);
             assert.ok(!problems.join("\n").includes("PRIVATE KEY-----\n"), "the key is not echoed");
         });
-        it("refuses a chain, naming the key, instead of failing late in the JVM trust store", () => {
-            const ca = makeCa();
-            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": ca.certPem + makeCa().certPem, "spinnaker-mtls:caKeyPem": ca.keyPem }), [
-                "spinnaker-mtls:caCertPem holds 2 certificates (a chain); allowed: one PEM certificate, the CA that signs the services' certificates and that every service trusts (an intermediate CA with its chain is not supported yet: import the CA that signs the leaves and is itself the trust anchor)",
-            ]);
+        describe("an intermediate with its chain (OpenSSL's)", () => {
+            const chainProblems = (bundlePem: string, keyPem: string) => problemsOf({ "spinnaker-mtls:caCertPem": bundlePem, "spinnaker-mtls:caKeyPem": keyPem });
+            const at = (n: number, cn: string) => `spinnaker-mtls:caCertPem certificate ${n} (subject "CN=${cn}")`;
+
+            it("takes an intermediate, then its root; and two intermediates, then the root", () => {
+                const one = opensslChain({ commonName: "Org Root", pathLen: 1 }, { commonName: "Spinnaker Issuing CA", pathLen: 0 });
+                assert.strictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:caCertPem": one.bundlePem, "spinnaker-mtls:caKeyPem": one.signerKeyPem }).importedCa?.certPem, one.bundlePem);
+                const two = opensslChain({ commonName: "Org Root" }, { commonName: "Org Policy CA" }, { commonName: "Spinnaker Issuing CA" });
+                assert.strictEqual(parseStackConfig({ ...defaults, "spinnaker-mtls:caCertPem": two.bundlePem, "spinnaker-mtls:caKeyPem": two.signerKeyPem }).importedCa?.certPem, two.bundlePem);
+            });
+
+            it("refuses a chain out of order, or one that does not end in a self-signed root, naming the certificates", () => {
+                const c = opensslChain({ commonName: "Org Root" }, { commonName: "Spinnaker Issuing CA" });
+                const [root, issuing] = c.cas;
+                assert.deepStrictEqual(chainProblems(root.certPem + issuing.certPem, root.keyPem), [
+                    `${at(2, "Spinnaker Issuing CA")} did not issue certificate 1 (subject "CN=Org Root"); allowed: the CA that signs the services' certificates first, then its issuer, and so on up to the self-signed root`,
+                    `${at(2, "Spinnaker Issuing CA")} ends the chain but is not self-signed; end it with the root: every trust store holds the root, and OpenSSL (Redis, redis-cli) accepts no other trust anchor`,
+                ]);
+                const three = opensslChain({ commonName: "Org Root" }, { commonName: "Org Policy CA" }, { commonName: "Spinnaker Issuing CA" });
+                const withoutRoot = three.cas[2].certPem + three.cas[1].certPem;
+                assert.deepStrictEqual(chainProblems(withoutRoot, three.signerKeyPem), [
+                    `${at(2, "Org Policy CA")} ends the chain but is not self-signed; end it with the root: every trust store holds the root, and OpenSSL (Redis, redis-cli) accepts no other trust anchor`,
+                ]);
+            });
+
+            it("refuses a pathLen that forbids the chain", () => {
+                const c = opensslChain({ commonName: "Org Root", pathLen: 0 }, { commonName: "Spinnaker Issuing CA" });
+                assert.deepStrictEqual(chainProblems(c.bundlePem, c.signerKeyPem), [
+                    `${at(2, "Org Root")} has pathLenConstraint 0, which allows 0 intermediate CAs below it, and this chain puts 1 there, so no peer accepts the services' certificates`,
+                ]);
+            });
+
+            it("refuses an intermediate that is not a CA, and one without keyCertSign", () => {
+                const notCa = opensslChain({ commonName: "Org Root" }, { commonName: "Not A CA", extensions: "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n" });
+                assert.deepStrictEqual(chainProblems(notCa.bundlePem, notCa.signerKeyPem), [
+                    `${at(1, "Not A CA")} is not a CA certificate (basicConstraints CA:TRUE is required)`,
+                    `${at(1, "Not A CA")} has key usage digitalSignature without keyCertSign, so no client or server accepts a certificate it signs; allowed: a CA certificate whose key usage includes keyCertSign`,
+                ]);
+            });
+
+            it("refuses an intermediate that expires before the leaves issued now would", () => {
+                const c = opensslChain({ commonName: "Org Root" }, { commonName: "Spinnaker Issuing CA", days: 30 });
+                const [problem, ...rest] = chainProblems(c.bundlePem, c.signerKeyPem);
+                assert.deepStrictEqual(rest, []);
+                assert.match(problem, new RegExp(`^${at(1, "Spinnaker Issuing CA").replace(/[()]/g, "\\$&")} expires .*, before certificates issued now would \\(.*spinnaker-mtls:certValidityHours 2160 from now\\)`));
+            });
+
+            it("refuses an intermediate with cert-manager's certificates while a Go service runs (go-yaml-tools sends its leaf alone), and takes it with the program's", () => {
+                const c = opensslChain({ commonName: "Org Root" }, { commonName: "Spinnaker Issuing CA" });
+                const goStack = { "spinnaker-mtls:caCertPem": c.bundlePem, "spinnaker-mtls:caKeyPem": c.signerKeyPem, "spinnaker-mtls:services": '["clouddriver","deck","echo","front50","gate","orca","rosco","terraformer"]', "spinnaker-mtls:spinnakerFlavor": "armory", "spinnaker-mtls:goServicesRedis": "tls-only" };
+                assert.deepStrictEqual(problemsOf({ ...goStack, "spinnaker-mtls:certificateBackend": "cert-manager" }), [
+                    'spinnaker-mtls:caCertPem is an intermediate with its chain and spinnaker-mtls:certificateBackend is "cert-manager" while terraformer runs: ' +
+                        "their go-yaml-tools presents only the first certificate of its certFile, so every peer must hold the intermediate in its trust store, and cert-manager writes only the root into ca.crt and truststore.p12; " +
+                        'use certificateBackend "pulumi" (its stores hold the root and the intermediates), or import the root itself',
+                ]);
+                assert.ok(parseStackConfig({ ...defaults, ...goStack }).importedCa);
+                assert.ok(parseStackConfig({ ...defaults, ...goStack, "spinnaker-mtls:certificateBackend": "cert-manager", "spinnaker-mtls:services": '["clouddriver","deck","echo","front50","gate","orca","rosco"]' }).importedCa);
+            });
+
+            it("refuses the root's key in place of the signer's", () => {
+                const c = opensslChain({ commonName: "Org Root" }, { commonName: "Spinnaker Issuing CA" });
+                assert.deepStrictEqual(chainProblems(c.bundlePem, c.cas[0].keyPem), [
+                    "spinnaker-mtls:caKeyPem (secret value hidden) does not match the public key of spinnaker-mtls:caCertPem's first certificate (the CA that signs the services' certificates)",
+                ]);
+            });
         });
         it("refuses a CA key weaker than the leaves' minimum (RSA 1024), and takes RSA 2048", () => {
             const rsa = makeCa({ key: { algorithm: "RSA", rsaBits: 1024 } });
@@ -319,7 +380,7 @@ describe("stack config", () => {
         });
         it("refuses text that is not a certificate", () => {
             assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caCertPem": "nope", "spinnaker-mtls:caKeyPem": crypto.randomBytes(4).toString("hex") }), [
-                'spinnaker-mtls:caCertPem is not a PEM certificate; allowed: one PEM "CERTIFICATE" block',
+                `spinnaker-mtls:caCertPem is not a PEM certificate; allowed: one PEM "CERTIFICATE" block, or a CA's chain up to its root`,
             ]);
         });
     });

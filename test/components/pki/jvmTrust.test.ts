@@ -41,7 +41,11 @@ describe("the JVM-wide trust store", () => {
         }
     });
 
-    it("refuses a Spinnaker CA input that is not exactly one certificate", () => {
-        assert.throws(() => jvmTrustEntries({ spinnakerCaPem: spinnaker.certPem + corporate.certPem }), /spinnakerCaPem must hold exactly one certificate/);
+    it("takes the stack's CA bundle (a root, then an imported intermediate), the root under spinnaker-ca, and refuses an empty one", () => {
+        const entries = jvmTrustEntries({ spinnakerCaPem: spinnaker.certPem + corporate.certPem, publicRootsPem: [] });
+        assert.strictEqual(entries.length, 2);
+        assert.strictEqual(entries[0].alias, SPINNAKER_CA_ALIAS);
+        assert.match(entries[1].alias, /^spinnaker-ca-[0-9a-f]{16}$/);
+        assert.throws(() => jvmTrustEntries({ spinnakerCaPem: "" }), /spinnakerCaPem holds no certificate/);
     });
 });
