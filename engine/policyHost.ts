@@ -1,9 +1,12 @@
 // Runs a policy pack the way the Pulumi CLI does, and speaks the analyzer
 // protocol to it: the pack's own process (`@pulumi/pulumi/cmd/run-policy-pack`
-// started in the pack's folder, TypeScript type-checked by ts-node), its own
+// started in the pack's folder, TypeScript type-checked by ts-node the first time
+// the same sources start: packTypeChecks.ts), its own
 // gRPC server, the same RPCs in the same order as the engine. What the pack
 // decides is therefore what `pulumi preview --policy-pack` would decide.
 import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import { typeCheckedBefore } from "./packTypeChecks";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -129,17 +132,40 @@ function fromResponse(res: analyzerpb.AnalyzeResponse): AnalyzeResult {
     };
 }
 
+/** How run-policy-pack reports a module of the pack that failed to load. */
+const LOAD_FAILURE = /Unable to compile TypeScript|failed with an unhandled exception/;
+
 export class PolicyPackHost {
     private constructor(
         private readonly child: ChildProcess,
         private readonly client: AnalyzerClient,
+        /** What the pack has written to stderr so far. */
+        private readonly stderr: () => string,
     ) {}
 
-    /** Starts the pack in `packDir` and connects to it. Type errors and load failures reject with the pack's own output. */
+    /**
+     * run-policy-pack reports a module that fails to load (a TypeScript error, an
+     * exception) on stderr and goes on serving whatever it did load: such a pack
+     * judges nothing here. Checked before every call, since stderr may arrive
+     * after the port.
+     */
+    private assertLoaded(): void {
+        const out = this.stderr();
+        if (LOAD_FAILURE.test(out)) throw new Error(`the policy pack failed to load:\n${out.trim()}`);
+    }
+
+    /**
+     * Starts the pack in `packDir` and connects to it. Type errors and load
+     * failures reject with the pack's own output. The first start of a set of
+     * pack sources type-checks them, as the CLI does; later starts of the very
+     * same sources skip the check (packTypeChecks.ts).
+     */
     static async start(packDir: string, timeoutMs = 180_000): Promise<PolicyPackHost> {
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+        const checked = typeCheckedBefore(packDir);
+        const preload = checked.known ? ["--require", path.join(__dirname, "packTranspileOnly.js")] : [];
         // The CLI passes its engine address first; the policy SDK does not call back, so any address serves.
-        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [...preload, runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
         let stderr = "";
         child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
         const port = await new Promise<number>((resolve, reject) => {
@@ -153,20 +179,26 @@ export class PolicyPackHost {
             child.stdout!.on("data", (b: Buffer) => {
                 stdout += b.toString();
                 const m = /^(\d+)\s*$/m.exec(stdout);
-                if (m) {
-                    clearTimeout(timer);
-                    resolve(Number(m[1]));
+                if (!m) return;
+                if (LOAD_FAILURE.test(stderr)) {
+                    fail(new Error(`policy pack in ${packDir} failed to load`));
+                    return;
                 }
+                clearTimeout(timer);
+                resolve(Number(m[1]));
             });
             child.on("exit", (code) => fail(new Error(`policy pack in ${packDir} exited (code ${code}) before serving${stdout.trim() ? `: ${stdout.trim()}` : ""}`)));
             child.on("error", fail);
         });
         child.removeAllListeners("exit");
+        // Served: these sources type-check (or had before).
+        if (!checked.known) checked.record();
         const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 400 * 1024 * 1024 });
-        return new PolicyPackHost(child, client);
+        return new PolicyPackHost(child, client, () => stderr);
     }
 
     async info(): Promise<AnalyzerInfo> {
+        this.assertLoaded();
         const res = await call<Empty, analyzerpb.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client), new Empty());
         const initialConfig: Record<string, PolicyConfig> = {};
         res.getInitialconfigMap().forEach((v, k) => {
@@ -192,6 +224,7 @@ export class PolicyPackHost {
     }
 
     async configure(config: Record<string, PolicyConfig>): Promise<void> {
+        this.assertLoaded();
         const req = new analyzerpb.ConfigureAnalyzerRequest();
         const map = req.getPolicyconfigMap();
         for (const [name, c] of Object.entries(config)) {
@@ -204,6 +237,7 @@ export class PolicyPackHost {
     }
 
     async configureStack(s: StackInfo): Promise<void> {
+        this.assertLoaded();
         const req = new analyzerpb.AnalyzerStackConfigureRequest();
         req.setStack(s.stack);
         req.setProject(s.project);
@@ -216,10 +250,12 @@ export class PolicyPackHost {
     }
 
     async analyze(r: AnalyzerResource): Promise<AnalyzeResult> {
+        this.assertLoaded();
         return fromResponse(await call(this.client.analyze.bind(this.client), describe(new analyzerpb.AnalyzeRequest(), r)));
     }
 
     async analyzeStack(resources: AnalyzerResource[]): Promise<AnalyzeResult> {
+        this.assertLoaded();
         const req = new analyzerpb.AnalyzeStackRequest();
         req.setResourcesList(
             resources.map((r) => {

@@ -37,6 +37,8 @@ export interface CaChain {
 export function splitCaChain(pem: string): CaChain {
     const blocks = pemBlocks(pem);
     if (blocks.length === 0) throw new Error("no PEM certificate in the CA bundle");
+    // A single CA is kept exactly as given, so that the stores of a stack that imported one before keep their bytes.
+    if (blocks.length === 1) return { signerPem: pem, intermediatesPem: "", anchorPem: pem, trustBundlePem: pem };
     const anchorPem = blocks[blocks.length - 1];
     const intermediatesPem = blocks.slice(0, -1).join("");
     return { signerPem: blocks[0], intermediatesPem, anchorPem, trustBundlePem: anchorPem + intermediatesPem };
