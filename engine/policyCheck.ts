@@ -124,9 +124,15 @@ export async function checkState(exp: StackExport, host: PolicyPackHost): Promis
         };
     };
 
-    for (const r of live) collect(await host.analyze(analyzerResource(r, r.inputs ?? {})), r.urn);
+    // Every Analyze call is in flight at once (the engine too analyzes resources as they come), and the
+    // stack's; the findings are collected in the resources' order, so the report is the same every time.
     const rootUrn = live[0]?.urn ?? "";
-    collect(await host.analyzeStack(live.map((r) => analyzerResource(r, r.outputs ?? {}))), rootUrn);
+    const [perResource, stack] = await Promise.all([
+        Promise.all(live.map((r) => host.analyze(analyzerResource(r, r.inputs ?? {})))),
+        host.analyzeStack(live.map((r) => analyzerResource(r, r.outputs ?? {}))),
+    ]);
+    perResource.forEach((result, i) => collect(result, live[i].urn));
+    collect(stack, rootUrn);
 
     let schemaChecked = 0;
     for (const r of live) {

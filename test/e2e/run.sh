@@ -69,7 +69,7 @@ trap 'exit 129' HUP
 # signal reaches the trap at once.
 # --no-config: the unit suite's .mocharc.json spec and hooks are not the e2e's.
 setsid npx mocha --no-config --require ts-node/register/transpile-only --extension ts \
-  --timeout 1800000 --reporter test/support/reporter.ts "${specs[@]}" &
+  --timeout 1800000 --reporter test/support/reporter.ts ${E2E_JOBS:+--parallel --jobs "$E2E_JOBS"} "${specs[@]}" &
 mocha_pid=$!
 printf '%s\tmocha\n' "$mocha_pid" >> "$run_dir/processes"
 wait "$mocha_pid"
