@@ -1,6 +1,11 @@
 // Composition root: this project's stack config, mapped onto one SpinnakerMtls
 // component, and the component's outputs as the stack's. Everything else,
 // validation included, lives in the component (components/spinnakerMtls).
+//
+// First, before the modules it speeds up: the CLI runs this program through
+// ts-node without type checks (tsconfig.pulumi.json), and the transpile cache
+// spares each preview and up transpiling the same sources again.
+import "./engine/transpileCache";
 import { engineSecretKeys, rawProjectConfig } from "./components/config";
 import { SpinnakerMtls, argsFromStackConfig } from "./components/spinnakerMtls";
 

@@ -4,9 +4,7 @@
 // the same sources start: packTypeChecks.ts), its own
 // gRPC server, the same RPCs in the same order as the engine. What the pack
 // decides is therefore what `pulumi preview --policy-pack` would decide.
-import { ChildProcess, spawn } from "child_process";
-import * as path from "path";
-import { typeCheckedBefore } from "./packTypeChecks";
+import { LOAD_FAILURE, PolicyPackProcess, spawnPolicyPack } from "./policyPackProcess";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -132,15 +130,10 @@ function fromResponse(res: analyzerpb.AnalyzeResponse): AnalyzeResult {
     };
 }
 
-/** How run-policy-pack reports a module of the pack that failed to load. */
-const LOAD_FAILURE = /Unable to compile TypeScript|failed with an unhandled exception/;
-
 export class PolicyPackHost {
     private constructor(
-        private readonly child: ChildProcess,
+        private readonly pack: PolicyPackProcess,
         private readonly client: AnalyzerClient,
-        /** What the pack has written to stderr so far. */
-        private readonly stderr: () => string,
     ) {}
 
     /**
@@ -150,51 +143,23 @@ export class PolicyPackHost {
      * after the port.
      */
     private assertLoaded(): void {
-        const out = this.stderr();
+        const out = this.pack.stderr();
         if (LOAD_FAILURE.test(out)) throw new Error(`the policy pack failed to load:\n${out.trim()}`);
     }
 
     /**
      * Starts the pack in `packDir` and connects to it. Type errors and load
-     * failures reject with the pack's own output. The first start of a set of
-     * pack sources type-checks them, as the CLI does; later starts of the very
-     * same sources skip the check (packTypeChecks.ts).
+     * failures reject with the pack's own output (policyPackProcess.ts).
      */
     static async start(packDir: string, timeoutMs = 180_000): Promise<PolicyPackHost> {
-        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
-        const checked = typeCheckedBefore(packDir);
-        const preload = checked.known ? ["--require", path.join(__dirname, "packTranspileOnly.js")] : [];
-        // The CLI passes its engine address first; the policy SDK does not call back, so any address serves.
-        const child = spawn(process.execPath, [...preload, runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
-        let stderr = "";
-        child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-        const port = await new Promise<number>((resolve, reject) => {
-            let stdout = "";
-            const timer = setTimeout(() => fail(new Error(`policy pack in ${packDir} did not start within ${timeoutMs / 1000}s`)), timeoutMs);
-            const fail = (e: Error) => {
-                clearTimeout(timer);
-                child.kill();
-                reject(new Error(`${e.message}\n${stderr.trim()}`));
-            };
-            child.stdout!.on("data", (b: Buffer) => {
-                stdout += b.toString();
-                const m = /^(\d+)\s*$/m.exec(stdout);
-                if (!m) return;
-                if (LOAD_FAILURE.test(stderr)) {
-                    fail(new Error(`policy pack in ${packDir} failed to load`));
-                    return;
-                }
-                clearTimeout(timer);
-                resolve(Number(m[1]));
-            });
-            child.on("exit", (code) => fail(new Error(`policy pack in ${packDir} exited (code ${code}) before serving${stdout.trim() ? `: ${stdout.trim()}` : ""}`)));
-            child.on("error", fail);
-        });
-        child.removeAllListeners("exit");
-        // Served: these sources type-check (or had before).
-        if (!checked.known) checked.record();
+        return PolicyPackHost.connect(spawnPolicyPack(packDir, timeoutMs));
+    }
+
+    /** Connects to a pack already started, once it serves. */
+    static async connect(pack: PolicyPackProcess): Promise<PolicyPackHost> {
+        const port = await pack.port;
         const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 400 * 1024 * 1024 });
-        return new PolicyPackHost(child, client, () => stderr);
+        return new PolicyPackHost(pack, client);
     }
 
     async info(): Promise<AnalyzerInfo> {
@@ -278,6 +243,6 @@ export class PolicyPackHost {
     /** Stops the pack's process; safe to call twice. */
     close(): void {
         this.client.close();
-        if (this.child.exitCode === null && !this.child.killed) this.child.kill();
+        this.pack.kill();
     }
 }

@@ -9,6 +9,7 @@
 // real dates and fingerprints. With --against, what changed. docs/trust-graph.md
 // documents the JSON and the pictures.
 import "../engine/transpileCache";
+import { earlyPolicyPack } from "./graph/earlyPolicyPack";
 import * as fs from "fs";
 import * as path from "path";
 import { CommandHelp, EXIT_OK, progress, runCommand } from "../engine/command";
@@ -247,12 +248,13 @@ async function main(args: GraphArgs): Promise<number> {
         throw new Error(`no policy config for stack ${args.stack}: create ${path.relative(process.cwd(), policyConfigFor(args.stack))}, give --policy-config, or give --no-findings`);
     }
     // The pack starts in its own process while the program runs in this one.
+    // It may have started already, as this process loaded (graph/earlyPolicyPack.ts).
     let host: Promise<PolicyPackHost> | undefined;
     if (args.findings) {
-        progress("starting the policy pack (policies/, type-checked by ts-node) for the findings; --no-findings skips it");
-        host = PolicyPackHost.start(POLICY_PACK_DIR);
+        progress(`${earlyPolicyPack ? "started" : "starting"} the policy pack (policies/, type-checked by ts-node the first time the same sources start) for the findings; --no-findings skips it`);
+        host = earlyPolicyPack ? PolicyPackHost.connect(earlyPolicyPack) : PolicyPackHost.start(POLICY_PACK_DIR);
         host.catch(() => undefined);
-    }
+    } else earlyPolicyPack?.kill();
     try {
         const graph = await buildGraph(args, host);
         progress(`${graph.nodes.length} workloads, ${graph.edges.length} calls, ${graph.certificates.length} certificates${graph.findings ? `, ${graph.findings.length} finding(s)` : ""}${graph.diff ? `, ${graph.diff.edges.length} changed call(s) against ${graph.diff.against.name}` : ""}; rendering ${args.format}`);

@@ -73,6 +73,35 @@ describe("npm run graph (the command)", () => {
         });
     }
 
+    /** Live processes (zombies aside: they have exited) in session `sid`. */
+    const sessionProcesses = (sid: number): string[] =>
+        spawnSync("ps", ["-eo", "sid=,stat=,args="], { encoding: "utf8" })
+            .stdout.split("\n")
+            .map((l) => l.trim().split(/\s+/))
+            .filter(([s, stat]) => Number(s) === sid && stat !== undefined && !stat.startsWith("Z"))
+            .map((f) => f.slice(2).join(" "));
+    const settledSession = (sid: number): string[] => {
+        // A killed process takes a moment to go.
+        for (let i = 0; i < 50 && sessionProcesses(sid).length > 0; i++) spawnSync("sleep", ["0.1"]);
+        return sessionProcesses(sid);
+    };
+
+    it("a refused argument stops the policy pack the command started early: nothing is left in its session", () => {
+        // Positive control: the check finds a process left behind in a session.
+        const leaky = spawnSync("setsid", ["bash", "-c", "sleep 30 >/dev/null 2>&1 & echo started"], { encoding: "utf8" });
+        const left = settledSession(leaky.pid!);
+        try {
+            assert.ok(left.some((a) => a.startsWith("sleep 30")), `the control's sleep is found: ${JSON.stringify(left)}`);
+        } finally {
+            spawnSync("pkill", ["-s", String(leaky.pid)]);
+        }
+        // --stack without --no-findings starts the pack as the command loads; --format png is then refused.
+        const r = spawnSync("setsid", [process.execPath, require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/graph.ts", "--stack", "dev", "--format", "png"], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 170_000 });
+        assert.strictEqual(r.status, 2, shown(r));
+        assert.match(r.stderr, /--format takes json/);
+        assert.deepStrictEqual(settledSession(r.pid!), []);
+    });
+
     it("refuses an export that is not one, naming the file (exit 2)", () => {
         const file = path.join(dir, "not-an-export.json");
         fs.writeFileSync(file, JSON.stringify({ hello: "world" }));

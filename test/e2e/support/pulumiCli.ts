@@ -7,6 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { NO_KUBELET_ENV } from "../../../components/kubernetes/skipAwait";
+import { typeCheckedBefore } from "../../../engine/packTypeChecks";
+import { POLICY_PACK_DIR } from "../../../engine/paths";
 import { runGroup } from "./processes";
 
 export interface CliResult { code: number; stdout: string; stderr: string }
@@ -20,6 +22,20 @@ export interface Workspace {
     /** As run, but rejects with the output's tail when the exit code is not 0. */
     ok(args: string[], cwd: string, timeoutMs?: number): Promise<CliResult>;
     remove(): void;
+}
+
+/**
+ * The CLI's run-policy-pack type-checks the pack on every start (ts-node,
+ * typeCheck true): about 2 s of each preview and up here. Sources that have
+ * passed that check already (a record per digest: engine/packTypeChecks.ts)
+ * start transpile-only, through the same preload the commands use; what the
+ * pack decides is the same. New or edited sources are still type-checked, by
+ * the CLI itself. SPINNAKER_MTLS_PACK_TYPECHECK=always turns this off.
+ */
+export function packTranspileOnlyEnv(nodeOptions: string | undefined): NodeJS.ProcessEnv {
+    if (!typeCheckedBefore(POLICY_PACK_DIR).known) return {};
+    const preload = `--require "${path.join(__dirname, "..", "..", "..", "engine", "packTranspileOnly.js")}"`;
+    return { NODE_OPTIONS: nodeOptions ? `${nodeOptions} ${preload}` : preload };
 }
 
 export function createWorkspace(kubeconfig: string): Workspace {
@@ -37,6 +53,7 @@ export function createWorkspace(kubeconfig: string): Workspace {
         NO_COLOR: "1",
         // This cluster runs no kubelet: the program marks what would wait on pods pulumi.com/skipAwait.
         [NO_KUBELET_ENV]: "1",
+        ...packTranspileOnlyEnv(process.env.NODE_OPTIONS),
     };
     let n = 0;
     const run = async (args: string[], cwd: string, timeoutMs = 600_000): Promise<CliResult> => {
