@@ -19,6 +19,9 @@ import type { TrustGraph } from "../../tools/graph/schema";
 const CHROMIUM = "/usr/bin/chromium";
 const GOLDEN = path.join(PROJECT_ROOT, "test", "tools", "graph");
 const SCREENSHOT = path.join(PROJECT_ROOT, "docs", "trust-graph.png");
+/** Mermaid itself (the library GitHub renders Mermaid blocks with), its browser bundle. */
+const MERMAID = require.resolve("mermaid/dist/mermaid.min.js");
+const MERMAID_VERSION = (JSON.parse(fs.readFileSync(path.join(path.dirname(MERMAID), "..", "package.json"), "utf8")) as { version: string }).version;
 
 describe("npm run graph: the HTML page in headless Chromium", function () {
     this.timeout(120_000);
@@ -35,6 +38,14 @@ describe("npm run graph: the HTML page in headless Chromium", function () {
             if (req.url === "/control.html") {
                 // A page that does fetch something: the counters' positive control.
                 res.writeHead(200, { "content-type": "text/html" }).end('<!DOCTYPE html><link rel="icon" href="data:,"><img src="/pixel.png">');
+                return;
+            }
+            if (req.url === "/mermaid.html") {
+                res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end('<!DOCTYPE html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="/mermaid.min.js"></script><body></body>');
+                return;
+            }
+            if (req.url === "/mermaid.min.js") {
+                res.writeHead(200, { "content-type": "text/javascript" }).end(fs.readFileSync(MERMAID));
                 return;
             }
             const m = /^\/(dev|prod)\.html$/.exec(req.url ?? "");
@@ -71,6 +82,60 @@ describe("npm run graph: the HTML page in headless Chromium", function () {
         assert.deepStrictEqual(requests, [`${base}/control.html`, `${base}/pixel.png`]);
         assert.deepStrictEqual(served, ["/control.html", "/pixel.png"]);
     });
+
+    /** Mermaid's own parse and render of `text` in the page: the workloads drawn (ids n_*; the legend's are legend_*), the calls, the text; or Mermaid's error. */
+    const renderMermaid = async (text: string): Promise<{ nodes: number; edges: number; labels: string } | { error: string }> => {
+        const page = await context.newPage();
+        try {
+            await page.goto(`${base}/mermaid.html`, { waitUntil: "load" });
+            return await page.evaluate(async (source) => {
+                // In the page: its globals, typed here (this project compiles without the DOM's types).
+                interface Found { length: number }
+                interface PageGlobals {
+                    mermaid: { initialize(c: object): void; parse(t: string): Promise<unknown>; render(id: string, t: string): Promise<{ svg: string }> };
+                    document: { body: { innerHTML: string; textContent: string | null; querySelectorAll(q: string): Found } };
+                }
+                const { mermaid, document } = globalThis as unknown as PageGlobals;
+                mermaid.initialize({ startOnLoad: false, securityLevel: "strict" });
+                try {
+                    await mermaid.parse(source);
+                    const { svg } = await mermaid.render("trust-graph", source);
+                    // Into the page as the browser takes it (its labels are HTML, not well-formed XML).
+                    document.body.innerHTML = svg;
+                    const body = document.body;
+                    return { nodes: body.querySelectorAll('g.node[id*="-flowchart-n_"]').length, edges: body.querySelectorAll("path.flowchart-link").length, labels: body.textContent ?? "" };
+                } catch (e) {
+                    return { error: String((e as Error).message ?? e) };
+                }
+            }, text);
+        } finally {
+            await page.close();
+        }
+    };
+
+    it(`Mermaid ${MERMAID_VERSION} refuses a broken diagram (positive control)`, async () => {
+        const broken = fs.readFileSync(path.join(GOLDEN, "dev.mmd"), "utf8").replace(/\n {2}end\n/, "\n");
+        const r = await renderMermaid(broken);
+        assert.ok("error" in r, `a subgraph without its end was rendered: ${JSON.stringify(r).slice(0, 200)}`);
+    });
+
+    for (const name of ["dev", "prod", "prod-against-dev"]) {
+        it(`${name}.mmd: Mermaid ${MERMAID_VERSION} parses and renders it, with every workload and call`, async () => {
+            const text = fs.readFileSync(path.join(GOLDEN, `${name}.mmd`), "utf8");
+            const r = await renderMermaid(text);
+            assert.ok(!("error" in r), `Mermaid refused ${name}.mmd: ${"error" in r ? r.error : ""}`);
+            if (name === "prod-against-dev") {
+                // The diff draws both graphs' workloads and calls: at least prod's.
+                const g = JSON.parse(fs.readFileSync(path.join(GOLDEN, "prod.json"), "utf8")) as TrustGraph;
+                assert.ok(r.nodes >= g.nodes.length && r.edges >= g.edges.length, JSON.stringify({ nodes: r.nodes, edges: r.edges }));
+                return;
+            }
+            const g = JSON.parse(fs.readFileSync(path.join(GOLDEN, `${name}.json`), "utf8")) as TrustGraph;
+            assert.strictEqual(r.nodes, g.nodes.length, "workloads drawn");
+            assert.strictEqual(r.edges, g.edges.length, "calls drawn");
+            for (const n of g.nodes) assert.ok(r.labels.includes(n.label), `${n.label} is not drawn`);
+        });
+    }
 
     for (const stack of ["prod", "dev"]) {
         it(`${stack}.html: the graph renders, a click on orca lists its calls, and the only request is the page itself`, async () => {
