@@ -31,6 +31,10 @@ run_dir="$(mktemp -d "${TMPDIR:-/tmp}/spinnaker-mtls-e2e-run.XXXXXX")"
 mkdir -p "$run_dir/tmp"
 : > "$run_dir/processes"
 export E2E_RUN_DIR="$run_dir" E2E_PROCESS_REGISTRY="$run_dir/processes" TMPDIR="$run_dir/tmp"
+# The programs run from a copy of the project per workspace, at paths that
+# never recur: their transpile cache (engine/transpileCache.ts) lives and dies
+# with this run, rather than piling up in ~/.cache.
+export SPINNAKER_MTLS_TRANSPILE_CACHE_DIR="$run_dir/ts-transpile"
 echo "[e2e] run folder: $run_dir" >&2
 setsid bash test/e2e/support/reaper.sh "$$" "$run_dir" </dev/null >/dev/null 2>&1 &
 

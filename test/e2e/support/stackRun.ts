@@ -10,8 +10,9 @@ import { Cluster, startCluster } from "./cluster";
 import { createWorkspace, missingToolchain, standIns, Workspace } from "./pulumiCli";
 
 export const REPO = path.resolve(__dirname, "../../..");
-// What the project holds that the program and its policy pack need.
-export const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "lib", "policies"];
+// What the project holds that the program and its policy pack need (index.ts
+// imports engine/transpileCache.ts first, so engine/ comes along).
+export const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "components", "engine", "lib", "policies"];
 /** Everything the program runs on under the real CLI. */
 export const PROGRAM_NEEDS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "pulumi-resource-tls", "pulumi-resource-random", "kube-apiserver", "kine"];
 /** The field manager the test's "Operator user" applies the pre-existing objects with. */
