@@ -120,6 +120,15 @@ function checkExport(file: string, text: string): StackExport {
  * others before never holds the new content under the old mode.
  */
 export function writePrivateFile(file: string, text: string): void {
+    writeWholeFile(file, text, 0o600);
+}
+
+/** Writes a file anyone may read (mode 0644), as a whole, as writePrivateFile does. */
+export function writePublicFile(file: string, text: string): void {
+    writeWholeFile(file, text, 0o644);
+}
+
+function writeWholeFile(file: string, text: string, mode: number): void {
     const target = path.resolve(file);
     const dir = path.dirname(target);
     // Every failure names the file asked for, never the temporary file beside it.
@@ -129,7 +138,8 @@ export function writePrivateFile(file: string, text: string): void {
     } catch (e) {
         throw named(e);
     }
-    // A character device (/dev/null, /dev/stdout) is written as is: it has no mode of its own to keep.
+    // Anything but a regular file (/dev/null, /dev/stdout, a pipe) is written as is: a rename would
+    // put a regular file in its place, and as root that replaces the machine's /dev/null.
     if (fs.existsSync(target) && !fs.statSync(target).isFile()) {
         if (fs.statSync(target).isDirectory()) throw new Error(`${file}: cannot write it: it is a folder`);
         try {
@@ -141,8 +151,8 @@ export function writePrivateFile(file: string, text: string): void {
     }
     const tmp = `${target}.${process.pid}.tmp`;
     try {
-        fs.writeFileSync(tmp, text, { mode: 0o600, flag: "wx" });
-        fs.chmodSync(tmp, 0o600); // the umask may not take bits away from 0600, but be explicit
+        fs.writeFileSync(tmp, text, { mode, flag: "wx" });
+        fs.chmodSync(tmp, mode); // the umask may take bits away from the mode: be explicit
         fs.renameSync(tmp, target);
     } catch (e) {
         throw named(e);

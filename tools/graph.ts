@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CommandHelp, EXIT_OK, progress, runCommand } from "../engine/command";
 import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "../engine/configInputs";
-import { readExportFile, readInputFile } from "../engine/files";
+import { readExportFile, readInputFile, writePublicFile } from "../engine/files";
 import { UsageError, parseFlags } from "../engine/flags";
 import { checkState } from "../engine/policyCheck";
 import { parsePolicyConfigFile, reconcilePolicyConfig, unknownPolicies } from "../engine/policyConfig";
@@ -193,21 +193,6 @@ export async function renderGraph(g: TrustGraph, format: Format): Promise<string
     return format === "svg" ? renderSvgDocument(g, scene, layout) : renderHtml(g, scene, layout);
 }
 
-/** Writes the whole output beside the target and renames it over: a reader never sees half a graph. */
-function writeOutput(file: string, text: string): void {
-    const target = path.resolve(file);
-    const tmp = `${target}.${process.pid}.tmp`;
-    try {
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(tmp, text, { mode: 0o644 });
-        fs.renameSync(tmp, target);
-    } catch (e) {
-        throw new Error(`${file}: cannot write the graph: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    } finally {
-        fs.rmSync(tmp, { force: true });
-    }
-}
-
 export async function buildGraph(args: GraphArgs, host?: PolicyPackHost | Promise<PolicyPackHost>): Promise<TrustGraph> {
     const loaded = await load(args, args.now);
     const view = publicView(loaded.exp);
@@ -260,7 +245,8 @@ async function main(args: GraphArgs): Promise<number> {
         progress(`${graph.nodes.length} workloads, ${graph.edges.length} calls, ${graph.certificates.length} certificates${graph.findings ? `, ${graph.findings.length} finding(s)` : ""}${graph.diff ? `, ${graph.diff.edges.length} changed call(s) against ${graph.diff.against.name}` : ""}; rendering ${args.format}`);
         const text = await renderGraph(graph, args.format);
         if (args.out) {
-            writeOutput(args.out, text);
+            // Written whole beside the target and renamed over it (a reader never sees half a graph); a device or a pipe as is.
+            writePublicFile(args.out, text);
             progress(`wrote ${args.out}`);
         } else process.stdout.write(text);
         return EXIT_OK;

@@ -1,9 +1,10 @@
 // The files the commands read and write: every failure names the file the
 // user gave, in words, never a bare errno code or a temporary file's name.
 import * as assert from "assert";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { assertWritable, readFailure, readInputFile, writePrivateFile } from "../../engine/files";
+import { assertWritable, readFailure, readInputFile, writePrivateFile, writePublicFile } from "../../engine/files";
 import { tempDir } from "../support/stacks";
 
 /** An error as Node's fs throws it, for the codes a test cannot provoke as root. */
@@ -41,6 +42,27 @@ describe("files the commands read and write", () => {
         const ok = path.join(t.dir, "sub", "ok.json");
         writePrivateFile(ok, "{}\n");
         assert.deepStrictEqual([fs.readFileSync(ok, "utf8"), fs.statSync(ok).mode & 0o777], ["{}\n", 0o600]);
+    });
+
+    it("writes into a pipe (or a device) as is, and leaves it one: a rename over /dev/null would replace it, as root", async () => {
+        for (const write of [writePrivateFile, writePublicFile]) {
+            const fifo = path.join(t.dir, `pipe-${write.name}`);
+            assert.strictEqual(spawnSync("mkfifo", [fifo]).status, 0);
+            const reader = spawn("cat", [fifo], { stdio: ["ignore", "pipe", "inherit"] });
+            let read = "";
+            reader.stdout.on("data", (b: Buffer) => (read += b.toString()));
+            const done = new Promise((resolve) => reader.on("close", resolve));
+            write(fifo, "through the pipe\n");
+            const stillAPipe = fs.statSync(fifo).isFIFO();
+            if (!stillAPipe) reader.kill(); // it would wait for a writer forever
+            assert.ok(stillAPipe, `${write.name} replaced the pipe ${fifo} with a regular file`);
+            await done;
+            assert.strictEqual(read, "through the pipe\n", write.name);
+        }
+        // Positive control for the modes: a regular file is replaced whole, with the writer's mode.
+        const pub = path.join(t.dir, "public.json");
+        writePublicFile(pub, "{}\n");
+        assert.deepStrictEqual([fs.readFileSync(pub, "utf8"), fs.statSync(pub).mode & 0o777, fs.statSync(pub).isFile()], ["{}\n", 0o644, true]);
     });
 
     it("refuses before a run a target that cannot be written, and lets a device or a new folder through", () => {
