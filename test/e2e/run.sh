@@ -5,6 +5,19 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
+# Files at a time (mocha --parallel): each file has its own API server and
+# workspace, and they spend much of their time waiting on the CLI and the
+# servers, so two at a time on two cores take about three quarters of the
+# time of one at a time (bench/toolchain.md). E2E_JOBS=1 runs them one after
+# another.
+jobs="${E2E_JOBS:-2}"
+if ! [[ "$jobs" =~ ^[1-9][0-9]?$ ]]; then
+  echo "E2E_JOBS must be a whole number of files at a time, 1 to 99; got \"$jobs\"" >&2
+  exit 2
+fi
+parallel=()
+[[ "$jobs" == 1 ]] || parallel=(--parallel --jobs "$jobs")
+
 # The real toolchain (test/e2e/build/toolchain/build.sh), then this project's stand-ins
 # for the three parts the module proxy refuses (the Node.js language host, the
 # tls and random providers; test/e2e/build/standins), whose env file
@@ -20,7 +33,8 @@ source "$(bash test/e2e/build/cert-manager/build.sh)"
 source "$(bash test/e2e/build/istio/build.sh)"
 
 specs=("$@")
-[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/smoke.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/prod.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/rotation.e2e.test.ts test/e2e/component.e2e.test.ts test/e2e/interrupt.e2e.test.ts)
+# The longest files first, so the two at a time finish close together.
+[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/prod.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/component.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/rotation.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/interrupt.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/smoke.e2e.test.ts)
 
 # Everything the run starts or writes belongs to one folder: temporary files
 # (TMPDIR, which the tests, the Pulumi CLI and its plugins use) and a registry
@@ -73,7 +87,7 @@ trap 'exit 129' HUP
 # signal reaches the trap at once.
 # --no-config: the unit suite's .mocharc.json spec and hooks are not the e2e's.
 setsid npx mocha --no-config --require ts-node/register/transpile-only --extension ts \
-  --timeout 1800000 --reporter test/support/reporter.ts ${E2E_JOBS:+--parallel --jobs "$E2E_JOBS"} "${specs[@]}" &
+  --timeout 1800000 --reporter test/support/reporter.ts "${parallel[@]}" "${specs[@]}" &
 mocha_pid=$!
 printf '%s\tmocha\n' "$mocha_pid" >> "$run_dir/processes"
 wait "$mocha_pid"
