@@ -56,6 +56,7 @@ interface Case {
 const CASES: Case[] = [
     { label: "npm run offline -- --stack prod (the run the graph needs)", script: "engine/cli.ts", args: ["--stack", "prod", "--show-secrets", "--out", os.devNull] },
     ...(["json", "mermaid", "svg", "html"] as const).map((f) => ({ label: `npm run graph -- --stack prod --no-findings --format ${f}`, script: "tools/graph.ts", args: ["--stack", "prod", "--no-findings", "--now", NOW, "--format", f, "--out", os.devNull] })),
+    { label: "npm run graph -- --stack prod --format json (with the policy pack)", script: "tools/graph.ts", args: ["--stack", "prod", "--now", NOW, "--format", "json", "--out", os.devNull] },
     { label: "npm run graph -- --stack prod --format html (with the policy pack)", script: "tools/graph.ts", args: ["--stack", "prod", "--now", NOW, "--format", "html", "--out", os.devNull] },
 ];
 
