@@ -28,7 +28,7 @@ import { DNS01_PROVIDERS } from "../../components/config/istioConfig";
 import { RELOADER_ANNOTATION } from "../../components/spinnaker/serviceSettings";
 import { RunResult } from "../../engine/run";
 import { run, stackRun, tempDir } from "../support/stacks";
-import { opensslChain } from "../support/pki";
+import { importedChainRun, opensslChain } from "../support/pki";
 import { Cluster, startCluster, toolchainDir } from "./support/cluster";
 import {
     Json, Obj, Proc, api, apply, certManagerBinary, certObj, condition, decode, deniedByWebhook, get, goPeerBinary, goYamlToolsExchange,
@@ -185,15 +185,7 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
 
     it("an imported intermediate with its chain: cert-manager's CA issuer hands each leaf the intermediate in tls.crt and the root in ca.crt", async () => {
         const chain = opensslChain({ commonName: "Example Org Root", pathLen: 1 }, { commonName: "Spinnaker Issuing CA", pathLen: 0 });
-        const withChain = await run({
-            stack: "prod",
-            config: {
-                "spinnaker-mtls:caCertPem": chain.bundlePem,
-                "spinnaker-mtls:caKeyPem": chain.signerKeyPem,
-                "spinnaker-mtls:services": '["clouddriver","deck","echo","front50","gate","orca","rosco"]',
-            },
-            secretConfigKeys: ["spinnaker-mtls:caKeyPem"],
-        });
+        const withChain = await run(importedChainRun(chain));
         // The chain's CA Issuer, its Secret and orca's Certificate (with its password Secret), moved to a namespace of their own.
         const moved = (o: Obj): Obj => ({ ...o, metadata: { ...o.metadata, namespace: CHAIN_NS } });
         const chainObjs = kubeObjects(withChain);

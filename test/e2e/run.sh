@@ -52,29 +52,10 @@ export SPINNAKER_MTLS_TRANSPILE_CACHE_DIR="$run_dir/ts-transpile"
 echo "[e2e] run folder: $run_dir" >&2
 setsid bash test/e2e/support/reaper.sh "$$" "$run_dir" </dev/null >/dev/null 2>&1 &
 
-# A group is alive while a member is not a zombie: a killed process whose parent
-# is gone waits as a zombie until init reaps it, and kill -0 still finds it.
-group_alive() {
-  local f line rest state pgrp
-  for f in /proc/[0-9]*/stat; do
-    { read -r line < "$f"; } 2>/dev/null || continue
-    rest="${line##*) }"
-    read -r state _ pgrp _ <<< "$rest"
-    [[ "$pgrp" == "$1" && "$state" != "Z" ]] && return 0
-  done
-  return 1
-}
-
+# shellcheck source=test/e2e/support/processGroups.sh
+source test/e2e/support/processGroups.sh
 stop_everything() {
-  local pgid name
-  while IFS=$'\t' read -r pgid name; do kill -TERM -- "-$pgid" 2>/dev/null || true; done < "$run_dir/processes"
-  for _ in $(seq 1 20); do
-    local alive=0
-    while IFS=$'\t' read -r pgid name; do group_alive "$pgid" && alive=1; done < "$run_dir/processes"
-    [[ $alive -eq 0 ]] && break
-    sleep 0.5
-  done
-  while IFS=$'\t' read -r pgid name; do kill -KILL -- "-$pgid" 2>/dev/null || true; done < "$run_dir/processes"
+  stop_registered_groups "$run_dir/processes"
   rm -rf "$run_dir"
 }
 trap stop_everything EXIT

@@ -77,6 +77,22 @@ export interface OpensslChain {
     readonly signerKeyPem: string;
 }
 
+/**
+ * A prod run's config importing `chain` as the stack's CA (the key as secret config, as the CLI holds it),
+ * with the services cert-manager's CA issuer serves: no Go service, which a chain with intermediates refuses.
+ */
+export function importedChainRun(chain: OpensslChain): { stack: string; config: Record<string, string>; secretConfigKeys: string[] } {
+    return {
+        stack: "prod",
+        config: {
+            "spinnaker-mtls:caCertPem": chain.bundlePem,
+            "spinnaker-mtls:caKeyPem": chain.signerKeyPem,
+            "spinnaker-mtls:services": '["clouddriver","deck","echo","front50","gate","orca","rosco"]',
+        },
+        secretConfigKeys: ["spinnaker-mtls:caKeyPem"],
+    };
+}
+
 export interface ChainLink {
     readonly commonName: string;
     /** basicConstraints pathlen, when set. */

@@ -7,7 +7,7 @@ import { validateObject } from "../../../engine/schemas";
 import { identityDnsNames } from "../../../lib/catalog/serviceCatalog";
 import { SERVICE_CATALOG, ServiceName } from "../../../lib/catalog/serviceCatalog";
 import { objectNamed, ofType, run, secretsByName, stackRun } from "../../support/stacks";
-import { opensslChain } from "../../support/pki";
+import { importedChainRun, opensslChain } from "../../support/pki";
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec: Record<string, unknown> };
 const objects = (r: RunResult, type: string) => ofType(r, type).map((x) => unwrap(x.inputs) as Obj);
@@ -60,15 +60,7 @@ describe("cert-manager", () => {
         });
         it("an imported intermediate: the CA Issuer's Secret holds the intermediate in tls.crt and the root in ca.crt, cert-manager's layout for a CA with a chain", async () => {
             const chain = opensslChain({ commonName: "Org Root" }, { commonName: "Spinnaker Issuing CA" });
-            const r = await run({
-                stack: "prod",
-                config: {
-                    "spinnaker-mtls:caCertPem": chain.bundlePem,
-                    "spinnaker-mtls:caKeyPem": chain.signerKeyPem,
-                    "spinnaker-mtls:services": '["clouddriver","deck","echo","front50","gate","orca","rosco"]',
-                },
-                secretConfigKeys: ["spinnaker-mtls:caKeyPem"],
-            });
+            const r = await run(importedChainRun(chain));
             const [caSecret] = secrets(r).filter((x) => x.metadata.name === "spinnaker-mtls-ca" && x.metadata.namespace === "spinnaker");
             const decoded = (k: string) => Buffer.from(caSecret.data[k], "base64").toString();
             assert.strictEqual(decoded("tls.crt"), chain.cas[1].certPem);

@@ -11,10 +11,9 @@ import * as fs from "fs";
 import * as https from "https";
 import * as net from "net";
 import * as path from "path";
-import * as YAML from "yaml";
-import { secretFilePath } from "../../../components/spinnaker/mounts";
 import { unwrap } from "../../../engine/monitor";
 import { PROJECT_ROOT, RunResult } from "../../../engine/run";
+import { Tree, layOutContainer } from "../../support/goPeer";
 import { Cluster } from "./cluster";
 import { startGroup, stopGroup } from "./processes";
 
@@ -303,25 +302,9 @@ export interface GoPeerExchange {
  * serves mutual TLS on 127.0.0.1 and calls itself as `https://<dnsName>`.
  */
 export async function goYamlToolsExchange(opts: { peer: string; service: string; profile: unknown; secretName: string; files: Record<string, Buffer>; dnsName: string; dir: string }): Promise<GoPeerExchange> {
-    const root = path.join(opts.dir, opts.service);
-    const resolve = (v: unknown): unknown => {
-        if (typeof v === "string") {
-            const m = /^encryptedFile:k8s!n:([^!]+)!k:(.+)$/.exec(v);
-            if (!m) return v;
-            assert.strictEqual(m[1], opts.secretName, `${opts.service} reads ${m[1]}`);
-            assert.ok(opts.files[m[2]], `${opts.service} reads ${m[1]}[${m[2]}], which the Secret lacks`);
-            const file = path.join(root, secretFilePath(opts.service, { secret: m[1], key: m[2] }));
-            fs.mkdirSync(path.dirname(file), { recursive: true });
-            fs.writeFileSync(file, opts.files[m[2]], { mode: 0o600 });
-            return file;
-        }
-        if (Array.isArray(v)) return v.map(resolve);
-        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
-        return v;
-    };
-    const configDir = path.join(root, "opt", "spinnaker", "config");
-    fs.mkdirSync(configDir, { recursive: true });
-    fs.writeFileSync(path.join(configDir, `${opts.service}-local.yml`), YAML.stringify(resolve(opts.profile)));
+    // The container as the Operator lays it out, from the one Secret cert-manager wrote: a reference to any other fails there.
+    const secrets = new Map([[opts.secretName, { service: opts.service, secretName: opts.secretName, files: opts.files }]]);
+    const configDir = layOutContainer(path.join(opts.dir, opts.service), opts.service, opts.profile as Tree, secrets);
     const port = await freePort();
     const server = startGroup("go-peer", opts.peer, ["-mode", "serve", "-config-dir", configDir, "-service", opts.service, "-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
