@@ -7,29 +7,37 @@
 // spares each preview and up transpiling the same sources again.
 import "./engine/transpileCache";
 import { engineSecretKeys, rawProjectConfig } from "./components/config";
-import { SpinnakerMtls, argsFromStackConfig } from "./components/spinnakerMtls";
+import { SpinnakerMtls, argsFromStackConfig, lastDeployedCaTrust } from "./components/spinnakerMtls";
 
-const raw = rawProjectConfig();
-const spinnakerMtls = new SpinnakerMtls("spinnaker", argsFromStackConfig(raw, engineSecretKeys(raw)));
+// An async program: what the last deployment trusted is read before the component
+// exists, so that a caRotation step is judged before anything is registered.
+export = async () => {
+    const raw = rawProjectConfig();
+    const spinnakerMtls = new SpinnakerMtls("spinnaker", argsFromStackConfig(raw, engineSecretKeys(raw), { lastDeployedCaTrust: await lastDeployedCaTrust() }));
 
-// --- Stack outputs: public values only ------------------------------------
-export const namespace = spinnakerMtls.namespace;
-export const clientAuth = spinnakerMtls.clientAuth;
-export const certificateBackend = spinnakerMtls.certificateBackend;
-export const caCertificatePem = spinnakerMtls.caCertificatePem;
-/** backend otterize: the credentials operator's Helm values this stack's certificates assume. */
-export const otterizeOperatorValues = spinnakerMtls.otterizeOperatorValues;
-export const caNotAfter = spinnakerMtls.caNotAfter;
-/** Per service: the Secret that holds its files, its SANs and its expiry (issued by Pulumi) or who renews it. Nothing secret. */
-export const serviceCertificates = spinnakerMtls.serviceCertificates;
-export const redisEndpoint = spinnakerMtls.redisEndpoint;
-export const goServicesRedisEndpoint = spinnakerMtls.goServicesRedisEndpoint;
-/** Per service: how it reaches Redis. */
-export const redisClients = spinnakerMtls.redisClients;
-export const jvmOptionsSecrets = spinnakerMtls.jvmOptionsSecrets;
-export const spinnakerService = spinnakerMtls.spinnakerService;
-/** The Halyard files (paths under the deployment folder); written to halyardDir when it is set. */
-export const halyardFilePaths = spinnakerMtls.halyardFilePaths;
-export const ingressUrl = spinnakerMtls.ingressUrl;
-/** Without the ingress: where callers reach Gate's client-certificate port (spin-gate-api). */
-export const gateApiUrl = spinnakerMtls.gateApiUrl;
+    // --- Stack outputs: public values only ------------------------------------
+    return {
+        namespace: spinnakerMtls.namespace,
+        clientAuth: spinnakerMtls.clientAuth,
+        certificateBackend: spinnakerMtls.certificateBackend,
+        caCertificatePem: spinnakerMtls.caCertificatePem,
+        /** backend otterize: the credentials operator's Helm values this stack's certificates assume. */
+        otterizeOperatorValues: spinnakerMtls.otterizeOperatorValues,
+        caNotAfter: spinnakerMtls.caNotAfter,
+        /** Which CAs the stores trust and which one signs: the next caRotation step is judged against it. */
+        caTrust: spinnakerMtls.caTrust,
+        /** Per service: the Secret that holds its files, its SANs and its expiry (issued by Pulumi) or who renews it. Nothing secret. */
+        serviceCertificates: spinnakerMtls.serviceCertificates,
+        redisEndpoint: spinnakerMtls.redisEndpoint,
+        goServicesRedisEndpoint: spinnakerMtls.goServicesRedisEndpoint,
+        /** Per service: how it reaches Redis. */
+        redisClients: spinnakerMtls.redisClients,
+        jvmOptionsSecrets: spinnakerMtls.jvmOptionsSecrets,
+        spinnakerService: spinnakerMtls.spinnakerService,
+        /** The Halyard files (paths under the deployment folder); written to halyardDir when it is set. */
+        halyardFilePaths: spinnakerMtls.halyardFilePaths,
+        ingressUrl: spinnakerMtls.ingressUrl,
+        /** Without the ingress: where callers reach Gate's client-certificate port (spin-gate-api). */
+        gateApiUrl: spinnakerMtls.gateApiUrl,
+    };
+};

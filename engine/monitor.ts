@@ -27,6 +27,8 @@ export interface RecordedResource {
     readonly op: Operation;
     /** The resource option: when the program stops declaring it, the engine forgets it without deleting it. */
     readonly retainOnDelete?: boolean;
+    /** Read, not managed (a StackReference): the engine records it and never deletes it. */
+    readonly external?: boolean;
 }
 
 export interface PriorResource {
@@ -197,8 +199,42 @@ export class OfflineMonitor extends MockMonitor {
     }
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    override async readResource(_req: any, callback: Callback): Promise<void> {
-        callback(new Error("offline engine: reading existing resources (.get) is not emulated"));
+    override async readResource(req: any, callback: Callback): Promise<void> {
+        try {
+            const type: string = req.getType();
+            const name: string = req.getName();
+            const selfReference = `${"organization"}/${this.project}/${this.stack}`;
+            // Only the stack's own reference, as a self-managed backend names it: its outputs are the last deployment's.
+            if (type !== "pulumi:pulumi:StackReference" || name !== selfReference) {
+                throw new Error(`offline engine: reading existing resources is emulated only for this stack's own StackReference (${selfReference}), not ${type} ${name}`);
+            }
+            const parent: string = req.getParent();
+            const urn = this.urnFor(parent, type, name);
+            if (this.records.has(urn)) throw new Error(`duplicate resource URN ${urn}`);
+            const last = this.prior.get(this.urnFor("", "pulumi:pulumi:Stack", `${this.project}-${this.stack}`))?.outputs ?? {};
+            const outputs: Props = { name, outputs: last, secretOutputNames: Object.keys(last).filter((k) => containsSecret(last[k])).sort() };
+            this.records.set(urn, {
+                urn,
+                type,
+                custom: true,
+                id: name,
+                parent: parent || undefined,
+                dependencies: [...new Set<string>(req.getDependenciesList())].sort(),
+                inputs: { name },
+                outputs,
+                additionalSecretOutputs: [],
+                // Read again each run: new only in a stack's first deployment.
+                op: this.prior.has(urn) ? "same" : "create",
+                external: true,
+            });
+            const response = new resproto.ReadResourceResponse();
+            response.setUrn(urn);
+            response.setProperties(structproto.Struct.fromJavaScript(await rpc.serializeProperties("", outputs)));
+            callback(null, response);
+        } catch (err) {
+            this.errors.push(err as Error);
+            callback(err as Error);
+        }
     }
 
     private register(

@@ -22,6 +22,7 @@ export interface ExportedResource {
     dependencies?: string[];
     additionalSecretOutputs?: string[];
     retainOnDelete?: boolean;
+    external?: boolean;
 }
 
 export interface StackExport {
@@ -215,7 +216,8 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
     const crypter = priorCrypter ?? SecretCrypter.fresh(opts.passphrase);
 
     const monitor = new OfflineMonitor(opts.stack, project.name, prior, now);
-    settings.setMockOptions(monitor, project.name, opts.stack, false);
+    // A self-managed backend's organization, as the CLI reports it to programs.
+    settings.setMockOptions(monitor, project.name, opts.stack, false, "organization");
     const store = internalState.getStore();
     store.supportsSecrets = true;
     store.supportsResourceReferences = true;
@@ -242,8 +244,10 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
                 (async () => {
                     await pulumi.runtime.runInPulumiStack(async () => {
                         // eslint-disable-next-line @typescript-eslint/no-require-imports
-                        const exports = require(project.main) as Record<string, unknown>;
-                        return { ...exports };
+                        const exported = require(project.main) as unknown;
+                        // As the Node.js language host runs a program: a function is called, a promise awaited.
+                        const outputs = await (typeof exported === "function" ? (exported as () => unknown)() : exported);
+                        return { ...(outputs as Record<string, unknown>) };
                     });
                     await internalSettings.waitForRPCs();
                 })(),
@@ -286,6 +290,7 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
                     ...(r.dependencies.length ? { dependencies: r.dependencies } : {}),
                     ...(r.additionalSecretOutputs.length ? { additionalSecretOutputs: r.additionalSecretOutputs } : {}),
                     ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+                    ...(r.external ? { external: true } : {}),
                 };
                 return e;
             }),

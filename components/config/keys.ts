@@ -19,6 +19,10 @@ export const CONFIG_KEYS = [
     "extraSans",
     "caCertPem",
     "caKeyPem",
+    "caRotation",
+    "caGeneration",
+    "caNextCertPem",
+    "caNextKeyPem",
     "jvmExtraCaCertsPem",
     // Redis
     "redisMode",
@@ -84,6 +88,8 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export const OPTIONAL_KEYS: ReadonlySet<string> = new Set<ConfigKey>([
     "caCertPem",
     "caKeyPem",
+    "caNextCertPem",
+    "caNextKeyPem",
     "jvmExtraCaCertsPem",
     "redisStorageClass",
     "redisExternalUrl",
@@ -105,7 +111,7 @@ export const OPTIONAL_KEYS: ReadonlySet<string> = new Set<ConfigKey>([
  * engine did not receive them as secrets. Pulumi.yaml cannot say so itself: a
  * key it marks secret may not have the plain default "" these optional keys need.
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set<ConfigKey>(["caKeyPem", "redisExternalUrl"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<ConfigKey>(["caKeyPem", "caNextKeyPem", "redisExternalUrl"]);
 
 /** A key's type as Pulumi.yaml declares it. */
 export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
@@ -130,6 +136,10 @@ export const CONFIG_SPEC: Readonly<Record<ConfigKey, { readonly type: ConfigKeyT
     extraSans: { type: "array", default: "[]" },
     caCertPem: { type: "string", default: "" },
     caKeyPem: { type: "string", default: "" },
+    caRotation: { type: "string", default: "none" },
+    caGeneration: { type: "integer", default: "1" },
+    caNextCertPem: { type: "string", default: "" },
+    caNextKeyPem: { type: "string", default: "" },
     jvmExtraCaCertsPem: { type: "string", default: "" },
     redisMode: { type: "string", default: "in-cluster" },
     redisImage: { type: "string", default: "redis:7.2.7" },

@@ -16,6 +16,9 @@ export const RSA_BITS: readonly number[] = [2048, 3072, 4096];
 /** rsaBits' default in Pulumi.yaml (a test holds them equal). */
 export const RSA_BITS_DEFAULT = 3072;
 export const CLIENT_AUTH_MODES: readonly ClientAuth[] = ["want", "need"];
+/** A CA rotation's phases, in the order they must be taken (docs/ca-rotation.md). */
+export type CaRotationPhase = "none" | "trust-both" | "issue-next" | "trust-next";
+export const CA_ROTATION_PHASES: readonly CaRotationPhase[] = ["none", "trust-both", "issue-next", "trust-next"];
 
 export interface KeySpec {
     readonly algorithm: KeyAlgorithm;
@@ -45,6 +48,12 @@ export interface PkiConfig {
     /** Extra DNS SANs per service, on top of the in-cluster names. */
     readonly extraSans: Readonly<Partial<Record<ServiceName, readonly string[]>>>;
     readonly importedCa?: ImportedCa;
+    /** The CA rotation's phase; none outside a rotation. */
+    readonly caRotation: CaRotationPhase;
+    /** Which generated CA is current: its resources' names carry it, so the next one can exist beside it. */
+    readonly caGeneration: number;
+    /** During a rotation, the next CA when imported; otherwise the next CA is generated (generation caGeneration + 1). */
+    readonly nextImportedCa?: ImportedCa;
     /** CA certificates (PEM) the Java services' JVM-wide trust store holds besides the Spinnaker CA and the public roots. */
     readonly jvmExtraCaCertsPem?: string;
 }
@@ -143,15 +152,20 @@ export function readPkiConfig(r: ConfigReader, services: readonly ServiceName[] 
         if (!list.includes(dnsName)) list.push(dnsName);
     }
 
+    const importedCa = readImportedCa(r, CURRENT_CA_KEYS, now, certValidityHours);
+    const caRotation = r.oneOf<CaRotationPhase>("caRotation", CA_ROTATION_PHASES);
+    const caGeneration = r.int("caGeneration", 1, 1_000_000, "generation");
+    const nextImportedCa = readImportedCa(r, NEXT_CA_KEYS, now, certValidityHours);
+    if (caRotation === "none" && (r.optional("caNextCertPem") !== undefined || r.optional("caNextKeyPem") !== undefined)) {
+        r.problem(
+            `${fq("caNextCertPem")} and ${fq("caNextKeyPem")} are set but ${fq("caRotation")} is "none": they name the next CA during a rotation only; ` +
+                'start one with caRotation "trust-both", or, to finish one, move them to caCertPem and caKeyPem and unset them (docs/ca-rotation.md)',
+        );
+    }
     const caCertPem = r.optional("caCertPem");
-    const caKeyPem = r.optional("caKeyPem");
-    let importedCa: ImportedCa | undefined;
-    if ((caCertPem === undefined) !== (caKeyPem === undefined)) {
-        r.problem(`${fq("caCertPem")} and ${fq("caKeyPem")} go together: set both to import an existing CA, or neither to create one`);
-    } else if (caCertPem !== undefined && caKeyPem !== undefined) {
-        const caProblems = checkImportedCa(caCertPem, caKeyPem, now, certValidityHours);
-        caProblems.forEach((p) => r.problem(p));
-        if (caProblems.length === 0) importedCa = { certPem: caCertPem, keyPem: caKeyPem };
+    const caNextCertPem = r.optional("caNextCertPem");
+    if (caCertPem !== undefined && caNextCertPem !== undefined && sameFirstCertificate(caCertPem, caNextCertPem)) {
+        r.problem(`${fq("caNextCertPem")} is the same CA as ${fq("caCertPem")}; the next CA must be a new one (with its own key), or unset it to have the program generate one`);
     }
 
     const jvmExtraCaCertsPem = r.optional("jvmExtraCaCertsPem");
@@ -170,8 +184,46 @@ export function readPkiConfig(r: ConfigReader, services: readonly ServiceName[] 
         organization: organization!,
         extraSans,
         ...(importedCa ? { importedCa } : {}),
+        caRotation: caRotation!,
+        caGeneration: caGeneration!,
+        ...(nextImportedCa ? { nextImportedCa } : {}),
         ...(jvmExtraCaCertsPem ? { jvmExtraCaCertsPem } : {}),
     };
+}
+
+/** The config keys of an imported CA: the current one, or a rotation's next one. */
+export interface CaKeys {
+    readonly cert: "caCertPem" | "caNextCertPem";
+    readonly key: "caKeyPem" | "caNextKeyPem";
+}
+export const CURRENT_CA_KEYS: CaKeys = { cert: "caCertPem", key: "caKeyPem" };
+export const NEXT_CA_KEYS: CaKeys = { cert: "caNextCertPem", key: "caNextKeyPem" };
+
+/** An imported CA from its two keys, vetted; undefined when unset or refused (the reader holds the problems). */
+function readImportedCa(r: ConfigReader, keys: CaKeys, now: Date, certValidityHours: number | undefined): ImportedCa | undefined {
+    const certPem = r.optional(keys.cert);
+    const keyPem = r.optional(keys.key);
+    if ((certPem === undefined) !== (keyPem === undefined)) {
+        r.problem(
+            keys === CURRENT_CA_KEYS
+                ? `${fq("caCertPem")} and ${fq("caKeyPem")} go together: set both to import an existing CA, or neither to create one`
+                : `${fq("caNextCertPem")} and ${fq("caNextKeyPem")} go together: set both to import the next CA, or neither to have the program generate it`,
+        );
+        return undefined;
+    }
+    if (certPem === undefined || keyPem === undefined) return undefined;
+    const problems = checkImportedCa(certPem, keyPem, now, certValidityHours, keys);
+    problems.forEach((p) => r.problem(p));
+    return problems.length === 0 ? { certPem, keyPem } : undefined;
+}
+
+/** Whether two PEM bundles start with the same certificate (the CA that signs). Unparsable ones are judged elsewhere. */
+function sameFirstCertificate(a: string, b: string): boolean {
+    try {
+        return new crypto.X509Certificate(pemBlocks(a)[0] ?? "").fingerprint256 === new crypto.X509Certificate(pemBlocks(b)[0] ?? "").fingerprint256;
+    } catch {
+        return false;
+    }
 }
 
 /** A PEM bundle of one or more CA certificates, every one a CA. */
@@ -199,33 +251,33 @@ export function checkCaBundle(key: string, pem: string, r: ConfigReader): void {
  * the leaves first, then each issuer in turn, ending with the self-signed root
  * (components/pki/caChain.ts says what each consumer gets of it).
  */
-function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidityHours: number | undefined): string[] {
+function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidityHours: number | undefined, keys: CaKeys = CURRENT_CA_KEYS): string[] {
     // Before anything else, and without showing it: caCertPem is public (a stack output, every trust store).
     if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(certPem)) {
         return [
-            `${fq("caCertPem")} holds a private key (value hidden); it is public config that goes into the stack outputs and every trust store: ` +
-                `give it the CA's certificate alone, and the key only in ${fq("caKeyPem")}, as a secret (pulumi config set --secret caKeyPem < ca.key)`,
+            `${fq(keys.cert)} holds a private key (value hidden); it is public config that goes into the stack outputs and every trust store: ` +
+                `give it the CA's certificate alone, and the key only in ${fq(keys.key)}, as a secret (pulumi config set --secret ${keys.key} < ca.key)`,
         ];
     }
     const blocks = pemBlocks(certPem);
-    if (blocks.length === 0) return [`${fq("caCertPem")} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block, or a CA's chain up to its root`];
+    if (blocks.length === 0) return [`${fq(keys.cert)} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block, or a CA's chain up to its root`];
     const certs: crypto.X509Certificate[] = [];
     for (const [i, block] of blocks.entries()) {
         try {
             certs.push(new crypto.X509Certificate(block));
         } catch {
-            return [blocks.length === 1 ? `${fq("caCertPem")} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block` : `${fq("caCertPem")} certificate ${i + 1} is not a valid X.509 certificate`];
+            return [blocks.length === 1 ? `${fq(keys.cert)} is not a PEM certificate; allowed: one PEM "CERTIFICATE" block` : `${fq(keys.cert)} certificate ${i + 1} is not a valid X.509 certificate`];
         }
     }
     const chained = certs.length > 1;
     // How messages name a certificate: the key alone for one, its place and subject in a chain.
-    const label = (i: number): string => (chained ? `${fq("caCertPem")} certificate ${i + 1} (subject ${JSON.stringify(certs[i].subject)})` : fq("caCertPem"));
+    const label = (i: number): string => (chained ? `${fq(keys.cert)} certificate ${i + 1} (subject ${JSON.stringify(certs[i].subject)})` : fq(keys.cert));
     const problems: string[] = [];
     const needed = new Date(now.getTime() + (certValidityHours ?? 0) * 3600_000);
     for (const [i, cert] of certs.entries()) {
         // basicConstraints read from the DER: Node's `ca` is also false for a CA without keyCertSign, judged below on its own.
         if (!basicConstraints(cert.raw)?.ca) {
-            problems.push(chained ? `${label(i)} is not a CA certificate (basicConstraints CA:TRUE is required)` : `${fq("caCertPem")} has subject ${JSON.stringify(cert.subject)} and is not a CA certificate (basicConstraints CA:TRUE is required)`);
+            problems.push(chained ? `${label(i)} is not a CA certificate (basicConstraints CA:TRUE is required)` : `${fq(keys.cert)} has subject ${JSON.stringify(cert.subject)} and is not a CA certificate (basicConstraints CA:TRUE is required)`);
         }
         const usages = keyUsages(cert.raw);
         if (usages !== undefined && !usages.includes("keyCertSign")) {
@@ -236,7 +288,7 @@ function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidit
         const notAfter = new Date(cert.validTo);
         if (notAfter <= now) {
             // Nothing this stack sets can help a CA that has already expired.
-            problems.push(`${label(i)} expired ${notAfter.toISOString()}; no certificate it signs is valid: renew or replace the CA, and set caCertPem and caKeyPem to the new one`);
+            problems.push(`${label(i)} expired ${notAfter.toISOString()}; no certificate it signs is valid: renew or replace the CA, and set ${keys.cert} and ${keys.key} to the new one`);
         } else if (notAfter < needed) {
             problems.push(
                 `${label(i)} expires ${notAfter.toISOString()}, before certificates issued now would (${needed.toISOString()}, ${fq("certValidityHours")} ${certValidityHours} from now); ` +
@@ -265,7 +317,7 @@ function checkImportedCa(certPem: string, keyPem: string, now: Date, certValidit
         }
     }
     // A key that is still a Pulumi Output is checked when it resolves (importedCaKeyProblems).
-    if (keyPem !== DEFERRED_SECRET) problems.push(...importedCaKeyProblems(certPem, keyPem));
+    if (keyPem !== DEFERRED_SECRET) problems.push(...importedCaKeyProblems(certPem, keyPem, keys));
     return problems;
 }
 
@@ -278,13 +330,13 @@ function weakCaKey(key: crypto.KeyObject): string | undefined {
 }
 
 /** The checks of an imported CA that need its private key: a PEM key, and the certificate's. */
-export function importedCaKeyProblems(certPem: string, keyPem: string): string[] {
+export function importedCaKeyProblems(certPem: string, keyPem: string, keys: CaKeys = CURRENT_CA_KEYS): string[] {
     let key: crypto.KeyObject;
     try {
         key = crypto.createPrivateKey(keyPem);
     } catch {
-        return [`${fq("caKeyPem")} is (secret value hidden) and is not a PEM private key; allowed: an unencrypted PEM RSA or EC private key`];
+        return [`${fq(keys.key)} is (secret value hidden) and is not a PEM private key; allowed: an unencrypted PEM RSA or EC private key`];
     }
     // The key is the signer's: the first certificate of a chain.
-    return new crypto.X509Certificate(certPem).checkPrivateKey(key) ? [] : [`${fq("caKeyPem")} (secret value hidden) does not match the public key of ${fq("caCertPem")}${pemBlocks(certPem).length > 1 ? "'s first certificate (the CA that signs the services' certificates)" : ""}`];
+    return new crypto.X509Certificate(certPem).checkPrivateKey(key) ? [] : [`${fq(keys.key)} (secret value hidden) does not match the public key of ${fq(keys.cert)}${pemBlocks(certPem).length > 1 ? "'s first certificate (the CA that signs the services' certificates)" : ""}`];
 }

@@ -219,6 +219,13 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date(), engineS
                 'use certificateBackend "pulumi" (its stores hold the root and the intermediates), or import the root itself',
         );
     }
+    if (pki && pki.caRotation !== "none" && certManager && certManager.backend !== "pulumi") {
+        // cert-manager writes each leaf's ca.crt and truststore.p12 from its one issuer: no store of its would hold both CAs.
+        r.problem(
+            `${fq("caRotation")} is "${pki.caRotation}" but ${fq("certificateBackend")} is "${certManager.backend}"; a rotation without failed handshakes needs every store to hold both CAs, ` +
+                'and cert-manager writes each certificate\'s ca.crt and truststore.p12 from its one issuer: rotate with certificateBackend "pulumi" (docs/ca-rotation.md says what is left for cert-manager), or set caRotation "none"',
+        );
+    }
     if (certManager?.backend === "otterize") checkOtterize(r, certManager, pki, spinnaker);
     if (kubernetes?.renderYamlToDirectory !== undefined && certManager?.install) {
         r.problem(`${fq("certManagerInstall")} is true but ${fq("renderYamlToDirectory")} is set; installing cert-manager is a Helm release, which needs a cluster: install cert-manager yourself, or render without it`);

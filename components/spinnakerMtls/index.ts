@@ -1,2 +1,4 @@
 export * from "./spinnakerMtls";
 export * from "./spinnakerMtlsArgs";
+export * from "./lastDeployedCaTrust";
+export type { CaTrust } from "../pki/caRotation";

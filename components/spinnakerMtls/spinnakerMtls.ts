@@ -17,6 +17,7 @@ import {
     StackConfig,
     StackConfigError,
     externalUrlProblems,
+    NEXT_CA_KEYS,
     importedCaKeyProblems,
     istioPrincipal,
     parseStackConfig,
@@ -29,6 +30,7 @@ import { NO_KUBELET_ENV, e2eNoKubelet, skipAwaitTransformation } from "../kubern
 import { IstioIngress, IstioMesh } from "../mesh";
 import { OtterizeCredentials, operatorValues } from "../otterize";
 import { CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, ServiceCertificate, TlsIdentity, identityKeySpec, identityOf } from "../pki";
+import { CaRole, CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caIdentity, caResourceName, caRotationGateProblems, caTrustOf, parseCaTrust, phaseRoles } from "../pki/caRotation";
 import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisUrl } from "../redis";
 import { GATE_API_SERVICE, GateApiService, JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinnakerSettings, halyardProperties, secretFilePath } from "../spinnaker";
 import { SERVICE_CATALOG, ServiceName, clusterLocalHost } from "../../lib/catalog/serviceCatalog";
@@ -76,12 +78,14 @@ export class SpinnakerMtlsArgsError extends pulumi.RunError {
  * stack config has always had (config key names, the engine's secret keys);
  * from a program's own args, the same checks naming `args.<key>`.
  */
-function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: StackConfig; secrets: { caKeyPem?: pulumi.Input<string>; redisExternalUrl?: pulumi.Input<string> } } {
+function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: StackConfig; secrets: { caKeyPem?: pulumi.Input<string>; caNextKeyPem?: pulumi.Input<string>; redisExternalUrl?: pulumi.Input<string> } } {
     const source = stackConfigSourceOf(args);
     const { raw, deferred, problems } = argsToRawConfig(args);
     if (source) {
         // The engine's own keys as well: a stack's misspelt key is no arg at all, and must still be reported.
         const config = parseStackConfig({ ...source.raw, ...raw }, now, source.engineSecretKeys);
+        const gate = rotationGate(config, args.lastDeployedCaTrust);
+        if (gate.length > 0) throw new StackConfigError(gate);
         return { config, secrets: {} };
     }
     let config: StackConfig | undefined;
@@ -91,6 +95,7 @@ function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: S
         if (!(e instanceof StackConfigError)) throw e;
         problems.push(...e.problems);
     }
+    if (config) problems.push(...withKeyNames(argName, () => rotationGate(config!, args.lastDeployedCaTrust)));
     if (problems.length > 0 || !config) throw new SpinnakerMtlsArgsError(name, problems);
     // Secret args that are Outputs get their checks when they resolve, before any resource reads them.
     const checked = (value: pulumi.Output<string>, check: (v: string) => string[]) =>
@@ -103,9 +108,31 @@ function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: S
         config,
         secrets: {
             ...(deferred.caKeyPem ? { caKeyPem: checked(deferred.caKeyPem, (k) => importedCaKeyProblems(config!.importedCa!.certPem, k)) } : {}),
+            ...(deferred.caNextKeyPem ? { caNextKeyPem: checked(deferred.caNextKeyPem, (k) => importedCaKeyProblems(config!.nextImportedCa!.certPem, k, NEXT_CA_KEYS)) } : {}),
             ...(deferred.redisExternalUrl ? { redisExternalUrl: checked(deferred.redisExternalUrl, externalUrlProblems) } : {}),
         },
     };
+}
+
+/** The identity of the current or the next CA, from config alone (caRotation.ts). */
+function caIdentityOf(config: StackConfig, role: CaRole): string {
+    const imported = role === "current" ? config.importedCa : config.nextImportedCa;
+    return caIdentity({ imported, generation: config.caGeneration + (role === "next" ? 1 : 0), key: config.key, organization: config.organization });
+}
+
+/** What this deployment's stores trust and which CA signs, by identity. */
+function plannedCaTrust(config: StackConfig): CaTrust {
+    return caTrustOf(config.caRotation, Object.fromEntries(phaseRoles(config.caRotation).map((r) => [r, caIdentityOf(config, r)])));
+}
+
+/** The gate of a CA rotation against the last deployment (a malformed record is the same as none). */
+function rotationGate(config: StackConfig, lastDeployed: CaTrust | undefined): string[] {
+    return caRotationGateProblems(parseCaTrust(lastDeployed), plannedCaTrust(config), config.caRotation, process.env[FORCE_CA_ROTATION_ENV]);
+}
+
+/** PEM bundles one after the other, each ending in a newline; a single bundle exactly as given. */
+function concatPem(pems: string[]): string {
+    return pems.length === 1 ? pems[0] : pems.map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
 }
 
 export class SpinnakerMtls extends pulumi.ComponentResource {
@@ -117,10 +144,15 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
     public readonly clientAuth: pulumi.Output<string>;
     /** Who issues the service certificates: pulumi, cert-manager or otterize. */
     public readonly certificateBackend: pulumi.Output<string>;
-    /** The CA certificate every service trusts (PEM, public). */
+    /** The CA certificates every store holds (PEM, public): during a rotation, both CAs. */
     public readonly caCertificatePem: pulumi.Output<string>;
-    /** The CA certificate's expiry (RFC 3339). */
+    /** The expiry (RFC 3339) of the CA that signs the certificates. */
     public readonly caNotAfter: pulumi.Output<string>;
+    /**
+     * Which CAs the stores trust and which one signs, by identity (an imported CA's fingerprint, a
+     * generated CA's generation and make): what the next deployment's caRotation is judged against.
+     */
+    public readonly caTrust: pulumi.Output<CaTrust>;
     /**
      * With the otterize backend, the credentials operator's Helm values this component assumes (an
      * object); otherwise a sentence saying why there are none. Any, as the stack output always was.
@@ -169,13 +201,28 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         const inCluster = (o: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => child({ ...o, providers: [k8sProvider] });
         const edge = config.istio.enabled ? config.istio.ingress : undefined;
 
-        const ca = new CertificateAuthority("spinnaker-ca", {
-            key: config.key,
-            organization: config.organization,
-            validityHours: config.caValidityHours,
-            renewBeforeHours: config.renewBeforeHours,
-            imported: config.importedCa && { certPem: config.importedCa.certPem, keyPem: secrets.caKeyPem ?? config.importedCa.keyPem },
-        }, child());
+        if (config.caRotation !== "none" && process.env[FORCE_CA_ROTATION_ENV] === config.caRotation) {
+            pulumi.log.warn(`${FORCE_CA_ROTATION_ENV}=${config.caRotation}: caRotation is not judged against the last deployment; handshakes may fail until every pod has restarted (docs/ca-rotation.md)`, this);
+        }
+        // The CAs this phase needs: the current one (gone at trust-next), and during a rotation the next one,
+        // each named by its generation, so that finishing (caGeneration + 1) renames nothing.
+        const caFor = (role: CaRole): CertificateAuthority => {
+            const imported = role === "current" ? config.importedCa : config.nextImportedCa;
+            const keyPem = role === "current" ? secrets.caKeyPem : secrets.caNextKeyPem;
+            return new CertificateAuthority(caResourceName(config.caGeneration + (role === "next" ? 1 : 0)), {
+                key: config.key,
+                organization: config.organization,
+                validityHours: config.caValidityHours,
+                renewBeforeHours: config.renewBeforeHours,
+                imported: imported && { certPem: imported.certPem, keyPem: keyPem ?? imported.keyPem },
+            }, child());
+        };
+        const cas = Object.fromEntries(phaseRoles(config.caRotation).map((r) => [r, caFor(r)])) as Partial<Record<CaRole, CertificateAuthority>>;
+        const phase = PHASE_PLAN[config.caRotation];
+        /** The CA that signs every certificate issued now. */
+        const ca = cas[phase.signer]!;
+        /** What every store holds: each trusted CA's bundle, current first. */
+        const trustBundlePem = pulumi.all(phase.trusted.map((r) => cas[r]!.certPem)).apply(concatPem);
 
         // --- cert-manager, when anything is issued through it ----------------------
         const certManagerInstall = config.certManager.install
@@ -208,7 +255,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                 ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))
                 : new ServiceCertificate(
                       `spin-${identity.name}`,
-                      { ...common, caCertPem: ca.signerCertPem, caPrivateKeyPem: ca.privateKeyPem, intermediatesPem: ca.intermediatesPem, trustBundlePem: ca.certPem, rootCertPem: ca.rootCertPem, retainSecretOnDelete: config.certManager.tlsSecretHandover },
+                      { ...common, caCertPem: ca.signerCertPem, caPrivateKeyPem: ca.privateKeyPem, intermediatesPem: ca.intermediatesPem, trustBundlePem, rootCertPem: ca.rootCertPem, retainSecretOnDelete: config.certManager.tlsSecretHandover },
                       inCluster(),
                   );
         };
@@ -282,7 +329,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             javaServices.length > 0
                 ? new JvmTrustStore("jvm-truststore", {
                       namespace: ns,
-                      caCertPem: ca.certPem,
+                      caCertPem: trustBundlePem,
                       extraCasPem: [config.jvmExtraCaCertsPem, config.redis.externalCaCertPem].filter((p): p is string => p !== undefined),
                   }, inCluster())
                 : undefined;
@@ -378,8 +425,9 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         this.namespace = pulumi.output(ns);
         this.clientAuth = pulumi.output(config.clientAuth);
         this.certificateBackend = pulumi.output(config.certManager.backend);
-        this.caCertificatePem = ca.certPem;
+        this.caCertificatePem = trustBundlePem;
         this.caNotAfter = ca.notAfter;
+        this.caTrust = pulumi.output(plannedCaTrust(config));
         this.otterizeOperatorValues = pulumi.output<unknown>(
             config.certManager.backend === "otterize" ? operatorValues(config.certManager.otterize.provider, CA_ISSUER) : "none: certificateBackend is not otterize",
         );
@@ -418,6 +466,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             certificateBackend: this.certificateBackend,
             caCertificatePem: this.caCertificatePem,
             caNotAfter: this.caNotAfter,
+            caTrust: this.caTrust,
             otterizeOperatorValues: this.otterizeOperatorValues,
             serviceCertificates: this.serviceCertificates,
             redisEndpoint: this.redisEndpoint,

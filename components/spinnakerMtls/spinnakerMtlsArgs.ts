@@ -11,6 +11,7 @@
 // literal union for TypeScript callers.
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, CONFIG_SPEC, ConfigKey, DEFERRED_SECRET, RawConfig } from "../config";
+import type { CaTrust } from "../pki/caRotation";
 
 export const SpinnakerServiceName = {
     clouddriver: "clouddriver",
@@ -36,6 +37,9 @@ export type EcdsaCurve = (typeof EcdsaCurve)[keyof typeof EcdsaCurve];
 
 export const ClientAuth = { want: "want", need: "need" } as const;
 export type ClientAuth = (typeof ClientAuth)[keyof typeof ClientAuth];
+
+export const CaRotation = { none: "none", trustBoth: "trust-both", issueNext: "issue-next", trustNext: "trust-next" } as const;
+export type CaRotation = (typeof CaRotation)[keyof typeof CaRotation];
 
 export const RedisMode = { inCluster: "in-cluster", external: "external" } as const;
 export type RedisMode = (typeof RedisMode)[keyof typeof RedisMode];
@@ -95,6 +99,20 @@ export interface SpinnakerMtlsArgs {
     readonly caCertPem?: string;
     /** The imported CA's private key (PEM); pass it as a Pulumi secret. */
     readonly caKeyPem?: pulumi.Input<string>;
+    /** A CA rotation's phase, one per pulumi up: none, trust-both, issue-next, trust-next (docs/ca-rotation.md). */
+    readonly caRotation?: CaRotation;
+    /** Which generated CA is current (1, 2, ...); finishing a rotation adds one. */
+    readonly caGeneration?: number;
+    /** During a rotation, the next CA to import (PEM); unset, the next CA is generated. With caNextKeyPem. */
+    readonly caNextCertPem?: string;
+    /** The imported next CA's private key (PEM); pass it as a Pulumi secret. */
+    readonly caNextKeyPem?: pulumi.Input<string>;
+    /**
+     * Not a config key: what the stack's last deployment trusted, its `caTrust` output
+     * (lastDeployedCaTrust() reads it). With it, a caRotation step that would fail
+     * handshakes is refused before anything changes; without it, nothing is judged.
+     */
+    readonly lastDeployedCaTrust?: CaTrust;
     /** Extra CA certificates (PEM) for the Java services' JVM-wide trust store. */
     readonly jvmExtraCaCertsPem?: string;
     /** in-cluster (a TLS-only Redis this component runs) or external. */
@@ -194,8 +212,11 @@ export interface SpinnakerMtlsArgs {
 }
 
 /** The args that may arrive as Pulumi secrets (Outputs); every other one must be a plain value. */
-export const SECRET_ARGS = ["caKeyPem", "redisExternalUrl"] as const satisfies readonly ConfigKey[];
+export const SECRET_ARGS = ["caKeyPem", "caNextKeyPem", "redisExternalUrl"] as const satisfies readonly ConfigKey[];
 export type SecretArg = (typeof SECRET_ARGS)[number];
+
+/** The args that are no stack config key: the program hands them over itself. */
+export const NON_CONFIG_ARGS = ["lastDeployedCaTrust"] as const;
 
 /** How the component's problems name an argument. */
 export const argName = (key: string): string => `args.${key}`;
@@ -239,7 +260,7 @@ export function argsToRawConfig(args: SpinnakerMtlsArgs): RawArgs {
     const problems: string[] = [];
     const given = args as Readonly<Record<string, unknown>>;
     for (const key of Object.keys(given).sort()) {
-        if (!(CONFIG_KEYS as readonly string[]).includes(key) && given[key] !== undefined) {
+        if (!(CONFIG_KEYS as readonly string[]).includes(key) && !(NON_CONFIG_ARGS as readonly string[]).includes(key) && given[key] !== undefined) {
             problems.push(`${argName(key)} is not a SpinnakerMtls argument; known: ${CONFIG_KEYS.join(", ")}`);
         }
     }
@@ -253,7 +274,7 @@ export function argsToRawConfig(args: SpinnakerMtlsArgs): RawArgs {
                 deferred[key as SecretArg] = pulumi.output(value as pulumi.Input<string>);
                 text = DEFERRED_SECRET;
             } else {
-                problems.push(`${argName(key)} is a Pulumi Output; it decides which resources exist, so it must be a plain value when SpinnakerMtls is created (only ${SECRET_ARGS.join(" and ")} may be Outputs)`);
+                problems.push(`${argName(key)} is a Pulumi Output; it decides which resources exist, so it must be a plain value when SpinnakerMtls is created (only the secrets ${SECRET_ARGS.slice(0, -1).join(", ")} and ${SECRET_ARGS[SECRET_ARGS.length - 1]} may be Outputs)`);
                 text = CONFIG_SPEC[key].default;
             }
         } else {
@@ -292,8 +313,8 @@ function typedValue(key: ConfigKey, text: string): unknown {
  * config keys, and values the engine got in plain text are still refused for
  * the secret keys.
  */
-export function argsFromStackConfig(raw: RawConfig, engineSecretKeys: ReadonlySet<string>): SpinnakerMtlsArgs {
-    const args: Record<string, unknown> = {};
+export function argsFromStackConfig(raw: RawConfig, engineSecretKeys: ReadonlySet<string>, program: Pick<SpinnakerMtlsArgs, (typeof NON_CONFIG_ARGS)[number]> = {}): SpinnakerMtlsArgs {
+    const args: Record<string, unknown> = { ...program };
     for (const key of CONFIG_KEYS) {
         const text = raw[`${CONFIG_NAMESPACE}:${key}`];
         if (text !== undefined) args[key] = typedValue(key, text);

@@ -18,7 +18,7 @@ import { run, tempDir } from "../../support/stacks";
 const ROOT_PACKAGE = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { name: string; version: string; exports: Record<string, unknown> };
 
 /** The stack outputs index.ts exports, read from its source: the component's outputs must be the same set. */
-const stackOutputNames = (): string[] => [...fs.readFileSync(path.join(PROJECT_ROOT, "index.ts"), "utf8").matchAll(/^export const (\w+) = spinnakerMtls\.(\w+);$/gm)].map((m) => m[1]).sort();
+const stackOutputNames = (): string[] => [...fs.readFileSync(path.join(PROJECT_ROOT, "index.ts"), "utf8").matchAll(/^ {8}(\w+): spinnakerMtls\.(\w+),$/gm)].map((m) => m[1]).sort();
 
 describe("SpinnakerMtls as a package", function () {
     this.timeout(300_000);
@@ -79,9 +79,9 @@ describe("SpinnakerMtls as a package", function () {
         assert.strictEqual(schema.name, "spinnaker-mtls");
         const component = schema.resources[SpinnakerMtls.TYPE];
         assert.ok(component?.isComponent, `no component ${SpinnakerMtls.TYPE} in ${Object.keys(schema.resources).join(", ")}`);
-        assert.deepStrictEqual(Object.keys(component.inputProperties).sort(), [...CONFIG_KEYS].sort());
-        // Only the two secrets may be Outputs; everything else decides which resources exist.
-        assert.deepStrictEqual(Object.entries(component.inputProperties).filter(([, p]) => !p.plain).map(([k]) => k).sort(), ["caKeyPem", "redisExternalUrl"]);
+        assert.deepStrictEqual(Object.keys(component.inputProperties).sort(), [...CONFIG_KEYS, "lastDeployedCaTrust"].sort());
+        // Only the secrets may be Outputs; everything else decides which resources exist (or, the last deployment's trust, is judged first).
+        assert.deepStrictEqual(Object.entries(component.inputProperties).filter(([, p]) => !p.plain).map(([k]) => k).sort(), ["caKeyPem", "caNextKeyPem", "redisExternalUrl"]);
         assert.deepStrictEqual(Object.keys(component.properties).sort(), stackOutputNames());
         assert.deepStrictEqual(schema.types["spinnaker-mtls:index:ClientAuth"].enum?.map((e) => e.value), ["want", "need"]);
     });
