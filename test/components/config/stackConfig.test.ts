@@ -243,6 +243,54 @@ describe("stack config", () => {
         });
     });
 
+    describe("CA rotation keys", () => {
+        const rotating = (phase: string, extra: Record<string, string> = {}) => ({ "spinnaker-mtls:caRotation": phase, ...extra });
+        it("reads the phase, the generation and an imported next CA", () => {
+            const next = makeCa();
+            const c = parseStackConfig({ ...defaults, ...rotating("issue-next", { "spinnaker-mtls:caGeneration": "3", "spinnaker-mtls:caNextCertPem": next.certPem, "spinnaker-mtls:caNextKeyPem": next.keyPem }) });
+            assert.deepStrictEqual([c.caRotation, c.caGeneration, c.nextImportedCa?.certPem], ["issue-next", 3, next.certPem]);
+            const plain = parseStackConfig(defaults);
+            assert.deepStrictEqual([plain.caRotation, plain.caGeneration, plain.nextImportedCa], ["none", 1, undefined]);
+        });
+        it("refuses a phase that is none of the four, and a generation below 1", () => {
+            assert.deepStrictEqual(problemsOf(rotating("trust-all")), ['spinnaker-mtls:caRotation is "trust-all"; allowed: none, trust-both, issue-next, trust-next']);
+            assert.strictEqual(problemsOf({ "spinnaker-mtls:caGeneration": "0" }).length, 1);
+            assert.match(problemsOf({ "spinnaker-mtls:caGeneration": "0" })[0], /^spinnaker-mtls:caGeneration /);
+        });
+        it("needs both halves of an imported next CA", () => {
+            assert.deepStrictEqual(problemsOf(rotating("trust-both", { "spinnaker-mtls:caNextCertPem": makeCa().certPem })), [
+                "spinnaker-mtls:caNextCertPem and spinnaker-mtls:caNextKeyPem go together: set both to import the next CA, or neither to have the program generate it",
+            ]);
+        });
+        it("vets an imported next CA as caCertPem is vetted, naming its own keys", () => {
+            const leaf = makeCa({ isCa: false });
+            assert.deepStrictEqual(problemsOf(rotating("trust-both", { "spinnaker-mtls:caNextCertPem": leaf.certPem, "spinnaker-mtls:caNextKeyPem": leaf.keyPem })), [
+                'spinnaker-mtls:caNextCertPem has subject "CN=Imported CA" and is not a CA certificate (basicConstraints CA:TRUE is required)',
+            ]);
+            const problems = problemsOf(rotating("trust-both", { "spinnaker-mtls:caNextCertPem": makeCa().certPem, "spinnaker-mtls:caNextKeyPem": makeCa().keyPem }));
+            assert.deepStrictEqual(problems, ["spinnaker-mtls:caNextKeyPem (secret value hidden) does not match the public key of spinnaker-mtls:caNextCertPem"]);
+            const ca = makeCa();
+            assert.match(problemsOf(rotating("trust-both", { "spinnaker-mtls:caNextCertPem": ca.certPem + ca.keyPem, "spinnaker-mtls:caNextKeyPem": ca.keyPem }))[0], /^spinnaker-mtls:caNextCertPem holds a private key \(value hidden\)/);
+        });
+        it("refuses a next CA outside a rotation: finishing moves it to caCertPem", () => {
+            const next = makeCa();
+            assert.deepStrictEqual(problemsOf({ "spinnaker-mtls:caNextCertPem": next.certPem, "spinnaker-mtls:caNextKeyPem": next.keyPem }), [
+                'spinnaker-mtls:caNextCertPem and spinnaker-mtls:caNextKeyPem are set but spinnaker-mtls:caRotation is "none": they name the next CA during a rotation only; start one with caRotation "trust-both", or, to finish one, move them to caCertPem and caKeyPem and unset them (docs/ca-rotation.md)',
+            ]);
+        });
+        it("refuses a next CA that is the current one", () => {
+            const ca = makeCa();
+            assert.deepStrictEqual(problemsOf(rotating("trust-both", { "spinnaker-mtls:caCertPem": ca.certPem, "spinnaker-mtls:caKeyPem": ca.keyPem, "spinnaker-mtls:caNextCertPem": ca.certPem, "spinnaker-mtls:caNextKeyPem": ca.keyPem })), [
+                "spinnaker-mtls:caNextCertPem is the same CA as spinnaker-mtls:caCertPem; the next CA must be a new one (with its own key), or unset it to have the program generate one",
+            ]);
+        });
+        it("refuses a rotation with cert-manager issuing, whose stores hold one CA", () => {
+            const problems = problemsOf(rotating("trust-both", { "spinnaker-mtls:certificateBackend": "cert-manager" }));
+            assert.strictEqual(problems.length, 1);
+            assert.match(problems[0], /^spinnaker-mtls:caRotation is "trust-both" but spinnaker-mtls:certificateBackend is "cert-manager"; .* rotate with certificateBackend "pulumi"/);
+        });
+    });
+
     describe("imported CA", () => {
         it("is accepted when it is a CA, matches its key and outlives new certificates", () => {
             const ca = makeCa();
