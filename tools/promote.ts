@@ -21,6 +21,7 @@ import { PolicyPackHost } from "../engine/policyHost";
 import { loadProject, readStackConfig } from "../engine/project";
 import { PROJECT_ROOT } from "../engine/run";
 import { policyConfigFor, readPolicyConfigFile, verify } from "../engine/verify";
+import { rotationProgress } from "../components/pki/caRotation";
 import { Weakening, policyWeakenings, stackWeakenings } from "./strictness";
 
 const USAGE = "usage: npm run promote -- <from-stack> <to-stack> [--config|--config-file|--secret-file|--secret-env <stack>:<key>=...]...";
@@ -166,6 +167,19 @@ export async function promote(args: PromoteArgs, host: PolicyPackHost, say: (lin
     return input.invalid ?? finishPromotion(args, input, host, say);
 }
 
+/**
+ * The target's CA rotation may not run ahead of the source's: each phase is tried on the
+ * stack before (dev) first. Judged from config (caGeneration, caRotation); npm run rotation
+ * -- status says whether the source's cluster has converged on its phase.
+ */
+export function rotationAhead(from: string, to: string, a: Pick<StackConfig, "caGeneration" | "caRotation">, b: Pick<StackConfig, "caGeneration" | "caRotation">): string | undefined {
+    if (rotationProgress(b.caGeneration, b.caRotation) <= rotationProgress(a.caGeneration, a.caRotation)) return undefined;
+    return (
+        `${to} would be at caRotation "${b.caRotation}" with caGeneration ${b.caGeneration}, a step ${from} has not taken: ${from} is at caRotation "${a.caRotation}" with caGeneration ${a.caGeneration}; ` +
+        `take ${from} through each phase first (docs/ca-rotation.md)`
+    );
+}
+
 /** The checks that need the policy pack, over configs readPromotionInput found valid. */
 export async function finishPromotion(args: PromoteArgs, input: PromotionInput, host: PolicyPackHost, say: (line: string) => void = () => undefined): Promise<PromoteOutcome> {
     const { from, to } = args;
@@ -178,6 +192,8 @@ export async function finishPromotion(args: PromoteArgs, input: PromotionInput, 
     const policy = (stack: string) => reconcilePolicyConfig(info, readPolicyConfigFile(policyConfigFor(stack)), path.relative(PROJECT_ROOT, policyConfigFor(stack)));
     const weaker: Weakening[] = [...(a.config && b.config ? stackWeakenings(a.config, b.config) : []), ...policyWeakenings(policy(from), policy(to))];
     for (const w of weaker) refusals.push(`${to} is weaker than ${from} on ${w.knob}: ${from} ${w.from}, ${to} ${w.to}`);
+    const ahead = a.config && b.config ? rotationAhead(from, to, a.config, b.config) : undefined;
+    if (ahead) refusals.push(ahead);
     lines.push(weaker.length ? `${to} is weaker than ${from} on ${weaker.length} knob(s) the policies care about.` : `${to} is at least as strict as ${from} on every knob the policies care about.`);
 
     for (const stack of [from, to]) {

@@ -114,3 +114,12 @@ export function caRotationGateProblems(last: CaTrust | undefined, planned: CaTru
             `To go past this check knowingly, for one pulumi up, set ${FORCE_CA_ROTATION_ENV}=${phase}`,
     ];
 }
+
+/**
+ * How far a stack's CA rotations have gone, comparable between stacks that
+ * started at the same generation: four steps per rotation (its three phases,
+ * then the finish, which adds one to caGeneration).
+ */
+export function rotationProgress(caGeneration: number, caRotation: CaRotationPhase): number {
+    return 4 * (caGeneration - 1) + ["none", "trust-both", "issue-next", "trust-next"].indexOf(caRotation);
+}

@@ -68,6 +68,22 @@ describe("npm run promote", () => {
         assert.deepStrictEqual(outcome.refusals, ["prod is weaker than dev on key strength (keyAlgorithm, ecdsaCurve, rsaBits): dev ECDSA P384, prod ECDSA P256"]);
     });
 
+    it("refuses prod in a CA rotation phase dev has not taken, and allows it once dev has", async () => {
+        // prod issues through cert-manager, which no rotation supports yet: the program's own PKI here, as for the peers.
+        const prod = (phase: string) => ({ [`${P}:certificateBackend`]: "pulumi", [`${P}:caRotation`]: phase });
+        const ahead = await promoteWith({ dev: { [`${P}:caRotation`]: "trust-both" }, prod: prod("issue-next") });
+        assert.strictEqual(ahead.exitCode, 1, ahead.report);
+        assert.ok(
+            ahead.refusals.includes('prod would be at caRotation "issue-next" with caGeneration 1, a step dev has not taken: dev is at caRotation "trust-both" with caGeneration 1; take dev through each phase first (docs/ca-rotation.md)'),
+            ahead.report,
+        );
+        const behind = await promoteWith({ dev: { [`${P}:caRotation`]: "issue-next" }, prod: prod("issue-next") });
+        assert.ok(!behind.refusals.some((r) => r.includes("caRotation")), behind.report);
+        // dev finished (a new generation): any phase of prod's rotation is behind it.
+        const finished = await promoteWith({ dev: { [`${P}:caGeneration`]: "2" }, prod: prod("trust-next") });
+        assert.ok(!finished.refusals.some((r) => r.includes("caRotation")), finished.report);
+    });
+
     it("decides on an invalid stack config from the config alone: no policy pack is needed to refuse it", () => {
         const input = readPromotionInput({ from: "dev", to: "prod", config: { dev: { ...PINNED_CONFIG.dev }, prod: { clientAuth: "sometimes" } } });
         assert.strictEqual(input.invalid?.exitCode, 2);

@@ -8,7 +8,7 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import { CA_ROTATION_PHASES, CaRotationPhase } from "../../../components/config/pkiConfig";
-import { CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caIdentity, caResourceName, caRotationGateProblems, caTrustOf, parseCaTrust, phaseRoles } from "../../../components/pki/caRotation";
+import { CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caIdentity, caResourceName, caRotationGateProblems, caTrustOf, parseCaTrust, phaseRoles, rotationProgress } from "../../../components/pki/caRotation";
 import { newCa } from "../../support/pki";
 
 const ECDSA = { algorithm: "ECDSA", ecdsaCurve: "P256" } as const;
@@ -123,5 +123,12 @@ describe("CA rotation: phases, identities and the gate", () => {
         const problems = caRotationGateProblems(caTrustOf("none", { current: "imported sha256:aa" }), caTrustOf("none", { current: "imported sha256:bb" }), "none", undefined);
         assert.strictEqual(problems.length, 1);
         assert.match(problems[0], /the imported CA sha256:aa… signed the last deployment's certificates, but this deployment's stores do not trust it/);
+    });
+
+    it("orders stacks' rotations: phases in turn, and a finished rotation after every phase of it", () => {
+        const order: [number, CaRotationPhase][] = [[1, "none"], [1, "trust-both"], [1, "issue-next"], [1, "trust-next"], [2, "none"], [2, "trust-both"]];
+        const progress = order.map(([g, p]) => rotationProgress(g, p));
+        assert.deepStrictEqual(progress, [...progress].sort((a, b) => a - b));
+        assert.strictEqual(new Set(progress).size, order.length, "no two steps are level");
     });
 });
