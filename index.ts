@@ -7,13 +7,18 @@
 // spares each preview and up transpiling the same sources again.
 import "./engine/transpileCache";
 import { engineSecretKeys, rawProjectConfig } from "./components/config";
-import { SpinnakerMtls, argsFromStackConfig, lastDeployedCaTrust } from "./components/spinnakerMtls";
+import { SpinnakerMtls, argsFromStackConfig, lastDeployedCaTrust, observeLastDeployment } from "./components/spinnakerMtls";
 
-// An async program: what the last deployment trusted is read before the component
-// exists, so that a caRotation step is judged before anything is registered.
+// An async program: what the last deployment trusted, and when caRotation moves what
+// the cluster shows of it, are read before the component exists, so that a step is
+// judged before anything is registered.
 export = async () => {
     const raw = rawProjectConfig();
-    const spinnakerMtls = new SpinnakerMtls("spinnaker", argsFromStackConfig(raw, engineSecretKeys(raw), { lastDeployedCaTrust: await lastDeployedCaTrust() }));
+    const lastDeployed = await lastDeployedCaTrust();
+    const args = argsFromStackConfig(raw, engineSecretKeys(raw), { lastDeployedCaTrust: lastDeployed });
+    // Only when caRotation moves: whether the cluster has converged on the last deployment.
+    const observed = await observeLastDeployment(args, lastDeployed);
+    const spinnakerMtls = new SpinnakerMtls("spinnaker", argsFromStackConfig(raw, engineSecretKeys(raw), { lastDeployedCaTrust: lastDeployed, lastDeploymentObserved: observed }));
 
     // --- Stack outputs: public values only ------------------------------------
     return {

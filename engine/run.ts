@@ -6,6 +6,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { PROJECT_ROOT } from "./paths";
+import { OFFLINE_ENGINE_ENV } from "../components/spinnakerMtls/offlineEngine";
 import { OfflineMonitor, Operation, PriorResource, RecordedResource, isSecretMarker, secretMarker } from "./monitor";
 import { loadProject, readStackConfig } from "./project";
 import { Envelope, SECRET_SIG, SECRET_SIG_KEY, SecretCrypter, SecretsProviderState, isEnvelope } from "./secrets";
@@ -237,6 +238,9 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
     const started = Date.now();
     say(`${opts.stack}: running ${path.relative(process.cwd(), project.main) || project.main} under the offline engine${opts.previous ? `, over the previous state (${opts.previous.deployment.resources.length} resources)` : ""}`);
     process.on("unhandledRejection", onRejection);
+    // No cluster here: the program must not try to read one (a CA rotation's convergence check).
+    const offlineBefore = process.env[OFFLINE_ENGINE_ENV];
+    process.env[OFFLINE_ENGINE_ENV] = "1";
     try {
         // Even with config problems the program runs: its own checks then report the value problems alongside.
         await withCheapSdkStackCaptures(() =>
@@ -258,6 +262,8 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
         programError ??= err;
     } finally {
         process.off("unhandledRejection", onRejection);
+        if (offlineBefore === undefined) delete process.env[OFFLINE_ENGINE_ENV];
+        else process.env[OFFLINE_ENGINE_ENV] = offlineBefore;
     }
     const configProblem = config.problems.length > 0 || problemsOf(programError) !== undefined;
     if (configProblem) throw configError(`Pulumi.${opts.stack}.yaml`, config.problems, programError);

@@ -1,4 +1,6 @@
 export * from "./spinnakerMtls";
 export * from "./spinnakerMtlsArgs";
 export * from "./lastDeployedCaTrust";
+export { observeLastDeployment } from "./rotationObservation";
+export type { RotationObservation } from "./rotationObservation";
 export type { CaTrust } from "../pki/caRotation";

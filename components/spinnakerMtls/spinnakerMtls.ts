@@ -30,7 +30,10 @@ import { NO_KUBELET_ENV, e2eNoKubelet, skipAwaitTransformation } from "../kubern
 import { IstioIngress, IstioMesh } from "../mesh";
 import { OtterizeCredentials, operatorValues } from "../otterize";
 import { CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, ServiceCertificate, TlsIdentity, identityKeySpec, identityOf } from "../pki";
-import { CaRole, CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caIdentity, caResourceName, caRotationGateProblems, caTrustOf, parseCaTrust, phaseRoles } from "../pki/caRotation";
+import { CaRole, CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caResourceName, caRotationGateProblems, parseCaTrust, phaseRoles } from "../pki/caRotation";
+import { fq } from "../config/reader";
+import { plannedCaTrust } from "./caTrustPlan";
+import type { RotationObservation } from "./rotationObservation";
 import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisUrl } from "../redis";
 import { GATE_API_SERVICE, GateApiService, JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinnakerSettings, halyardProperties, secretFilePath } from "../spinnaker";
 import { SERVICE_CATALOG, ServiceName, clusterLocalHost } from "../../lib/catalog/serviceCatalog";
@@ -84,7 +87,7 @@ function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: S
     if (source) {
         // The engine's own keys as well: a stack's misspelt key is no arg at all, and must still be reported.
         const config = parseStackConfig({ ...source.raw, ...raw }, now, source.engineSecretKeys);
-        const gate = rotationGate(config, args.lastDeployedCaTrust);
+        const gate = rotationGate(config, args.lastDeployedCaTrust, args.lastDeploymentObserved);
         if (gate.length > 0) throw new StackConfigError(gate);
         return { config, secrets: {} };
     }
@@ -95,7 +98,7 @@ function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: S
         if (!(e instanceof StackConfigError)) throw e;
         problems.push(...e.problems);
     }
-    if (config) problems.push(...withKeyNames(argName, () => rotationGate(config!, args.lastDeployedCaTrust)));
+    if (config) problems.push(...withKeyNames(argName, () => rotationGate(config!, args.lastDeployedCaTrust, args.lastDeploymentObserved)));
     if (problems.length > 0 || !config) throw new SpinnakerMtlsArgsError(name, problems);
     // Secret args that are Outputs get their checks when they resolve, before any resource reads them.
     const checked = (value: pulumi.Output<string>, check: (v: string) => string[]) =>
@@ -114,20 +117,25 @@ function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: S
     };
 }
 
-/** The identity of the current or the next CA, from config alone (caRotation.ts). */
-function caIdentityOf(config: StackConfig, role: CaRole): string {
-    const imported = role === "current" ? config.importedCa : config.nextImportedCa;
-    return caIdentity({ imported, generation: config.caGeneration + (role === "next" ? 1 : 0), key: config.key, organization: config.organization });
-}
-
-/** What this deployment's stores trust and which CA signs, by identity. */
-function plannedCaTrust(config: StackConfig): CaTrust {
-    return caTrustOf(config.caRotation, Object.fromEntries(phaseRoles(config.caRotation).map((r) => [r, caIdentityOf(config, r)])));
-}
-
-/** The gate of a CA rotation against the last deployment (a malformed record is the same as none). */
-function rotationGate(config: StackConfig, lastDeployed: CaTrust | undefined): string[] {
-    return caRotationGateProblems(parseCaTrust(lastDeployed), plannedCaTrust(config), config.caRotation, process.env[FORCE_CA_ROTATION_ENV]);
+/**
+ * The gate of a CA rotation: against the last deployment's trust (a malformed record is the same as
+ * none), and, when the step moves the trust, against what the cluster showed of the last deployment.
+ */
+function rotationGate(config: StackConfig, lastDeployed: CaTrust | undefined, observed: RotationObservation | undefined): string[] {
+    const forced = process.env[FORCE_CA_ROTATION_ENV];
+    const problems = caRotationGateProblems(parseCaTrust(lastDeployed), plannedCaTrust(config), config.caRotation, forced);
+    if (problems.length > 0 || !observed || forced === config.caRotation) return problems;
+    const force = `to go on knowingly, for one pulumi up, set ${FORCE_CA_ROTATION_ENV}=${config.caRotation}`;
+    if (observed.error) {
+        return [`${fq("caRotation")} is "${config.caRotation}", a step from the last deployment, and whether the cluster has converged on the last one could not be read: ${observed.error}; ${force}`];
+    }
+    const behind = (observed.consumers ?? []).filter((c) => !c.converged);
+    if (behind.length === 0) return [];
+    return [
+        `${fq("caRotation")} is "${config.caRotation}", a step from the last deployment, but the cluster (${observed.server}) has not converged on the last one: ` +
+            behind.map((c) => `${c.consumer}: ${c.notes.join("; ")}`).join(" | ") +
+            `. Wait for the pods to restart (npm run rotation -- status shows each consumer), then run pulumi up again; ${force}`,
+    ];
 }
 
 /** PEM bundles one after the other, each ending in a newline; a single bundle exactly as given. */

@@ -12,6 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, CONFIG_SPEC, ConfigKey, DEFERRED_SECRET, RawConfig } from "../config";
 import type { CaTrust } from "../pki/caRotation";
+import type { RotationObservation } from "./rotationObservation";
 
 export const SpinnakerServiceName = {
     clouddriver: "clouddriver",
@@ -113,6 +114,11 @@ export interface SpinnakerMtlsArgs {
      * handshakes is refused before anything changes; without it, nothing is judged.
      */
     readonly lastDeployedCaTrust?: CaTrust;
+    /**
+     * Not a config key: what the cluster showed of the last deployment when caRotation moves
+     * (observeLastDeployment() reads it). A step is refused while any consumer has not converged.
+     */
+    readonly lastDeploymentObserved?: RotationObservation;
     /** Extra CA certificates (PEM) for the Java services' JVM-wide trust store. */
     readonly jvmExtraCaCertsPem?: string;
     /** in-cluster (a TLS-only Redis this component runs) or external. */
@@ -216,7 +222,7 @@ export const SECRET_ARGS = ["caKeyPem", "caNextKeyPem", "redisExternalUrl"] as c
 export type SecretArg = (typeof SECRET_ARGS)[number];
 
 /** The args that are no stack config key: the program hands them over itself. */
-export const NON_CONFIG_ARGS = ["lastDeployedCaTrust"] as const;
+export const NON_CONFIG_ARGS = ["lastDeployedCaTrust", "lastDeploymentObserved"] as const;
 
 /** How the component's problems name an argument. */
 export const argName = (key: string): string => `args.${key}`;

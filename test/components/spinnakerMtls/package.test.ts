@@ -79,7 +79,7 @@ describe("SpinnakerMtls as a package", function () {
         assert.strictEqual(schema.name, "spinnaker-mtls");
         const component = schema.resources[SpinnakerMtls.TYPE];
         assert.ok(component?.isComponent, `no component ${SpinnakerMtls.TYPE} in ${Object.keys(schema.resources).join(", ")}`);
-        assert.deepStrictEqual(Object.keys(component.inputProperties).sort(), [...CONFIG_KEYS, "lastDeployedCaTrust"].sort());
+        assert.deepStrictEqual(Object.keys(component.inputProperties).sort(), [...CONFIG_KEYS, "lastDeployedCaTrust", "lastDeploymentObserved"].sort());
         // Only the secrets may be Outputs; everything else decides which resources exist (or, the last deployment's trust, is judged first).
         assert.deepStrictEqual(Object.entries(component.inputProperties).filter(([, p]) => !p.plain).map(([k]) => k).sort(), ["caKeyPem", "caNextKeyPem", "redisExternalUrl"]);
         assert.deepStrictEqual(Object.keys(component.properties).sort(), stackOutputNames());

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, withKeyNames } from "../../../components/config";
-import { SpinnakerMtls, SpinnakerMtlsArgs, SpinnakerMtlsArgsError, argName, argsToRawConfig } from "../../../components/spinnakerMtls";
+import { SpinnakerMtls, SpinnakerMtlsArgs, SpinnakerMtlsArgsError, argName, argsToRawConfig, observeLastDeployment } from "../../../components/spinnakerMtls";
 import { loadProject, readStackConfig } from "../../../engine/project";
 import { PROJECT_ROOT, RunResult } from "../../../engine/run";
 import { unwrap } from "../../../engine/monitor";
@@ -137,4 +137,33 @@ describe("SpinnakerMtls: an existing stack moves into the component", () => {
             assert.deepStrictEqual(Object.keys(ops).sort(), ["create", "same"]);
         });
     }
+});
+
+describe("SpinnakerMtls: a CA rotation step waits for the cluster", function () {
+    this.timeout(60_000);
+    const GENERATED_1 = "generated 1 ECDSA-P256 O=Spinnaker";
+    const last = { trusted: [GENERATED_1], signer: GENERATED_1 };
+    const behind = { consumer: "orca", converged: false, notes: ["pod spin-orca-6d4f9c7b8-x2x9q started with an earlier spin-orca-tls"], trusted: [], pods: 1 };
+    const caught = { consumer: "gate", converged: true, notes: [], trusted: [], pods: 1 };
+    const step = (observed: unknown) => consumerRun({ ...URLS, caRotation: "trust-both", lastDeployedCaTrust: last, lastDeploymentObserved: observed } as SpinnakerMtlsArgs);
+
+    it("refuses the step while a consumer has not converged on the last deployment, naming it and why", async () => {
+        await assert.rejects(step({ server: "https://cluster.example:6443", consumers: [caught, behind] }), (e: Error) => {
+            assert.match(e.message, /args\.caRotation is "trust-both", a step from the last deployment, but the cluster \(https:\/\/cluster\.example:6443\) has not converged on the last one: orca: pod spin-orca-6d4f9c7b8-x2x9q started with an earlier spin-orca-tls\. /);
+            assert.ok(!e.message.includes("gate:"), "a converged consumer is not listed");
+            return true;
+        });
+    });
+
+    it("refuses the step when the cluster could not be read, and takes it once every consumer has converged", async () => {
+        await assert.rejects(step({ error: "kubeconfig /nowhere: no such file" }), /whether the cluster has converged on the last one could not be read: kubeconfig \/nowhere: no such file; to go on knowingly, for one pulumi up, set SPINNAKER_MTLS_FORCE_CA_ROTATION=trust-both/);
+        const ok = await step({ server: "https://cluster.example:6443", consumers: [caught] });
+        assert.match(String(unwrap(ok.stackOutputs.caCertificatePem)), /^-----BEGIN CERTIFICATE-----/);
+    });
+
+    it("observes nothing when caRotation does not move, and reads the kubeconfig when it does", async () => {
+        assert.strictEqual(await observeLastDeployment({ ...URLS }, last, { kubeconfig: "/nowhere" }), undefined, "the same trust: no step, no cluster read");
+        assert.strictEqual(await observeLastDeployment({ ...URLS, caRotation: "trust-both" }, undefined, { kubeconfig: "/nowhere" }), undefined, "no last deployment: nothing to wait for");
+        assert.deepStrictEqual(await observeLastDeployment({ ...URLS, caRotation: "trust-both" }, last, { kubeconfig: "/nowhere" }), { error: "kubeconfig /nowhere: no such file" });
+    });
 });

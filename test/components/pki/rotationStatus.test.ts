@@ -1,0 +1,117 @@
+// Convergence on a rotation phase, judged from what a cluster would hold: the
+// Secrets the program wrote in each phase (offline runs of dev over one
+// another) and pods described by their checksum annotations and readiness.
+import * as assert from "assert";
+import { JVM_TRUSTSTORE_CHECKSUM_ANNOTATION, ObservedPod, ObservedSecret, TLS_CHECKSUM_ANNOTATION, consumersOf, phaseExpectation, rotationStatus, trustExpectation } from "../../../components/pki/rotationStatus";
+import { secretChecksum } from "../../../components/pki/secretLayout";
+import { unwrap } from "../../../engine/monitor";
+import { RunResult } from "../../../engine/run";
+import { ofType, run } from "../../support/stacks";
+
+const NOW = new Date("2026-12-01T00:00:00Z");
+const CONSUMERS = consumersOf([{ name: "orca", java: true }, { name: "gate", java: true }], ["redis"]);
+
+/** Every Secret of a run as the API server returns it (data base64), by name. */
+function clusterSecrets(r: RunResult): Map<string, ObservedSecret> {
+    return new Map(
+        ofType(r, "kubernetes:core/v1:Secret").map((x) => {
+            const o = unwrap(x.outputs) as { metadata: { name: string }; data: Record<string, string> };
+            return [o.metadata.name, { name: o.metadata.name, data: o.data }];
+        }),
+    );
+}
+
+/** A pod of each consumer, started with the given Secrets (their checksums on its annotations). */
+function podsStartedWith(secrets: Map<string, ObservedSecret>, ready = true): ObservedPod[] {
+    const jvm = secretChecksum(secrets.get("spinnaker-mtls-jvm-truststore")!.data);
+    return [
+        { name: "spin-orca-6d4f9c7b8-x2x9q", annotations: { [TLS_CHECKSUM_ANNOTATION]: secretChecksum(secrets.get("spin-orca-tls")!.data), [JVM_TRUSTSTORE_CHECKSUM_ANNOTATION]: jvm }, ready },
+        { name: "spin-gate-5b7c8d9f6-k8m2p", annotations: { [TLS_CHECKSUM_ANNOTATION]: secretChecksum(secrets.get("spin-gate-tls")!.data), [JVM_TRUSTSTORE_CHECKSUM_ANNOTATION]: jvm }, ready },
+        { name: "spin-redis-0", annotations: { [TLS_CHECKSUM_ANNOTATION]: secretChecksum(secrets.get("spin-redis-tls")!.data) }, ready },
+    ];
+}
+
+describe("CA rotation status: a cluster's convergence on a phase", function () {
+    this.timeout(60_000);
+    const phases: Record<string, RunResult> = {};
+    before(async () => {
+        let previous: RunResult | undefined;
+        for (const phase of ["none", "trust-both", "issue-next", "trust-next"]) {
+            previous = await run({ stack: "dev", config: { "spinnaker-mtls:caRotation": phase }, now: NOW, ...(previous ? { previous: previous.export } : {}) });
+            phases[phase] = previous;
+        }
+    });
+
+    it("finds every consumer converged when its Secret holds the phase's CAs and its pods started with it", () => {
+        for (const phase of ["none", "trust-both", "issue-next", "trust-next"] as const) {
+            const secrets = clusterSecrets(phases[phase]);
+            const rows = rotationStatus(phaseExpectation(phase), CONSUMERS, secrets, podsStartedWith(secrets), secrets.get("spinnaker-mtls-jvm-truststore"));
+            assert.deepStrictEqual(rows.map((r) => [r.consumer, r.converged, r.notes]), CONSUMERS.map((c) => [c.name, true, []]), phase);
+            assert.strictEqual(rows[0].trusted.length, phase === "trust-both" || phase === "issue-next" ? 2 : 1);
+            // The signer by fingerprint: the second root only at issue-next.
+            assert.strictEqual(rows[0].signer, rows[0].trusted[phase === "issue-next" ? 1 : 0], phase);
+        }
+    });
+
+    it("judges a deployment by its recorded caTrust as by its phase", () => {
+        const secrets = clusterSecrets(phases["issue-next"]);
+        const recorded = unwrap(phases["issue-next"].stackOutputs.caTrust) as { trusted: string[]; signer: string };
+        assert.deepStrictEqual(trustExpectation(recorded), { ...phaseExpectation("issue-next"), label: "the last deployment's phase" });
+        assert.ok(rotationStatus(trustExpectation(recorded), CONSUMERS, secrets, podsStartedWith(secrets)).every((r) => r.converged));
+    });
+
+    it("finds a Secret still at the phase before unconverged, saying how many CAs it holds and the phase wants", () => {
+        const secrets = clusterSecrets(phases.none);
+        const rows = rotationStatus(phaseExpectation("trust-both"), CONSUMERS, secrets, podsStartedWith(secrets));
+        assert.ok(rows.every((r) => !r.converged));
+        assert.deepStrictEqual(rows[0].notes, ["spin-orca-tls's ca.crt holds 1 CA root; trust-both wants 2"]);
+    });
+
+    it("finds a certificate signed by the wrong CA of the two", () => {
+        const secrets = clusterSecrets(phases["trust-both"]);
+        const rows = rotationStatus(phaseExpectation("issue-next"), CONSUMERS, secrets, podsStartedWith(secrets));
+        assert.deepStrictEqual(rows[0].notes, ["spin-orca-tls's certificate is signed by the first CA of ca.crt; issue-next signs with the second"]);
+    });
+
+    it("finds a pod that has not restarted since its Secret changed, a pod not ready, and an old JVM trust store", () => {
+        const before = clusterSecrets(phases.none);
+        const after = clusterSecrets(phases["trust-both"]);
+        const pods = [...podsStartedWith(after).slice(1), { ...podsStartedWith(before)[0] }, { ...podsStartedWith(after, false)[2], name: "spin-redis-1" }];
+        const rows = rotationStatus(phaseExpectation("trust-both"), CONSUMERS, after, pods, after.get("spinnaker-mtls-jvm-truststore"));
+        const orca = rows.find((r) => r.consumer === "orca")!;
+        assert.strictEqual(orca.converged, false);
+        assert.deepStrictEqual(orca.notes, [
+            `pod spin-orca-6d4f9c7b8-x2x9q started with an earlier spin-orca-tls (its ${TLS_CHECKSUM_ANNOTATION} differs): it has not restarted since the Secret changed`,
+            `pod spin-orca-6d4f9c7b8-x2x9q started with an earlier JVM trust store (its ${JVM_TRUSTSTORE_CHECKSUM_ANNOTATION} differs)`,
+        ]);
+        const redis = rows.find((r) => r.consumer === "redis")!;
+        assert.deepStrictEqual([redis.converged, redis.pods, redis.notes], [false, 2, ["pod spin-redis-1 is not ready"]]);
+        assert.strictEqual(rows.find((r) => r.consumer === "gate")!.converged, true);
+    });
+
+    it("counts a consumer without pods as converged, and says so", () => {
+        const secrets = clusterSecrets(phases["trust-both"]);
+        const rows = rotationStatus(phaseExpectation("trust-both"), CONSUMERS, secrets, []);
+        assert.ok(rows.every((r) => r.converged && r.pods === 0));
+        assert.match(rows[0].notes[0], /^no pods found/);
+    });
+
+    it("finds a missing Secret, and stores that disagree with one another", () => {
+        const secrets = clusterSecrets(phases["trust-both"]);
+        const mixed = new Map(secrets);
+        mixed.delete("spin-gate-tls");
+        mixed.set("spin-redis-tls", clusterSecrets(phases["trust-next"]).get("spin-redis-tls")!);
+        const rows = rotationStatus(phaseExpectation("trust-both"), CONSUMERS, mixed, []);
+        assert.deepStrictEqual(rows.find((r) => r.consumer === "gate")!.notes, ["Secret spin-gate-tls not found"]);
+        const redis = rows.find((r) => r.consumer === "redis")!;
+        assert.strictEqual(redis.converged, false);
+        assert.ok(redis.notes.includes("its ca.crt holds other CAs than orca's"), redis.notes.join("\n"));
+    });
+
+    it("matches pods to consumers by the names their Deployments and StatefulSets give them, and no others", () => {
+        const [orca, , redis] = CONSUMERS;
+        assert.ok(orca.podName.test("spin-orca-6d4f9c7b8-x2x9q"));
+        assert.ok(!orca.podName.test("spin-orca-bootstrap-6d4f9c7b8-x2x9q") && !orca.podName.test("spin-orca-0"));
+        assert.ok(redis.podName.test("spin-redis-0") && !redis.podName.test("spin-redis-go-0"));
+    });
+});
