@@ -65,7 +65,24 @@ const CERT_MANAGER_CERTIFICATE = /^kubernetes:cert-manager\.io\/[^:]+:Certificat
 export const IMPORTED_CA = "spinnaker-ca (imported)";
 /** The rows of an imported intermediate's chain, signer first. */
 export const IMPORTED_CA_INTERMEDIATE = "spinnaker-ca intermediate (imported)";
-const isImportedCa = (r: CertRow): boolean => r.service === IMPORTED_CA || r.service.startsWith(IMPORTED_CA_INTERMEDIATE);
+/** During a CA rotation, the next CA when it is imported too. */
+export const IMPORTED_NEXT_CA = "spinnaker-ca next (imported)";
+const isImportedCa = (r: CertRow): boolean => r.service === IMPORTED_CA || r.service === IMPORTED_NEXT_CA || r.service.startsWith(IMPORTED_CA_INTERMEDIATE);
+const fingerprintOf = (pem: string | undefined): string | undefined => {
+    try {
+        return pem ? new X509Certificate(pem).fingerprint256 : undefined;
+    } catch {
+        return undefined;
+    }
+};
+const isSelfSigned = (pem: string): boolean => {
+    try {
+        const c = new X509Certificate(pem);
+        return c.checkIssued(c) && c.verify(c.publicKey);
+    } catch {
+        return true;
+    }
+};
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const rec = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -153,10 +170,15 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
     // An imported CA has no certificate resource; the stack exports its certificate.
     const stack = live.find((r) => r.type === "pulumi:pulumi:Stack");
     const caPem = str(stack?.outputs.caCertificatePem);
-    if (caPem && !live.some((r) => r.type === TLS_CERTS[1] && r.outputs.certPem === caPem)) rows.push(fromPem(IMPORTED_CA, caPem, importedCaWindowHours(live), "-", now));
-    // An imported intermediate and the CAs above it (the root is the row above): the CertificateAuthority's outputs.
-    const authority = live.find((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority");
-    for (const [i, pem] of pemBlocks(str(authority?.outputs.intermediatesPem) ?? "").entries()) {
+    // During a CA rotation it holds two CAs: each root no certificate resource issued is imported.
+    const generated = new Set(live.filter((r) => r.type === TLS_CERTS[1]).map((r) => fingerprintOf(str(r.outputs.certPem))));
+    const roots = pemBlocks(caPem ?? "").filter(isSelfSigned);
+    for (const [i, pem] of roots.entries()) {
+        if (!generated.has(fingerprintOf(pem))) rows.push(fromPem(i === 0 ? IMPORTED_CA : IMPORTED_NEXT_CA, pem, importedCaWindowHours(live), "-", now));
+    }
+    // An imported intermediate and the CAs above it (the root is a row above): the CertificateAuthorities' outputs.
+    const intermediates = live.filter((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority").flatMap((a) => pemBlocks(str(a.outputs.intermediatesPem) ?? ""));
+    for (const [i, pem] of intermediates.entries()) {
         rows.push(fromPem(`${IMPORTED_CA_INTERMEDIATE} ${i + 1}`, pem, importedCaWindowHours(live), "-", now));
     }
     for (const r of live.filter((x) => CERT_MANAGER_CERTIFICATE.test(x.type))) {

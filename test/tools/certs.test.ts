@@ -2,13 +2,14 @@
 // of the same certificates.
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { emulatorFor } from "../../engine/providers";
 import { loadProject, loadStackConfig } from "../../engine/project";
 import { PROJECT_ROOT, StackExport } from "../../engine/run";
-import { IMPORTED_CA, attentionLines, certificateInventory, formatInventory, importedCaWindowHours, needsAttention, parseCertsArgs, sourceLine } from "../../tools/certs";
+import { IMPORTED_CA, IMPORTED_NEXT_CA, attentionLines, certificateInventory, formatInventory, importedCaWindowHours, needsAttention, parseCertsArgs, sourceLine } from "../../tools/certs";
 import { run, stackRun } from "../support/stacks";
 
 const HOUR = 3600_000;
@@ -111,6 +112,23 @@ describe("npm run certs", () => {
         const ca = certificateInventory(exp).find((r) => r.service === IMPORTED_CA)!;
         assert.strictEqual(ca.status, "ok");
         assert.strictEqual(ca.key, "ECDSA P-256");
+    });
+
+    it("during a CA rotation, lists both generated CAs by name, and an imported next CA as such", async () => {
+        const none = await run({ stack: "dev" });
+        const trustBoth = await run({ stack: "dev", config: { "spinnaker-mtls:caRotation": "trust-both" }, previous: none.export });
+        const cas = certificateInventory(trustBoth.export).filter((r) => r.service.startsWith("spinnaker-ca"));
+        assert.deepStrictEqual(cas.map((r) => r.service).sort(), ["spinnaker-ca", "spinnaker-ca-g2"]);
+        const next = importableCa(24 * 365, new Date());
+        const imported = await run({
+            stack: "dev",
+            config: { "spinnaker-mtls:caRotation": "trust-both", "spinnaker-mtls:caNextCertPem": next.certPem, "spinnaker-mtls:caNextKeyPem": next.keyPem },
+            secretConfigKeys: ["spinnaker-mtls:caNextKeyPem"],
+            previous: none.export,
+        });
+        const rows = certificateInventory(imported.export).filter((r) => r.service.startsWith("spinnaker-ca"));
+        assert.deepStrictEqual(rows.map((r) => r.service).sort(), ["spinnaker-ca", IMPORTED_NEXT_CA]);
+        assert.strictEqual(rows.find((r) => r.service === IMPORTED_NEXT_CA)!.notAfter, new Date(new X509Certificate(next.certPem).validTo).toISOString().replace(/\.000Z$/, "Z"));
     });
 
     it("gives an imported CA its own renewal window: the stack's certificate lifetime plus its renewal window", async () => {
