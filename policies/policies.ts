@@ -1,6 +1,7 @@
 // The pack's rules, in the order a report lists them. The entry point and the
 // tests both take this list, so what is tested is what is served.
 import { Policies } from "@pulumi/policy";
+import { caNameConstraints } from "./certificates/caNameConstraints";
 import { caRotationStep } from "./certificates/caRotationStep";
 import { certificateIssuer } from "./certificates/certificateIssuer";
 import { certificateNames } from "./certificates/certificateNames";
@@ -82,6 +83,7 @@ export const POLICIES: Policies = [
     certificateNames,
     issuerScope,
     caRotationStep,
+    caNameConstraints,
     serviceNotCa,
     otterizeCredentials,
     redisTlsOnly,

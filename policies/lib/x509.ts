@@ -1,0 +1,63 @@
+// What the rules read of an X.509 certificate beyond what Node's
+// X509Certificate exposes: the OIDs of its extensions, read from the DER.
+import { X509Certificate } from "crypto";
+
+/** One DER element: its tag, and where its content lies. */
+interface Element {
+    tag: number;
+    start: number;
+    end: number;
+}
+
+function element(der: Buffer, at: number): Element {
+    const tag = der[at];
+    let length = der[at + 1];
+    let start = at + 2;
+    if (length & 0x80) {
+        const bytes = length & 0x7f;
+        length = 0;
+        for (let i = 0; i < bytes; i++) length = length * 256 + der[start + i];
+        start += bytes;
+    }
+    if (start + length > der.length) throw new Error("truncated DER");
+    return { tag, start, end: start + length };
+}
+
+function children(der: Buffer, parent: Element): Element[] {
+    const out: Element[] = [];
+    for (let at = parent.start; at < parent.end; ) {
+        const e = element(der, at);
+        out.push(e);
+        at = e.end;
+    }
+    return out;
+}
+
+function oid(der: Buffer, e: Element): string {
+    const bytes = der.subarray(e.start, e.end);
+    const parts = [Math.floor(bytes[0] / 40), bytes[0] % 40];
+    let value = 0;
+    for (const b of bytes.subarray(1)) {
+        value = value * 128 + (b & 0x7f);
+        if (!(b & 0x80)) {
+            parts.push(value);
+            value = 0;
+        }
+    }
+    return parts.join(".");
+}
+
+/** The extension OIDs of a certificate, in order; throws on a certificate that is not DER. */
+export function extensionOids(cert: X509Certificate): string[] {
+    const der = cert.raw;
+    const tbs = children(der, element(der, 0))[0];
+    const extensions = children(der, tbs).find((e) => e.tag === 0xa3);
+    if (!extensions) return [];
+    const list = children(der, extensions)[0];
+    return children(der, list).map((ext) => oid(der, children(der, ext)[0]));
+}
+
+export const NAME_CONSTRAINTS_OID = "2.5.29.30";
+
+/** The PEM certificates of a bundle. */
+export const pemCertificates = (pem: string): X509Certificate[] => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => new X509Certificate(b));
