@@ -12,14 +12,15 @@ import { RawConfig, StackConfig, StackConfigError, parseStackConfig } from "../c
 import { CONFIG_NAMESPACE } from "../components/config/keys";
 import { KubeconfigError, clusterReader } from "../components/kubernetes/clusterReader";
 import { ConsumerStatus, phaseExpectation } from "../components/pki/rotationStatus";
-import { observeConsumers, rotationConsumers } from "../components/spinnakerMtls/rotationObservation";
+import { observeConsumers, probeRedis, rotationConsumers } from "../components/spinnakerMtls/rotationObservation";
 import { CommandHelp, EXIT_ERROR, EXIT_NO, EXIT_OK, runCommand } from "../engine/command";
 import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "../engine/configInputs";
 import { UsageError, parseFlags } from "../engine/flags";
 import { loadProject, readStackConfig } from "../engine/project";
 import { PROJECT_ROOT } from "../engine/run";
 
-const USAGE = "usage: npm run rotation -- status --stack <name> [--kubeconfig <file>] [--context <name>] [--json] [--config|--config-file|--secret-file|--secret-env <key>=...]...";
+const USAGE =
+    "usage: npm run rotation -- status --stack <name> [--kubeconfig <file>] [--context <name>] [--redis <host:port>] [--redis-go <host:port>] [--json] [--config|--config-file|--secret-file|--secret-env <key>=...]...";
 
 export const HELP: CommandHelp = {
     usage: USAGE,
@@ -32,6 +33,8 @@ export const HELP: CommandHelp = {
         ["--stack <name>", "the stack whose config says the phase (Pulumi.<name>.yaml)"],
         ["--kubeconfig <file>", "the kubeconfig; by default KUBECONFIG's first file, else ~/.kube/config"],
         ["--context <name>", "a kubeconfig context; by default the stack's kubeContext, else the current context"],
+        ["--redis <host:port>", "also what the in-cluster Redis serves, reached here (kubectl port-forward svc/spin-redis 6379): a handshake with its own Secret's certificate and CAs, the certificate it serves, CONFIG GET tls-ca-cert-file"],
+        ["--redis-go <host:port>", "the same for the Go services' Redis (spin-redis-go)"],
         ["--json", "the report as JSON (one object per consumer)"],
         ...CONFIG_FLAG_HELP,
     ],
@@ -44,6 +47,8 @@ export interface RotationArgs {
     readonly kubeconfig?: string;
     readonly context?: string;
     readonly json: boolean;
+    /** Where each Redis is reached from here, by consumer name (redis, redis-go). */
+    readonly redis: Record<string, { host: string; port: number }>;
     readonly config: Record<string, string>;
     readonly secretConfigKeys: string[];
 }
@@ -51,10 +56,18 @@ export interface RotationArgs {
 export function parseRotationArgs(argv: string[]): RotationArgs {
     const [sub, ...rest] = argv;
     if (sub !== "status") throw new UsageError(`${sub === undefined ? "name a subcommand" : `unknown subcommand ${JSON.stringify(sub)}`}; allowed: status\n${USAGE}`);
-    const f = parseFlags(rest, { values: ["stack", "kubeconfig", "context"], switches: ["json"], pairs: [...CONFIG_PAIR_FLAGS] }, USAGE);
+    const f = parseFlags(rest, { values: ["stack", "kubeconfig", "context", "redis", "redis-go"], switches: ["json"], pairs: [...CONFIG_PAIR_FLAGS] }, USAGE);
     if (!f.values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
+    const redis: Record<string, { host: string; port: number }> = {};
+    for (const [flag, consumer] of [["redis", "redis"], ["redis-go", "redis-go"]] as const) {
+        const v = f.values[flag];
+        if (v === undefined) continue;
+        const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new UsageError(`--${flag} is ${JSON.stringify(v)}; allowed: <host>:<port>, e.g. 127.0.0.1:6379\n${USAGE}`);
+        redis[consumer] = { host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+    }
     const inputs = readConfigInputs(f.pairs);
-    return { stack: f.values.stack, kubeconfig: f.values.kubeconfig, context: f.values.context, json: f.switches.has("json"), config: inputs.values, secretConfigKeys: inputs.secretKeys };
+    return { stack: f.values.stack, kubeconfig: f.values.kubeconfig, context: f.values.context, json: f.switches.has("json"), redis, config: inputs.values, secretConfigKeys: inputs.secretKeys };
 }
 
 /** The stack's config, as the program would read it; throws StackConfigError listing every problem. */
@@ -102,7 +115,21 @@ async function main(args: RotationArgs): Promise<number> {
         }
         throw e;
     }
-    const rows = await observeConsumers(reader, config.namespace, phaseExpectation(config.caRotation), rotationConsumers(config));
+    const consumers = rotationConsumers(config);
+    const rows = await observeConsumers(reader, config.namespace, phaseExpectation(config.caRotation), consumers);
+    for (const [name, at] of Object.entries(args.redis)) {
+        const i = rows.findIndex((r) => r.consumer === name);
+        if (i < 0) {
+            console.error(`--${name} is given, but ${args.stack} runs no ${name === "redis" ? "in-cluster Redis" : "Redis for the Go services"}`);
+            return EXIT_ERROR;
+        }
+        const secret = await reader.get<{ metadata: { name: string }; data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(config.namespace)}/secrets/spin-${name}-tls`);
+        const probe = secret
+            ? await probeRedis(at.host, at.port, { name: secret.metadata.name, data: secret.data ?? {} }, `spin-${name}.${config.namespace}.svc`)
+            : { ok: false, notes: [`Secret spin-${name}-tls not found, so Redis was not probed`] };
+        const row = rows[i];
+        rows[i] = { ...row, converged: row.converged && probe.ok, notes: [...row.notes, ...probe.notes, ...("caFile" in probe && probe.caFile ? [`serves its own Secret's certificate; loads its CAs from ${probe.caFile}`] : [])] };
+    }
     console.log(args.json ? JSON.stringify({ stack: args.stack, caRotation: config.caRotation, server: reader.server, consumers: rows }, null, 2) : statusReport(args.stack, config.caRotation, reader.server, rows));
     return rows.every((r) => r.converged) ? EXIT_OK : EXIT_NO;
 }

@@ -6,6 +6,8 @@
 // kubeconfig and context the provider uses) whenever its caRotation moves,
 // and hands what it saw to SpinnakerMtls, which refuses the step while any
 // consumer has not converged (args.lastDeploymentObserved).
+import * as crypto from "crypto";
+import * as tls from "tls";
 import { StackConfig, parseStackConfig, withKeyNames } from "../config";
 import { ClusterReader, KubeconfigError, clusterReader } from "../kubernetes/clusterReader";
 import { CaTrust, parseCaTrust } from "../pki/caRotation";
@@ -98,4 +100,62 @@ export async function observeLastDeployment(args: SpinnakerMtlsArgs, lastDeploye
     } catch (e) {
         return { server: reader.server, error: (e as Error).message };
     }
+}
+
+/** What a Redis serves, read over TLS with its own Secret's certificate: the served certificate and its CA file. */
+export interface RedisProbe {
+    readonly ok: boolean;
+    readonly notes: string[];
+    /** CONFIG GET tls-ca-cert-file, when the handshake succeeded. */
+    readonly caFile?: string;
+}
+
+/** RESP for one command: an array of bulk strings. */
+const resp = (...words: string[]): string => `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join("")}`;
+
+/** The value of a `CONFIG GET <name>` reply (`*2 $name $value`); undefined when the reply is anything else. */
+export function configGetValue(reply: string, name: string): string | undefined {
+    const m = /^\*2\r\n\$(\d+)\r\n([^\r]*)\r\n\$(\d+)\r\n([^\r]*)\r\n$/.exec(reply);
+    return m && m[2] === name && Number(m[3]) === Buffer.byteLength(m[4]) ? m[4] : undefined;
+}
+
+/**
+ * Connects to a Redis (through a port-forward, say) presenting the certificate its own Secret holds, and
+ * checks that the handshake succeeds against the Secret's ca.crt (Redis has loaded a CA bundle that trusts
+ * the phase's signer), that Redis serves the certificate the Secret holds (it has reloaded or restarted),
+ * and reads its tls-ca-cert-file. `servername` is the name its certificate carries (spin-redis.<ns>.svc).
+ */
+export function probeRedis(host: string, port: number, secret: ObservedSecret, servername: string, timeoutMs = 10_000): Promise<RedisProbe> {
+    const file = (k: string) => Buffer.from(secret.data[k] ?? "", "base64");
+    const expected = (() => {
+        try {
+            return new crypto.X509Certificate(file("tls.crt")).fingerprint256;
+        } catch {
+            return undefined;
+        }
+    })();
+    return new Promise((resolve) => {
+        let reply = "";
+        let done = false;
+        const finish = (r: RedisProbe) => {
+            if (done) return;
+            done = true;
+            socket.destroy();
+            resolve(r);
+        };
+        const socket = tls.connect({ host, port, servername, ca: file("ca.crt"), cert: file("tls.crt"), key: file("tls.key"), timeout: timeoutMs }, () => {
+            const served = socket.getPeerCertificate()?.fingerprint256;
+            const notes = served && expected && served !== expected ? [`Redis at ${host}:${port} serves another certificate than ${secret.name} holds: it has not reloaded or restarted since the Secret changed`] : [];
+            socket.write(resp("CONFIG", "GET", "tls-ca-cert-file"));
+            socket.on("data", (d: Buffer) => {
+                reply += d.toString("utf8");
+                if (/^\*2\r\n(\$\d+\r\n[^\r]*\r\n){2}$/.test(reply) || /^-/.test(reply)) {
+                    const caFile = configGetValue(reply, "tls-ca-cert-file");
+                    finish({ ok: notes.length === 0, notes: caFile ? notes : [...notes, `CONFIG GET tls-ca-cert-file answered ${JSON.stringify(reply.trim())}`], ...(caFile ? { caFile } : {}) });
+                }
+            });
+        });
+        socket.on("timeout", () => finish({ ok: false, notes: [`Redis at ${host}:${port}: no answer in ${timeoutMs / 1000} s`] }));
+        socket.on("error", (e) => finish({ ok: false, notes: [`Redis at ${host}:${port} refused the handshake with ${secret.name}'s own certificate and CAs: ${e.message}`] }));
+    });
 }
