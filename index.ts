@@ -31,6 +31,8 @@ export = async () => {
         caNotAfter: spinnakerMtls.caNotAfter,
         /** Which CAs the stores trust and which one signs: the next caRotation step is judged against it. */
         caTrust: spinnakerMtls.caTrust,
+        /** What the last deployment trusted, as this one was judged against it (without one, this one's own caTrust). */
+        lastDeployedCaTrust: spinnakerMtls.lastDeployedCaTrust,
         /** Per service: the Secret that holds its files, its SANs and its expiry (issued by Pulumi) or who renews it. Nothing secret. */
         serviceCertificates: spinnakerMtls.serviceCertificates,
         redisEndpoint: spinnakerMtls.redisEndpoint,

@@ -7,6 +7,7 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { Emulator, Props, emulatorFor } from "./providers";
 import { SECRET_SIG, SECRET_SIG_KEY } from "./secrets";
 
@@ -27,8 +28,6 @@ export interface RecordedResource {
     readonly op: Operation;
     /** The resource option: when the program stops declaring it, the engine forgets it without deleting it. */
     readonly retainOnDelete?: boolean;
-    /** Read, not managed (a StackReference): the engine records it and never deletes it. */
-    readonly external?: boolean;
 }
 
 export interface PriorResource {
@@ -199,40 +198,29 @@ export class OfflineMonitor extends MockMonitor {
     }
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    override async readResource(req: any, callback: Callback): Promise<void> {
+    override async readResource(_req: any, callback: Callback): Promise<void> {
+        callback(new Error("offline engine: reading existing resources (.get) is not emulated"));
+    }
+
+    /**
+     * The engine's builtin function a StackReference reads through, for this
+     * stack's own name only (as a self-managed backend names it): the outputs
+     * the previous state recorded, none without one. Every other function is
+     * the mocks', which emulate none.
+     */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    override async invoke(req: any, callback: Callback): Promise<void> {
+        if (req.getTok() !== "pulumi:pulumi:readStackOutputs") return super.invoke(req, callback);
         try {
-            const type: string = req.getType();
-            const name: string = req.getName();
-            const selfReference = `${"organization"}/${this.project}/${this.stack}`;
-            // Only the stack's own reference, as a self-managed backend names it: its outputs are the last deployment's.
-            if (type !== "pulumi:pulumi:StackReference" || name !== selfReference) {
-                throw new Error(`offline engine: reading existing resources is emulated only for this stack's own StackReference (${selfReference}), not ${type} ${name}`);
-            }
-            const parent: string = req.getParent();
-            const urn = this.urnFor(parent, type, name);
-            if (this.records.has(urn)) throw new Error(`duplicate resource URN ${urn}`);
+            const { name } = rpc.deserializeProperties(req.getArgs()) as { name?: string };
+            const self = `organization/${this.project}/${this.stack}`;
+            if (name !== self) throw new Error(`offline engine: stack outputs are read for this stack only (${self}), not ${name}`);
             const last = this.prior.get(this.urnFor("", "pulumi:pulumi:Stack", `${this.project}-${this.stack}`))?.outputs ?? {};
-            const outputs: Props = { name, outputs: last, secretOutputNames: Object.keys(last).filter((k) => containsSecret(last[k])).sort() };
-            this.records.set(urn, {
-                urn,
-                type,
-                custom: true,
-                id: name,
-                parent: parent || undefined,
-                dependencies: [...new Set<string>(req.getDependenciesList())].sort(),
-                inputs: { name },
-                outputs,
-                additionalSecretOutputs: [],
-                // Read again each run: new only in a stack's first deployment.
-                op: this.prior.has(urn) ? "same" : "create",
-                external: true,
-            });
-            const response = new resproto.ReadResourceResponse();
-            response.setUrn(urn);
-            response.setProperties(structproto.Struct.fromJavaScript(await rpc.serializeProperties("", outputs)));
+            const result = { name, outputs: last, secretOutputNames: Object.keys(last).filter((k) => containsSecret(last[k])).sort() };
+            const response = new provproto.InvokeResponse();
+            response.setReturn(structproto.Struct.fromJavaScript(await rpc.serializeProperties("", result)));
             callback(null, response);
         } catch (err) {
-            this.errors.push(err as Error);
             callback(err as Error);
         }
     }

@@ -23,7 +23,6 @@ export interface ExportedResource {
     dependencies?: string[];
     additionalSecretOutputs?: string[];
     retainOnDelete?: boolean;
-    external?: boolean;
 }
 
 export interface StackExport {
@@ -296,7 +295,6 @@ async function runOnce(opts: RunOptions): Promise<RunResult> {
                     ...(r.dependencies.length ? { dependencies: r.dependencies } : {}),
                     ...(r.additionalSecretOutputs.length ? { additionalSecretOutputs: r.additionalSecretOutputs } : {}),
                     ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
-                    ...(r.external ? { external: true } : {}),
                 };
                 return e;
             }),

@@ -162,6 +162,11 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
      */
     public readonly caTrust: pulumi.Output<CaTrust>;
     /**
+     * The last deployment's caTrust this deployment was judged against (args.lastDeployedCaTrust);
+     * this deployment's own caTrust when there was none to judge by. The policy pack's ca-rotation-step reads it.
+     */
+    public readonly lastDeployedCaTrust: pulumi.Output<CaTrust>;
+    /**
      * With the otterize backend, the credentials operator's Helm values this component assumes (an
      * object); otherwise a sentence saying why there are none. Any, as the stack output always was.
      */
@@ -436,6 +441,8 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         this.caCertificatePem = trustBundlePem;
         this.caNotAfter = ca.notAfter;
         this.caTrust = pulumi.output(plannedCaTrust(config));
+        // Without a last deployment to judge by, this one is its own: a first up and the next one record the same.
+        this.lastDeployedCaTrust = pulumi.output(parseCaTrust(args.lastDeployedCaTrust) ?? plannedCaTrust(config));
         this.otterizeOperatorValues = pulumi.output<unknown>(
             config.certManager.backend === "otterize" ? operatorValues(config.certManager.otterize.provider, CA_ISSUER) : "none: certificateBackend is not otterize",
         );
@@ -475,6 +482,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             caCertificatePem: this.caCertificatePem,
             caNotAfter: this.caNotAfter,
             caTrust: this.caTrust,
+            lastDeployedCaTrust: this.lastDeployedCaTrust,
             otterizeOperatorValues: this.otterizeOperatorValues,
             serviceCertificates: this.serviceCertificates,
             redisEndpoint: this.redisEndpoint,

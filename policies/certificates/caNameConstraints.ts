@@ -1,9 +1,19 @@
+import { X509Certificate } from "crypto";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { TLS_SELF_SIGNED } from "../lib/certificates";
 import { NAME_CONSTRAINTS_OID, extensionOids, pemCertificates } from "../lib/x509";
 import { violation } from "../lib/rule";
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** Whether a certificate carries nameConstraints; a DER this reader cannot walk counts as constrained (no advice on a guess). */
+const constrained = (c: X509Certificate): boolean => {
+    try {
+        return extensionOids(c).includes(NAME_CONSTRAINTS_OID);
+    } catch {
+        return true;
+    }
+};
 
 export const caNameConstraints: StackValidationPolicy = {
     name: "ca-name-constraints",
@@ -17,7 +27,7 @@ export const caNameConstraints: StackValidationPolicy = {
         for (const stack of args.resources.filter((r) => r.type === STACK_TYPE && typeof r.props.caCertificatePem === "string")) {
             const bundle = pemCertificates(stack.props.caCertificatePem as string);
             const imported = bundle.filter((c) => !generated.has(c.fingerprint256));
-            if (imported.length === 0 || imported.some((c) => extensionOids(c).includes(NAME_CONSTRAINTS_OID))) continue;
+            if (imported.length === 0 || imported.some((c) => constrained(c))) continue;
             const subjects = imported.map((c) => `'${c.subject.replace(/\n/g, ", ")}'`).join(", ");
             report(
                 violation(

@@ -4,7 +4,6 @@ import { violation } from "../lib/rule";
 
 /** The component whose outputs say what this deployment's stores trust and which CA signs (its caTrust). */
 export const SPINNAKER_MTLS_TYPE = "spinnaker-mtls:index:SpinnakerMtls";
-const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 
 interface Trust {
     trusted: string[];
@@ -17,15 +16,12 @@ const trustOf = (v: unknown): Trust | undefined =>
 export const caRotationStep: StackValidationPolicy = {
     name: "ca-rotation-step",
     description:
-        "A deployment may not take a CA out of its stores while the last deployment's certificates are signed by it, nor sign with a CA the last deployment's stores do not hold: pods restart one by one, so old and new certificates meet old and new stores, and such a step fails handshakes until the last pod has restarted. Dropping the old CA after issue-next is the step that matters most. Judged from the stack's reference to itself (the last deployment's caTrust output) and the SpinnakerMtls component's caTrust.",
+        "A deployment may not take a CA out of its stores while the last deployment's certificates are signed by it, nor sign with a CA the last deployment's stores do not hold: pods restart one by one, so old and new certificates meet old and new stores, and such a step fails handshakes until the last pod has restarted. Dropping the old CA after issue-next is the step that matters most. Judged from the SpinnakerMtls component's caTrust and lastDeployedCaTrust (the last deployment's, as the program read it from the stack's outputs).",
     severity: "critical",
     validateStack: (args, report) => {
         for (const component of args.resources.filter((r) => r.type === SPINNAKER_MTLS_TYPE)) {
             const planned = trustOf(component.props.caTrust);
-            // urn:pulumi:<stack>::<project>::...: the stack's reference to itself names the same project and stack.
-            const [stack, project] = component.urn.replace(/^urn:pulumi:/, "").split("::");
-            const self = args.resources.find((r) => r.type === STACK_REFERENCE_TYPE && typeof r.props.name === "string" && r.props.name.endsWith(`/${project}/${stack}`));
-            const last = trustOf(isRecord(self?.props.outputs) ? self.props.outputs.caTrust : undefined);
+            const last = trustOf(component.props.lastDeployedCaTrust);
             if (!planned || !last) continue;
             const name = component.urn.split("::").pop();
             for (const ca of [...new Set([last.signer, planned.signer])]) {

@@ -59,5 +59,12 @@ export function extensionOids(cert: X509Certificate): string[] {
 
 export const NAME_CONSTRAINTS_OID = "2.5.29.30";
 
-/** The PEM certificates of a bundle. */
-export const pemCertificates = (pem: string): X509Certificate[] => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => new X509Certificate(b));
+/** The PEM certificates of a bundle that parse (another rule, or the program, judges the rest). */
+export const pemCertificates = (pem: string): X509Certificate[] =>
+    (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).flatMap((b) => {
+        try {
+            return [new X509Certificate(b)];
+        } catch {
+            return [];
+        }
+    });

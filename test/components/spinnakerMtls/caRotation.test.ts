@@ -107,7 +107,11 @@ describe("SpinnakerMtls: a CA rotation of the dev stack, phase by phase", functi
 
     it("finishing (caGeneration 2, caRotation none) changes no resource and no output, and re-running changes nothing", () => {
         assert.deepStrictEqual(changed(phases.finished), []);
-        assert.deepStrictEqual(phases.finished.stackOutputs, phases["trust-next"].stackOutputs);
+        // Every output but the one that says what the up was judged against (trust-next's own, now).
+        const { lastDeployedCaTrust: judged, ...outputs } = phases.finished.stackOutputs;
+        const { lastDeployedCaTrust: judgedBefore, ...outputsBefore } = phases["trust-next"].stackOutputs;
+        assert.deepStrictEqual(outputs, outputsBefore);
+        assert.deepStrictEqual([unwrap(judgedBefore), unwrap(judged)], [unwrap(phases["issue-next"].stackOutputs.caTrust), unwrap(phases["trust-next"].stackOutputs.caTrust)]);
         assert.deepStrictEqual(changed(phases["finished again"]), []);
     });
 
