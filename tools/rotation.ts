@@ -10,7 +10,7 @@
 import "../engine/transpileCache";
 import { RawConfig, StackConfig, StackConfigError, parseStackConfig } from "../components/config";
 import { CONFIG_NAMESPACE } from "../components/config/keys";
-import { KubeconfigError, clusterReader } from "../components/kubernetes/clusterReader";
+import { ClusterReader, KubeconfigError, clusterReader } from "../components/kubernetes/clusterReader";
 import { ConsumerStatus, phaseExpectation } from "../components/pki/rotationStatus";
 import { observeConsumers, probeRedis, rotationConsumers } from "../components/spinnakerMtls/rotationObservation";
 import { CommandHelp, EXIT_ERROR, EXIT_NO, EXIT_OK, runCommand } from "../engine/command";
@@ -105,7 +105,7 @@ async function main(args: RotationArgs): Promise<number> {
         console.error(`${args.stack} renders manifests (renderYamlToDirectory) and has no cluster of its own: run this against the cluster the manifests went to, with a stack whose kubeContext names it`);
         return EXIT_ERROR;
     }
-    let reader;
+    let reader: ClusterReader;
     try {
         reader = clusterReader({ kubeconfig: args.kubeconfig, context: args.context ?? config.kubernetes.context });
     } catch (e) {
@@ -115,6 +115,14 @@ async function main(args: RotationArgs): Promise<number> {
         }
         throw e;
     }
+    try {
+        return await report(args, config, reader);
+    } finally {
+        reader.close();
+    }
+}
+
+async function report(args: RotationArgs, config: StackConfig, reader: ClusterReader): Promise<number> {
     const consumers = rotationConsumers(config);
     const rows = await observeConsumers(reader, config.namespace, phaseExpectation(config.caRotation), consumers);
     for (const [name, at] of Object.entries(args.redis)) {

@@ -14,6 +14,8 @@ export interface ClusterReader {
     readonly server: string;
     /** GET an API path; undefined for 404. */
     get<T = unknown>(apiPath: string): Promise<T | undefined>;
+    /** Closes its connections, so that nothing keeps the process alive after it. */
+    close(): void;
 }
 
 /** A kubeconfig problem, said in one line, naming the file. */
@@ -90,5 +92,5 @@ export function clusterReader(opts: { kubeconfig?: string; context?: string } = 
             req.on("error", reject);
             req.end();
         });
-    return { server, get };
+    return { server, get, close: () => agent.destroy() };
 }

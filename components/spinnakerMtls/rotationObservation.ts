@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as tls from "tls";
 import { StackConfig, parseStackConfig, withKeyNames } from "../config";
 import { ClusterReader, KubeconfigError, clusterReader } from "../kubernetes/clusterReader";
-import { CaTrust, parseCaTrust } from "../pki/caRotation";
+import { CaTrust, FORCE_CA_ROTATION_ENV, caRotationGateProblems, parseCaTrust } from "../pki/caRotation";
 import { ConsumerStatus, Consumer, ObservedPod, ObservedSecret, StoreExpectation, consumersOf, rotationStatus, trustExpectation } from "../pki/rotationStatus";
 import { JVM_TRUSTSTORE_SECRET } from "../pki/jvmTrustStore";
 import { SERVICE_CATALOG } from "../../lib/catalog/serviceCatalog";
@@ -89,6 +89,8 @@ export async function observeLastDeployment(args: SpinnakerMtlsArgs, lastDeploye
     if (!last || !config || config.kubernetes.renderYamlToDirectory !== undefined || process.env[OFFLINE_ENGINE_ENV] === "1") return undefined;
     const planned = plannedCaTrust(config);
     if (planned.signer === last.signer && planned.trusted.join("\n") === last.trusted.join("\n")) return undefined;
+    // A step the last deployment's record already refuses needs no look at the cluster.
+    if (caRotationGateProblems(last, planned, config.caRotation, process.env[FORCE_CA_ROTATION_ENV]).length > 0) return undefined;
     let reader: ClusterReader;
     try {
         reader = clusterReader({ kubeconfig: opts.kubeconfig, context: config.kubernetes.context });
@@ -99,6 +101,8 @@ export async function observeLastDeployment(args: SpinnakerMtlsArgs, lastDeploye
         return { server: reader.server, consumers: await observeConsumers(reader, config.namespace, trustExpectation(last), rotationConsumers(config)) };
     } catch (e) {
         return { server: reader.server, error: (e as Error).message };
+    } finally {
+        reader.close();
     }
 }
 
