@@ -321,8 +321,8 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
         return out;
     }
 
-    async function up(args: string[] = []): Promise<Up> {
-        const r = await run!.ws.run(["up", "--yes", "--skip-preview", "--json", ...args, ...run!.policyArgs], run!.project, 1_200_000);
+    async function up(args: string[] = [], pack = true): Promise<Up> {
+        const r = await run!.ws.run(["up", "--yes", "--skip-preview", "--json", ...args, ...(pack ? run!.policyArgs : [])], run!.project, 1_200_000);
         const events = engineEvents(r.stdout);
         // The reading's own check: every run ends with a summary.
         assert.ok(summaryOf(events), `no summary event in pulumi up --json (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
@@ -682,7 +682,7 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
         last = snap;
     });
 
-    it("negative control: a second rotation forced from trust-both straight to trust-next (after the gate refuses it) fails handshakes across the two deployments", async function () {
+    it("negative control: a second rotation forced from trust-both straight to trust-next (after the gate and, in preview, the pack refuse it) fails handshakes across the two deployments", async function () {
         assert.ok(last && last.label === "finished", "the first rotation did not finish");
         // Generation 2 → 3, trust-both: its one new CA is generation 3.
         await setPhase("trust-both");
@@ -704,8 +704,15 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
         }
         assert.deepStrictEqual(await clusterVersions(), before, "objects in the cluster changed on a refused step");
 
-        // Forced, knowingly: it goes through, says so, and deploys trust-next.
-        r = await withForce("trust-next", () => up());
+        // Forced past the program's gate, the policy pack still refuses it in the preview
+        // (ca-rotation-step, mandatory in dev too), before anything is changed.
+        const previewed = await withForce("trust-next", () => run!.ws.run(["preview", ...run!.policyArgs], run!.project, 1_200_000));
+        assert.notStrictEqual(previewed.code, 0, "the pack let a forced skip through its preview");
+        assert.match(`${previewed.stdout}\n${previewed.stderr}`, /ca-rotation-step[\s\S]*CA 'generated 2 ECDSA-P256 O=Spinnaker' signed the last deployment's certificates, but this deployment's stores do not hold it/);
+        assert.deepStrictEqual(await clusterVersions(), before, "objects in the cluster changed on a refused preview");
+
+        // Forced, knowingly, and without the pack: it goes through, says so, and deploys trust-next.
+        r = await withForce("trust-next", () => up([], false));
         assert.strictEqual(r.code, 0, r.text.slice(-3000));
         const warnings = r.events.map((e) => e.diagnosticEvent).filter((d) => d?.severity === "warning").map((d) => d!.message);
         assert.ok(warnings.some((w) => w.includes(`${FORCE_ENV}=trust-next`)), `no warning naming ${FORCE_ENV}=trust-next`);

@@ -11,16 +11,15 @@ import * as childProcess from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as https from "https";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import * as YAML from "yaml";
 import { SECRET_KEY } from "../../components/pki/secretLayout";
-import { JVM_OPTIONS_KEY } from "../../components/spinnaker/jvmOptions";
 import { unwrap } from "../../engine/monitor";
 import { RunResult } from "../../engine/run";
-import { Issued, issue, newCa, stackCa } from "../support/pki";
+import { jsonHttpsServer, korkPeerJar, podArgfile, resolveSecretRefs } from "../support/korkPeer";
+import { issue, newCa, stackCa } from "../support/pki";
 import { RedisServer, freePort, waitUntilListening } from "../support/redisServer";
 import { ServiceFiles, objectNamed, run, secretsByName, tempDir } from "../support/stacks";
 
@@ -31,15 +30,6 @@ const KORK_CLIENT_PATHS = ["retrofit2", "retrofit1", "service-endpoint", "custom
 const EXTRA_CA_KEY = "spinnaker-mtls:jvmExtraCaCertsPem";
 
 // ---------------------------------------------------------------- the build
-
-/** Builds (or reuses) the fat jar; the path is build.sh's last line. */
-function buildPeer(): string {
-    const r = childProcess.spawnSync("bash", [path.join(PEER_DIR, "build.sh")], { encoding: "utf8", timeout: 20 * 60_000 });
-    assert.strictEqual(r.status, 0, `test/peers/kork/build.sh failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
-    const jar = r.stdout.trim().split("\n").pop()!;
-    assert.ok(fs.existsSync(jar), `build.sh named no jar: ${r.stdout}`);
-    return jar;
-}
 
 // ------------------------------------------------- the rendered configuration
 
@@ -52,46 +42,6 @@ function spinnakerService(result: RunResult): ServicePatch {
     const found = result.resources.filter((r) => r.type.startsWith("kubernetes:spinnaker.") && r.type.includes(":SpinnakerService"));
     assert.strictEqual(found.length, 1, found.map((r) => r.type).join(","));
     return unwrap(found[0].inputs) as ServicePatch;
-}
-
-const REF = /^(encryptedFile|encrypted):k8s!n:([^!]+)!k:(.+)$/;
-
-/**
- * Resolves the Operator's Secret references in a profile the way the Operator
- * does before the service starts: `encryptedFile:` becomes the path of a file
- * holding that Secret key's content, `encrypted:` the content itself.
- */
-function resolveSecretRefs(tree: unknown, secrets: Map<string, ServiceFiles>, secretsDir: string): unknown {
-    if (typeof tree === "string") {
-        const m = REF.exec(tree);
-        if (!m) return tree;
-        const [, kind, name, key] = m;
-        const content = secrets.get(name)?.files[key];
-        assert.ok(content, `the profile references ${name}/${key}, which the run did not create`);
-        if (kind === "encrypted") return content.toString("utf8");
-        const file = path.join(secretsDir, name, key);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, content, { mode: 0o600 });
-        return file;
-    }
-    if (Array.isArray(tree)) return tree.map((v) => resolveSecretRefs(v, secrets, secretsDir));
-    if (tree && typeof tree === "object") return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, resolveSecretRefs(v, secrets, secretsDir)]));
-    return tree;
-}
-
-/** The service's JDK argfile, with the files it names (mounted under /opt/<svc>/secrets/ in the pod) laid out below `root`. */
-function podArgfile(result: RunResult, service: string, root: string): string {
-    const secrets = secretsByName(result);
-    const argfile = secrets.get(`spin-${service}-jvm`)!.files[JVM_OPTIONS_KEY].toString("utf8");
-    for (const [, secret, key] of argfile.matchAll(new RegExp(`/opt/${service}/secrets/([^/"]+)/([^"]+)`, "g"))) {
-        const file = path.join(root, "opt", service, "secrets", secret, key);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, secrets.get(secret)!.files[key], { mode: 0o600 });
-    }
-    const mapped = argfile.split("/opt/").join(`${root}/opt/`);
-    const file = path.join(root, "jvm-options");
-    fs.writeFileSync(file, mapped, { mode: 0o600 });
-    return file;
 }
 
 function redisFiles(result: RunResult) {
@@ -232,21 +182,6 @@ function get(url: string, client: ClientTls): Promise<Reply> {
 const pemClient = (f: ServiceFiles): ClientTls => ({ ca: f.files[SECRET_KEY.caCertificate], cert: f.files[SECRET_KEY.certificate], key: f.files[SECRET_KEY.privateKey] });
 
 /** An HTTPS endpoint outside Spinnaker (a Slack or GitHub stand-in) serving `leaf` on 127.0.0.1. */
-async function externalServer(leaf: Issued): Promise<{ port: number; close: () => Promise<void> }> {
-    const server = https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (_req, res) => {
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ service: "external" }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return {
-        port: (server.address() as net.AddressInfo).port,
-        close: () =>
-            new Promise<void>((resolve) => {
-                server.closeAllConnections();
-                server.close(() => resolve());
-            }),
-    };
-}
 
 const sha256Hex = (pem: string) => crypto.createHash("sha256").update(new crypto.X509Certificate(pem).raw).digest("hex");
 
@@ -263,7 +198,7 @@ describe(`kork ${KORK_VERSION} (Maven Central) judges the Java services' rendere
     before(function () {
         // A cold build downloads kork and Spring Boot into ~/.m2 (minutes); a warm one reuses the jar.
         this.timeout(25 * 60_000);
-        jar = buildPeer();
+        jar = korkPeerJar();
     });
 
     for (const s of stacks) {
@@ -293,8 +228,8 @@ describe(`kork ${KORK_VERSION} (Maven Central) judges the Java services' rendere
                 const dir = t.dir;
                 result = await run({ stack: s.stack, config: { ...s.config, [EXTRA_CA_KEY]: publicRoot.certPem } });
                 asGate = pemClient(secretsByName(result).get("spin-gate-tls")!);
-                external = await externalServer(externalLeaf);
-                unknown = await externalServer(unknownLeaf);
+                external = await jsonHttpsServer(externalLeaf, { service: "external" });
+                unknown = await jsonHttpsServer(unknownLeaf, { service: "external" });
                 redis = await RedisServer.start(path.join(dir, "redis"), redisFiles(result));
                 const hostsFile = path.join(dir, "hosts");
                 const names = ["localhost", os.hostname(), EXTERNAL_HOST, UNKNOWN_HOST, ...["front50", "orca"].map((svc) => new URL(spinnakerService(result).spec.spinnakerConfig["service-settings"][svc].baseUrl).hostname)];
