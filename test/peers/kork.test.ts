@@ -14,13 +14,12 @@ import * as https from "https";
 import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
-import * as YAML from "yaml";
 import { SECRET_KEY } from "../../components/pki/secretLayout";
 import { unwrap } from "../../engine/monitor";
 import { RunResult } from "../../engine/run";
-import { jsonHttpsServer, korkPeerJar, podArgfile, resolveSecretRefs } from "../support/korkPeer";
+import { KorkLaunchOptions, jsonHttpsServer, korkLaunch, korkPeerJar } from "../support/korkPeer";
 import { issue, newCa, stackCa } from "../support/pki";
-import { RedisServer, freePort, waitUntilListening } from "../support/redisServer";
+import { RedisServer, waitUntilListening } from "../support/redisServer";
 import { ServiceFiles, objectNamed, run, secretsByName, tempDir } from "../support/stacks";
 
 const PEER_DIR = path.join(__dirname, "kork");
@@ -57,16 +56,8 @@ process.on("exit", () => {
     for (const p of running) p.kill("SIGKILL");
 });
 
-interface PeerOptions {
-    readonly jar: string;
-    readonly result: RunResult;
-    readonly service: string;
-    readonly root: string;
-    /** Names the JVM resolves to 127.0.0.1 (jdk.net.hosts.file), as cluster DNS would resolve them to the pods. */
-    readonly hostsFile: string;
-    /** Settings that must differ on a test machine, passed as Spring command-line properties. */
-    readonly overrides: Record<string, string>;
-}
+/** As korkLaunch's, but `root` holds a folder per service. */
+type PeerOptions = KorkLaunchOptions;
 
 class KorkPeer {
     private readonly proc: childProcess.ChildProcess;
@@ -91,31 +82,10 @@ class KorkPeer {
     /** Starts the service as its pod would: the profile with its Secrets resolved, the argfile through JDK_JAVA_OPTIONS. */
     static async start(o: PeerOptions): Promise<KorkPeer> {
         const root = path.join(o.root, o.service);
-        fs.mkdirSync(root, { recursive: true });
-        const patch = spinnakerService(o.result);
-        const profile = resolveSecretRefs(patch.spec.spinnakerConfig.profiles[o.service], secretsByName(o.result), path.join(root, "secrets"));
-        const profileFile = path.join(root, `${o.service}-local.yml`);
-        fs.writeFileSync(profileFile, YAML.stringify(profile), { mode: 0o600 });
-        const port = await freePort();
-        const url = new URL(patch.spec.spinnakerConfig["service-settings"][o.service].baseUrl);
+        const { port, args, env } = await korkLaunch({ ...o, root });
+        const url = new URL(spinnakerService(o.result).spec.spinnakerConfig["service-settings"][o.service].baseUrl);
         url.port = String(port);
-        const args = [
-            "-Xmx320m",
-            "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC",
-            `-Djdk.net.hosts.file=${o.hostsFile}`,
-            "-jar",
-            o.jar,
-            `--spring.config.additional-location=file:${profileFile}`,
-            `--spring.application.name=${o.service}`,
-            `--server.port=${port}`,
-            "--server.address=127.0.0.1",
-            ...Object.entries(o.overrides).map(([k, v]) => `--${k}=${v}`),
-        ];
-        const peer = new KorkPeer(o.service, port, url.origin, path.join(o.root, `${o.service}.log`), {
-            args,
-            env: { ...process.env, JDK_JAVA_OPTIONS: `@${podArgfile(o.result, o.service, root)}` },
-        });
+        const peer = new KorkPeer(o.service, port, url.origin, path.join(o.root, `${o.service}.log`), { args, env });
         try {
             await peer.waitUntilListening();
         } catch (e) {

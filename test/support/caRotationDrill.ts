@@ -9,14 +9,10 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import * as YAML from "yaml";
 import { REDIS_PORT } from "../../components/redis/redisConf";
-import { RunResult } from "../../engine/run";
-import { spinnakerConfigOf } from "./goPeer";
-import { podArgfile, resolveSecretRefs } from "./korkPeer";
-import { freePort, mapPodText, waitUntilListening } from "./redisServer";
+import { KorkLaunchOptions, korkLaunch } from "./korkPeer";
+import { mapPodText, waitUntilListening } from "./redisServer";
 import { Reply, parseReplies } from "./resp";
-import { secretsByName } from "./stacks";
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -125,16 +121,7 @@ export class ServiceProxy {
 // ------------------------------------------------------- kork services
 
 
-export interface KorkStart {
-    readonly jar: string;
-    readonly result: RunResult;
-    readonly service: string;
-    /** A folder of its own: this pod's files. */
-    readonly root: string;
-    readonly hostsFile: string;
-    /** Spring properties that must differ on a test machine (ports), from the command line. */
-    readonly overrides: Record<string, string>;
-}
+export type KorkStart = KorkLaunchOptions;
 
 /** One pod of a Java service: the kork peer with the profile and argfile of one run, as that pod mounted them at its start. */
 export class KorkPod {
@@ -147,27 +134,10 @@ export class KorkPod {
     ) {}
 
     static async start(o: KorkStart): Promise<KorkPod> {
-        fs.mkdirSync(o.root, { recursive: true });
-        const profile = resolveSecretRefs(spinnakerConfigOf(o.result).profiles[o.service], secretsByName(o.result), path.join(o.root, "secrets"));
-        const profileFile = path.join(o.root, `${o.service}-local.yml`);
-        fs.writeFileSync(profileFile, YAML.stringify(profile), { mode: 0o600 });
-        const port = await freePort();
-        const args = [
-            "-Xmx320m",
-            "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC",
-            `-Djdk.net.hosts.file=${o.hostsFile}`,
-            "-jar",
-            o.jar,
-            `--spring.config.additional-location=file:${profileFile}`,
-            `--spring.application.name=${o.service}`,
-            `--server.port=${port}`,
-            "--server.address=127.0.0.1",
-            ...Object.entries(o.overrides).map(([k, v]) => `--${k}=${v}`),
-        ];
+        const { port, args, env } = await korkLaunch(o);
         const log = path.join(o.root, "pod.log");
         const out = fs.openSync(log, "a");
-        const proc = childProcess.spawn("java", args, { stdio: ["ignore", out, out], env: { ...process.env, JDK_JAVA_OPTIONS: `@${podArgfile(o.result, o.service, o.root)}` } });
+        const proc = childProcess.spawn("java", args, { stdio: ["ignore", out, out], env });
         fs.closeSync(out);
         const pod = new KorkPod(o.service, port, log, proc, track(proc));
         try {

@@ -7,9 +7,12 @@ import * as fs from "fs";
 import * as https from "https";
 import * as net from "net";
 import * as path from "path";
+import * as YAML from "yaml";
 import { JVM_OPTIONS_KEY } from "../../components/spinnaker/jvmOptions";
 import { RunResult } from "../../engine/run";
+import { spinnakerConfigOf } from "./goPeer";
 import { Issued } from "./pki";
+import { freePort } from "./redisServer";
 import { ServiceFiles, secretsByName } from "./stacks";
 
 /** Builds (or reuses) the fat jar; the path is build.sh's last line. */
@@ -75,4 +78,44 @@ export async function jsonHttpsServer(leaf: Issued, body: unknown): Promise<{ po
                 server.close(() => resolve());
             }),
     };
+}
+
+/** What a Java service's pod runs the kork peer with. */
+export interface KorkLaunchOptions {
+    readonly jar: string;
+    readonly result: RunResult;
+    readonly service: string;
+    /** The pod's own folder: its resolved Secrets, profile and argfile go below it. */
+    readonly root: string;
+    /** Names the JVM resolves to 127.0.0.1 (jdk.net.hosts.file), as cluster DNS would resolve them to the pods. */
+    readonly hostsFile: string;
+    /** Spring properties that must differ on a test machine, from the command line. */
+    readonly overrides: Record<string, string>;
+}
+
+/**
+ * The service as its pod would start it: the profile with its Secrets resolved
+ * (Spring's additional location), the argfile through JDK_JAVA_OPTIONS, a free
+ * loopback port. The JVM flags keep a 2-core machine responsive.
+ */
+export async function korkLaunch(o: KorkLaunchOptions): Promise<{ port: number; args: string[]; env: NodeJS.ProcessEnv }> {
+    fs.mkdirSync(o.root, { recursive: true });
+    const profile = resolveSecretRefs(spinnakerConfigOf(o.result).profiles[o.service], secretsByName(o.result), path.join(o.root, "secrets"));
+    const profileFile = path.join(o.root, `${o.service}-local.yml`);
+    fs.writeFileSync(profileFile, YAML.stringify(profile), { mode: 0o600 });
+    const port = await freePort();
+    const args = [
+        "-Xmx320m",
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        `-Djdk.net.hosts.file=${o.hostsFile}`,
+        "-jar",
+        o.jar,
+        `--spring.config.additional-location=file:${profileFile}`,
+        `--spring.application.name=${o.service}`,
+        `--server.port=${port}`,
+        "--server.address=127.0.0.1",
+        ...Object.entries(o.overrides).map(([k, v]) => `--${k}=${v}`),
+    ];
+    return { port, args, env: { ...process.env, JDK_JAVA_OPTIONS: `@${podArgfile(o.result, o.service, o.root)}` } };
 }
