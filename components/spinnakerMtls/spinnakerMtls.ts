@@ -214,7 +214,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         const inCluster = (o: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => child({ ...o, providers: [k8sProvider] });
         const edge = config.istio.enabled ? config.istio.ingress : undefined;
 
-        if (config.caRotation !== "none" && process.env[FORCE_CA_ROTATION_ENV] === config.caRotation) {
+        if (process.env[FORCE_CA_ROTATION_ENV] === config.caRotation) {
             pulumi.log.warn(`${FORCE_CA_ROTATION_ENV}=${config.caRotation}: caRotation is not judged against the last deployment; handshakes may fail until every pod has restarted (docs/ca-rotation.md)`, this);
         }
         // The CAs this phase needs: the current one (gone at trust-next), and during a rotation the next one,
