@@ -4,6 +4,7 @@ import * as tls from "@pulumi/tls";
 import type { KeySpec } from "../config/stackConfig";
 import { CA_CERTIFICATE_USES, privateKeyArgs } from "./keySpec";
 import { pemBlocks, splitCaChain } from "./caChain";
+import { withNameConstraints } from "./nameConstrainedCa";
 
 export interface CertificateAuthorityArgs {
     /** Key of a generated CA. Ignored when `imported` is set. */
@@ -17,12 +18,18 @@ export interface CertificateAuthorityArgs {
      * a root, or an intermediate followed by its chain up to its root (caChain.ts).
      */
     readonly imported?: { readonly certPem: string; readonly keyPem: pulumi.Input<string> };
+    /**
+     * A generated CA's permitted DNS subtrees (nameConstrainedCa.ts): every
+     * name the stack issues. Unset, the generated CA carries no name constraints.
+     */
+    readonly permittedDnsNames?: pulumi.Input<readonly string[]>;
 }
 
 /**
  * The CA every service certificate chains to: a root generated with
- * @pulumi/tls (CA:TRUE, keyCertSign + cRLSign), or an imported one, which may
- * be an intermediate whose root key stays offline.
+ * @pulumi/tls (CA:TRUE, keyCertSign + cRLSign), name-constrained to the
+ * stack's names when asked, or an imported one, which may be an intermediate
+ * whose root key stays offline.
  */
 export class CertificateAuthority extends pulumi.ComponentResource {
     static readonly TYPE = "spinnaker-mtls:pki:CertificateAuthority";
@@ -66,9 +73,14 @@ export class CertificateAuthority extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            this.certPem = cert.certPem;
-            this.rootCertPem = cert.certPem;
-            this.signerCertPem = cert.certPem;
+            // The provider's certificate re-signed with the same key and name constraints: public, but
+            // computed with the key, so Pulumi would mark it secret without the unsecret.
+            const certPem = args.permittedDnsNames
+                ? pulumi.unsecret(pulumi.all([cert.certPem, key.privateKeyPem, args.permittedDnsNames]).apply(([pem, keyPem, names]) => withNameConstraints(pem, keyPem, names)))
+                : cert.certPem;
+            this.certPem = certPem;
+            this.rootCertPem = certPem;
+            this.signerCertPem = certPem;
             this.intermediatesPem = pulumi.output("");
             this.privateKeyPem = pulumi.secret(key.privateKeyPem);
             this.notAfter = cert.validityEndTime;

@@ -33,6 +33,7 @@ import { CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustSt
 import { CaRole, CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caResourceName, caRotationGateProblems, parseCaTrust, phaseRoles } from "../pki/caRotation";
 import { fq } from "../config/reader";
 import { plannedCaTrust } from "./caTrustPlan";
+import { permittedDnsNames } from "./permittedDnsNames";
 import type { RotationObservation } from "./rotationObservation";
 import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisUrl } from "../redis";
 import { GATE_API_SERVICE, GateApiService, JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinnakerSettings, halyardProperties, secretFilePath } from "../spinnaker";
@@ -217,6 +218,21 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         if (process.env[FORCE_CA_ROTATION_ENV] === config.caRotation) {
             pulumi.log.warn(`${FORCE_CA_ROTATION_ENV}=${config.caRotation}: caRotation is not judged against the last deployment; handshakes may fail until every pod has restarted (docs/ca-rotation.md)`, this);
         }
+        // Behind the ingress Deck serves plain HTTP to its sidecar and calls nothing: a certificate
+        // there would be mounted by nobody, and its renewals would restart Deck for nothing.
+        const certified = config.services.filter((s) => !(edge && s === "deck"));
+        // Without the ingress, Gate's client-certificate port (default.apiPort) needs a Service of its own (gateApiService.ts).
+        const gateApi = config.services.includes("gate") && !edge;
+        const serviceExtras = Object.fromEntries(certified.map((s) => [s, serviceExtraDnsNames(s, ns, config.spinnaker, config.extraSans[s], gateApi)])) as Partial<Record<ServiceName, string[]>>;
+        const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
+        const inClusterRedis = config.redis.mode !== "external";
+        const goRedisWanted = config.redis.goServices === "tls-only" && goServices.length > 0;
+        // A generated CA permits the namespace's names and the external names the stack issues (nameConstrainedCa.ts).
+        const caPermittedDnsNames = permittedDnsNames({
+            namespace: ns,
+            externalNames: [...certified.flatMap((s) => serviceExtras[s]!), ...(edge && !edge.acme ? [edge.host] : [])],
+        });
+
         // The CAs this phase needs: the current one (gone at trust-next), and during a rotation the next one,
         // each named by its generation, so that finishing (caGeneration + 1) renames nothing.
         const caFor = (role: CaRole): CertificateAuthority => {
@@ -228,6 +244,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                 validityHours: config.caValidityHours,
                 renewBeforeHours: config.renewBeforeHours,
                 imported: imported && { certPem: imported.certPem, keyPem: keyPem ?? imported.keyPem },
+                permittedDnsNames: imported ? undefined : caPermittedDnsNames,
             }, child());
         };
         const cas = Object.fromEntries(phaseRoles(config.caRotation).map((r) => [r, caFor(r)])) as Partial<Record<CaRole, CertificateAuthority>>;
@@ -273,14 +290,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                   );
         };
 
-        // Behind the ingress Deck serves plain HTTP to its sidecar and calls nothing: a certificate
-        // there would be mounted by nobody, and its renewals would restart Deck for nothing.
-        const certified = config.services.filter((s) => !(edge && s === "deck"));
-        // Without the ingress, Gate's client-certificate port (default.apiPort) needs a Service of its own (gateApiService.ts).
-        const gateApi = config.services.includes("gate") && !edge;
-        const certificates = Object.fromEntries(
-            certified.map((s) => [s, issue(identityOf(SERVICE_CATALOG[s]), serviceExtraDnsNames(s, ns, config.spinnaker, config.extraSans[s], gateApi))]),
-        ) as Partial<Record<ServiceName, IssuedIdentity>>;
+        const certificates = Object.fromEntries(certified.map((s) => [s, issue(identityOf(SERVICE_CATALOG[s]), serviceExtras[s])])) as Partial<Record<ServiceName, IssuedIdentity>>;
 
         // --- Redis -----------------------------------------------------------------
         const sidecarLabel = config.istio.enabled && config.istio.injection === "per-service" ? { "sidecar.istio.io/inject": "true" } : undefined;
@@ -301,12 +311,11 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                 podAnnotations: cert.podAnnotations,
             }, inCluster());
         };
-        const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
-        const external = config.redis.mode === "external"
+        const external = !inClusterRedis
             ? new ExternalRedis("spinnaker-redis", { namespace: ns, url: secrets.redisExternalUrl ?? config.redis.externalUrl! }, inCluster())
             : undefined;
         const redis = external ? undefined : tlsRedis("redis", "yes", config.redis.replicas);
-        const goRedis = config.redis.goServices === "tls-only" && goServices.length > 0 ? tlsRedis("redis-go", "no", 0, goServices.map((s) => `spin-${s}`)) : undefined;
+        const goRedis = goRedisWanted ? tlsRedis("redis-go", "no", 0, goServices.map((s) => `spin-${s}`)) : undefined;
         const redisPlan = planRedisClients({
             services: config.services,
             sqlServices: config.redis.sqlServices,

@@ -15,8 +15,10 @@
 // "Every store" is each TLS Secret's ca.crt (services and Redis), each Java
 // service's truststore.p12 and the JVM truststore Secret
 // (spinnaker-mtls-jvm-truststore). A CA is known to the test by the SHA-256
-// fingerprint of its certificate as the API server returns it; which CA signed
-// a tls.crt is decided by signature (both CAs have the same subject name).
+// of its public key (SPKI), as the API server returns it: the stores hold the
+// generated CA re-signed with name constraints, another certificate than the
+// tls resource in the state, of the same key. Which CA signed a tls.crt is
+// decided by signature (both CAs have the same subject name).
 //
 // Each allowed step is then tried with live handshakes: real OpenSSL
 // s_server/s_client on 127.0.0.1, both sides verifying with
@@ -113,7 +115,7 @@ interface Up { code: number; text: string; events: EngineEvent[] }
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const PEM_KEY = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/g;
 const certsOf = (pem: string): crypto.X509Certificate[] => (pem.match(PEM_CERT) ?? []).map((p) => new crypto.X509Certificate(p));
-const fpOf = (c: crypto.X509Certificate) => c.fingerprint256;
+const fpOf = (c: crypto.X509Certificate) => crypto.createHash("sha256").update(c.publicKey.export({ type: "spki", format: "der" })).digest("hex");
 const shortFp = (f: string) => f.replace(/:/g, "").slice(0, 12).toLowerCase();
 const sorted = (xs: Iterable<string>) => [...xs].sort();
 const data = (s: Secret, k: string): Buffer => {
@@ -268,7 +270,7 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
     this.timeout(1_800_000);
     let run: StackRun | undefined;
     let work = "";
-    /** Every CA seen, by fingerprint, in the order first seen: generation 1, 2, 3. */
+    /** Every CA seen, by key (fpOf), in the order first seen: generation 1, 2, 3. */
     const cas = new Map<string, crypto.X509Certificate>();
     const gen: string[] = [];
     /** The deployments' materials, by label. */
@@ -338,7 +340,7 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
         }
     };
 
-    /** Each TLS Secret: the CAs its ca.crt holds and the CA that signed its tls.crt, by fingerprint. */
+    /** Each TLS Secret: the CAs its ca.crt holds and the CA that signed its tls.crt, by key (fpOf). */
     function trustOf(snap: Snapshot): Map<string, { ca: string[]; signers: string[]; leaf: string }> {
         const out = new Map<string, { ca: string[]; signers: string[]; leaf: string }>();
         for (const [name, s] of snap.tls) {
@@ -348,7 +350,7 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
         }
         return out;
     }
-    /** The certificates of a Secret's PKCS#12 trust store, by fingerprint. */
+    /** The certificates of a Secret's PKCS#12 trust store, by key (fpOf). */
     const truststoreOf = async (s: Secret) => (await readP12(data(s, "truststore.p12"), data(s, "truststore-password"), work)).certs.map(fpOf);
 
     /** The two ways orca and gate read one deployment (see the header). */
@@ -397,7 +399,7 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
         return out;
     }
 
-    /** Judges a deployment's stores and signatures against the model, with `current`/`next` as fingerprints. */
+    /** Judges a deployment's stores and signatures against the model, with `current`/`next` by key (fpOf). */
     async function assertPhase(snap: Snapshot, phase: Phase, roles: Record<Role, string>) {
         const want = { trusted: sorted(MODEL[phase].trusted.map((r) => roles[r])), signer: roles[MODEL[phase].signer] };
         const trust = trustOf(snap);

@@ -115,10 +115,12 @@ describe("offline engine", () => {
 
     it("replaces what a config change touches and nothing else", async () => {
         const first = await stackRun("dev");
-        const second = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:extraSans": '["gate:api.example.com"]' } });
+        // Echo's HA split adds in-cluster SANs to its certificate, names the CA already permits. (An external
+        // name, extraSans, re-signs the CA and so touches every store: test/components/spinnakerMtls/caNameConstraints.test.ts.)
+        const second = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:haServices": '["echo"]' } });
         const changed = second.plan.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`);
-        // Gate's new certificate changes its pod checksum in the SpinnakerService patch, which rolls Gate's pods.
-        assert.deepStrictEqual(changed.sort(), ["replace spin-gate-cert", "replace spin-gate-csr", "update spin-gate-secret", "update spinnaker-spinnakerservice"]);
+        // Echo's new certificate changes its pod checksum in the SpinnakerService patch, which rolls Echo's pods.
+        assert.deepStrictEqual(changed.sort(), ["replace spin-echo-cert", "replace spin-echo-csr", "update spin-echo-secret", "update spinnaker-spinnakerservice"]);
     });
 
     it("updates certificates in place when only renewBeforeHours changes: no certificate is reissued (upstream's earlyRenewalHours)", async () => {

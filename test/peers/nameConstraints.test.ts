@@ -5,8 +5,8 @@
 // verify), JSSE (test/peers/MtlsCheck.java, as the Java services do) and Go's
 // crypto/x509 through armory/go-yaml-tools (as dinghy and terraformer do). The
 // constraint sits either on the self-signed root (the trust anchor) or on an
-// intermediate under an unconstrained root. Facts about the consumers, found
-// here: the program's own CA carries no name constraints yet.
+// intermediate under an unconstrained root, or on the root as the program
+// writes it for every generated CA (components/pki/nameConstrainedCa.ts).
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as fs from "fs";
@@ -15,6 +15,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { describeOutcome, goCall, goPeerBin } from "../support/goPeer";
 import { tempDir } from "../support/stacks";
+import { withNameConstraints } from "../../components/pki/nameConstrainedCa";
 
 const CHECK = path.join(__dirname, "MtlsCheck.java");
 const PERMITTED = "spinnaker.svc.cluster.local";
@@ -28,8 +29,15 @@ interface Pki {
     readonly leaves: Record<string, { chainFile: string; keyFile: string; p12: string }>;
 }
 
-/** OpenSSL makes the CAs and leaves, the name constraint on the root or on an intermediate. */
-function makePki(dir: string, constrained: "root" | "intermediate"): Pki {
+/**
+ * Where the constraint sits: written by OpenSSL on the root or on an
+ * intermediate, or on the root as the program writes it (OpenSSL's root
+ * without one, re-signed by withNameConstraints, as every generated CA is).
+ */
+type Constrained = "root" | "intermediate" | "program's root";
+
+/** OpenSSL makes the CAs and leaves; the name constraint as `constrained` says. */
+function makePki(dir: string, constrained: Constrained): Pki {
     const openssl = (args: string[]) => childProcess.execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     const nc = `nameConstraints=critical,permitted;DNS:${PERMITTED}\n`;
     const ca = (extra: string) => `basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n${extra}`;
@@ -42,6 +50,10 @@ function makePki(dir: string, constrained: "root" | "intermediate"): Pki {
     key("root");
     cnf("root", "Root", ca(constrained === "root" ? nc : ""));
     openssl(["req", "-x509", "-new", "-key", "root.key", "-config", "root.cnf", "-extensions", "v3", "-days", "30", "-out", "root.crt"]);
+    if (constrained === "program's root") {
+        const rootFile = path.join(dir, "root.crt");
+        fs.writeFileSync(rootFile, withNameConstraints(fs.readFileSync(rootFile, "utf8"), fs.readFileSync(path.join(dir, "root.key"), "utf8"), [PERMITTED]));
+    }
     let issuer = "root";
     if (constrained === "intermediate") {
         key("intermediate");
@@ -104,9 +116,9 @@ describe("name constraints: what each consumer enforces (OpenSSL 3, JSSE, go-yam
         bin = goPeerBin();
     });
 
-    for (const constrained of ["root", "intermediate"] as const) {
+    for (const constrained of ["root", "intermediate", "program's root"] as const) {
         describe(`the constraint on the ${constrained}`, () => {
-            const t = tempDir(`name-constraints-${constrained}`);
+            const t = tempDir(`name-constraints-${constrained.replace(/\W+/g, "-")}`);
             let pki: Pki;
             before(() => {
                 pki = makePki(t.dir, constrained);

@@ -35,6 +35,16 @@ export function fingerprintOf(cert: X509Certificate): string {
     return createHash("sha256").update(cert.raw).digest("hex").toUpperCase().match(/../g)!.join(":");
 }
 
+/**
+ * What makes two CA certificates one CA to a verifier: the subject and the
+ * public key. The program re-signs its generated CA with name constraints
+ * (components/pki/nameConstrainedCa.ts), so the stores hold a certificate
+ * other than the tls resource's, of the same CA.
+ */
+export function caKeyOf(cert: X509Certificate): string {
+    return createHash("sha256").update(cert.subject).update("\0").update(cert.publicKey.export({ type: "spki", format: "der" })).digest("hex");
+}
+
 export function pemCertificates(pem: string): X509Certificate[] {
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     return blocks.map((b) => new X509Certificate(b));
@@ -78,7 +88,7 @@ export function flagsOf(notAfter: string | null, renewAt: string | null, caNotAf
 
 interface Draft extends Omit<Certificate, "flags" | "usedBy"> {
     /** The DER fingerprint even where the graph does not show it: how issuers are matched. */
-    readonly matchFingerprint: string | null;
+    readonly matchKey: string | null;
 }
 
 export interface CertificateSet {
@@ -114,7 +124,7 @@ function fromTls(r: PublicResource, kind: "ca" | "leaf", o: CertificateOptions):
         key: keyOf(cert),
         secret: null,
         fingerprint: o.showGeneratedFingerprints ? fp : null,
-        matchFingerprint: fp,
+        matchKey: caKeyOf(cert),
         notBefore,
         notAfter,
         renewAt: isoSeconds(new Date(Date.parse(notAfter) - early * HOUR)),
@@ -159,7 +169,7 @@ function fromCertManager(o: KubeObject, issuers: readonly KubeObject[], caId: st
         key: algorithm === "ECDSA" ? `ECDSA P-${size ?? 256}` : `${algorithm} ${size ?? 2048}`,
         secret: `${o.namespace ?? opts.namespace}/${str(spec.secretName) ?? o.name}`,
         fingerprint: null,
-        matchFingerprint: null,
+        matchKey: null,
         notBefore,
         notAfter,
         renewAt,
@@ -198,8 +208,10 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
     const spinnakerCas: CaRef[] = [];
     for (const cert of outputCas) {
         const fp = fingerprintOf(cert);
-        const known = drafts.find((d) => d.matchFingerprint === fp);
-        if (known) {
+        const knownAt = drafts.findIndex((d) => d.kind === "ca" && d.matchKey === caKeyOf(cert));
+        if (knownAt >= 0) {
+            // The certificate the stores hold: the name-constrained one, where the program made it.
+            const known = (drafts[knownAt] = { ...drafts[knownAt], fingerprint: o.showGeneratedFingerprints ? fp : null });
             spinnakerCas.push({ id: known.id, fingerprint: known.fingerprint });
             continue;
         }
@@ -218,7 +230,7 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
             key: keyOf(cert),
             secret: null,
             fingerprint: fp,
-            matchFingerprint: fp,
+            matchKey: caKeyOf(cert),
             notBefore: isoSeconds(new Date(cert.validFrom)),
             notAfter,
             renewAt: null,
@@ -229,14 +241,14 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
         });
         spinnakerCas.push({ id, fingerprint: fp });
     }
-    const caByFingerprint = new Map(drafts.filter((d) => d.kind === "ca" && d.matchFingerprint).map((d) => [d.matchFingerprint!, d.id]));
+    const caByKey = new Map(drafts.filter((d) => d.kind === "ca" && d.matchKey).map((d) => [d.matchKey!, d.id]));
     const singleCa = spinnakerCas.length === 1 ? spinnakerCas[0].id : undefined;
 
     for (const r of view.resources.filter((x) => x.type === TLS_LOCALLY_SIGNED)) {
         const d = fromTls(r, "leaf", o);
         if (!d) continue;
         const caPem = str(r.inputs.caCertPem);
-        const issuer = caPem ? caByFingerprint.get(fingerprintOf(new X509Certificate(caPem))) : undefined;
+        const issuer = caPem ? caByKey.get(caKeyOf(new X509Certificate(caPem))) : undefined;
         drafts.push({ ...d, issuer: issuer ?? singleCa ?? "unknown", secret: secretBeside(r) });
     }
 
@@ -261,7 +273,7 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
             key: null,
             secret: str(out.secretName) ? `${o.namespace}/${str(out.secretName)}` : null,
             fingerprint: null,
-            matchFingerprint: null,
+            matchKey: null,
             notBefore: null,
             notAfter: null,
             renewAt: null,
@@ -279,7 +291,7 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
     const certificates: Certificate[] = [...byId.values()]
         .sort((a, b) => (a.kind !== b.kind ? (a.kind === "ca" ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .map((d) => {
-            const { matchFingerprint: _match, ...rest } = d;
+            const { matchKey: _match, ...rest } = d;
             return { ...rest, usedBy: [], flags: flagsOf(d.notAfter, d.renewAt, caNotAfter(d), o.now) };
         });
     const bySecret = new Map(certificates.filter((c) => c.secret).map((c) => [c.secret!, c.id]));

@@ -19,7 +19,13 @@ const NOW = new Date("2026-12-01T00:00:00Z");
 const key = (k: string) => `spinnaker-mtls:${k}`;
 
 const certificates = (pem: string): crypto.X509Certificate[] => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => new crypto.X509Certificate(b));
-const fingerprints = (pem: string): string[] => certificates(pem).map((c) => c.fingerprint256);
+/**
+ * A CA by its public key: the stores hold the generated CA re-signed with
+ * name constraints (nameConstrainedCa.ts), another certificate than the tls
+ * resource's, of the same CA.
+ */
+const caKey = (c: crypto.X509Certificate): string => crypto.createHash("sha256").update(c.publicKey.export({ type: "spki", format: "der" })).digest("hex");
+const fingerprints = (pem: string): string[] => certificates(pem).map(caKey);
 
 /** The generated CA certificates the run holds, by resource name. */
 function caCertificates(r: RunResult): Record<string, crypto.X509Certificate> {
@@ -35,7 +41,7 @@ function storesAndSigners(r: RunResult, cas: crypto.X509Certificate[]): Map<stri
         const leaf = certificates(files.files["tls.crt"].toString("utf8"))[0];
         const signers = cas.filter((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey));
         assert.strictEqual(signers.length, 1, `${service}: exactly one known CA signed its certificate`);
-        out.set(service, { trusted: fingerprints(files.files["ca.crt"].toString("utf8")), signer: signers[0].fingerprint256 });
+        out.set(service, { trusted: fingerprints(files.files["ca.crt"].toString("utf8")), signer: caKey(signers[0]) });
     }
     return out;
 }
@@ -70,12 +76,13 @@ describe("SpinnakerMtls: a CA rotation of the dev stack, phase by phase", functi
         const second = caCertificates(phases["trust-both"])["spinnaker-ca-g2-cert"];
         assert.ok(first && second && first.fingerprint256 !== second.fingerprint256, "a second CA exists from trust-both on");
         const cas = [first, second];
+        const [one, two] = [caKey(first), caKey(second)];
         const expected: Record<string, { trusted: string[]; signer: string }> = {
-            none: { trusted: [first.fingerprint256], signer: first.fingerprint256 },
-            "trust-both": { trusted: [first.fingerprint256, second.fingerprint256], signer: first.fingerprint256 },
-            "issue-next": { trusted: [first.fingerprint256, second.fingerprint256], signer: second.fingerprint256 },
-            "trust-next": { trusted: [second.fingerprint256], signer: second.fingerprint256 },
-            finished: { trusted: [second.fingerprint256], signer: second.fingerprint256 },
+            none: { trusted: [one], signer: one },
+            "trust-both": { trusted: [one, two], signer: one },
+            "issue-next": { trusted: [one, two], signer: two },
+            "trust-next": { trusted: [two], signer: two },
+            finished: { trusted: [two], signer: two },
         };
         for (const [phase, want] of Object.entries(expected)) {
             const got = storesAndSigners(phases[phase], cas);
@@ -155,7 +162,8 @@ describe("SpinnakerMtls: a CA rotation of the dev stack, phase by phase", functi
         for (const phase of ["trust-both", "issue-next", "trust-next"]) {
             previous = await run({ stack: STACK, config: { [key("caRotation")]: phase, ...nextKeys }, secretConfigKeys: secretKeys, now: NOW, previous: previous.export });
         }
-        const storeOf = (r: RunResult) => fingerprints(serviceSecrets(r).get("orca")!.files["ca.crt"].toString("utf8"));
+        // An imported CA is trusted as given, byte for byte: the program re-signs only a CA it generates.
+        const storeOf = (r: RunResult) => certificates(serviceSecrets(r).get("orca")!.files["ca.crt"].toString("utf8")).map((c) => c.fingerprint256);
         assert.deepStrictEqual(storeOf(previous), [new crypto.X509Certificate(next.certPem).fingerprint256]);
         const finished = await run({
             stack: STACK,
