@@ -5,6 +5,7 @@ import { caNameConstraints } from "./certificates/caNameConstraints";
 import { caRotationStep } from "./certificates/caRotationStep";
 import { certificateIssuer } from "./certificates/certificateIssuer";
 import { certificateNames } from "./certificates/certificateNames";
+import { certificateNamesWithinCaConstraints } from "./certificates/certificateNamesWithinCaConstraints";
 import { certificateUsages } from "./certificates/certificateUsages";
 import { certificateValidity } from "./certificates/certificateValidity";
 import { keyRotation } from "./certificates/keyRotation";
@@ -81,6 +82,7 @@ export const POLICIES: Policies = [
     keyRotation,
     certificateIssuer,
     certificateNames,
+    certificateNamesWithinCaConstraints,
     issuerScope,
     caRotationStep,
     caNameConstraints,

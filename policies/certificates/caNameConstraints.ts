@@ -23,6 +23,8 @@ export const caNameConstraints: StackValidationPolicy = {
     enforcementLevel: "advisory",
     validateStack: (args, report) => {
         // The program's generated CAs are tls SelfSignedCert resources: every other CA in the stores was imported.
+        // (The stores hold a generated CA re-signed with nameConstraints, another certificate of the same key,
+        // which passes as constrained; the match by fingerprint covers a state from before that.)
         const generated = new Set(args.resources.filter((r) => r.type === TLS_SELF_SIGNED && typeof r.props.certPem === "string").map((r) => pemCertificates(r.props.certPem as string)[0]?.fingerprint256));
         for (const stack of args.resources.filter((r) => r.type === STACK_TYPE && typeof r.props.caCertificatePem === "string")) {
             const bundle = pemCertificates(stack.props.caCertificatePem as string);

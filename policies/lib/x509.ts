@@ -68,3 +68,37 @@ export const pemCertificates = (pem: string): X509Certificate[] =>
             return [];
         }
     });
+
+/** The dNSName subtrees of a certificate's nameConstraints; undefined when it has none. Throws on a DER it cannot walk. */
+export function dnsNameConstraints(cert: X509Certificate): { permitted: string[]; excluded: string[] } | undefined {
+    const der = cert.raw;
+    const tbs = children(der, element(der, 0))[0];
+    const extensions = children(der, tbs).find((e) => e.tag === 0xa3);
+    if (!extensions) return undefined;
+    const ext = children(der, children(der, extensions)[0]).find((x) => oid(der, children(der, x)[0]) === NAME_CONSTRAINTS_OID);
+    if (!ext) return undefined;
+    // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+    const value = children(der, ext).at(-1)!;
+    const nc = element(der, value.start);
+    const out = { permitted: [] as string[], excluded: [] as string[] };
+    for (const subtrees of children(der, nc)) {
+        // [0] permittedSubtrees, [1] excludedSubtrees; each GeneralSubtree's base GeneralName, dNSName being [2] IA5String.
+        const list = subtrees.tag === 0xa0 ? out.permitted : subtrees.tag === 0xa1 ? out.excluded : undefined;
+        for (const subtree of list ? children(der, subtrees) : []) {
+            const base = children(der, subtree)[0];
+            if (base?.tag === 0x82) list!.push(der.subarray(base.start, base.end).toString("ascii").toLowerCase());
+        }
+    }
+    return out;
+}
+
+/**
+ * Whether a DNS name lies in a dNSName subtree, as OpenSSL and Go's
+ * crypto/x509 match it: the name itself or any name under it; a subtree
+ * written with a leading dot matches only the names under it.
+ */
+export function inDnsSubtree(name: string, subtree: string): boolean {
+    const n = name.toLowerCase();
+    if (subtree === "") return true;
+    return subtree.startsWith(".") ? n.endsWith(subtree) : n === subtree || n.endsWith(`.${subtree}`);
+}

@@ -55,6 +55,18 @@ const EXAMPLES: { name: string; add?: Fixture[]; edit?: (exp: StackExport) => vo
             kube("cert-manager.io/v1", "ClusterIssuer", { name: "bootstrap" }, { spec: { selfSigned: {} } }),
         ],
     },
+    {
+        name: "another team's Certificate for its own names from its own CA, outside the stack CA's name constraints",
+        add: [
+            kube("cert-manager.io/v1", "ClusterIssuer", { name: "payments-ca" }, { spec: { ca: { secretName: "payments-ca" } } }),
+            kube("policy.cert-manager.io/v1alpha1", "CertificateRequestPolicy", { name: "payments-ca" }, {
+                spec: { allowed: { dnsNames: { values: ["*.payments.svc"] } }, selector: { issuerRef: { name: "payments-ca", kind: "ClusterIssuer", group: "cert-manager.io" }, namespace: { matchNames: ["payments"] } } },
+            }),
+            kube("cert-manager.io/v1", "Certificate", { name: "billing", namespace: "payments" }, {
+                spec: { secretName: "billing-tls", issuerRef: { name: "payments-ca", kind: "ClusterIssuer", group: "cert-manager.io" }, dnsNames: ["billing.payments.svc"], duration: "2160h", renewBefore: "360h", privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" }, usages: ["digital signature", "server auth", "client auth"] },
+            }),
+        ],
+    },
 ];
 
 describe("no false positives: changes that keep mTLS intact pass verify on the prod export", () => {

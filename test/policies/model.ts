@@ -402,6 +402,15 @@ export const MODEL: readonly ModelRow[] = [
         target: CERT,
         apply: at("spec", "dnsNames"),
     },
+    {
+        area: "cert-manager",
+        kind: "Certificate",
+        field: "spec.dnsNames",
+        values: [{ value: ["spin-orca.spinnaker.svc", "login.example.com"], shows: "'login.example.com', outside the name constraints" }],
+        rule: "certificate-names-within-ca-constraints",
+        target: CERT,
+        apply: at("spec", "dnsNames"),
+    },
     // cert-manager: who may issue
     {
         area: "cert-manager",
@@ -447,6 +456,16 @@ export const MODEL: readonly ModelRow[] = [
             { value: ["spin-orca.spinnaker-dev.svc", "spin-gate.spinnaker-dev.svc"], shows: "'spin-gate.spinnaker-dev.svc', a name of spin-gate" },
         ],
         rule: "certificate-names",
+        target: { type: "CertRequest", name: "spin-orca-csr" },
+        apply: at("dnsNames"),
+        stacks: ["dev"],
+    },
+    {
+        area: "tls provider",
+        kind: "CertRequest",
+        field: "dnsNames",
+        values: [{ value: ["spin-orca.spinnaker-dev.svc", "login.example.com"], shows: "'login.example.com', outside the name constraints" }],
+        rule: "certificate-names-within-ca-constraints",
         target: { type: "CertRequest", name: "spin-orca-csr" },
         apply: at("dnsNames"),
         stacks: ["dev"],
