@@ -68,9 +68,14 @@ export const IMPORTED_CA_INTERMEDIATE = "spinnaker-ca intermediate (imported)";
 /** During a CA rotation, the next CA when it is imported too. */
 export const IMPORTED_NEXT_CA = "spinnaker-ca next (imported)";
 const isImportedCa = (r: CertRow): boolean => r.service === IMPORTED_CA || r.service === IMPORTED_NEXT_CA || r.service.startsWith(IMPORTED_CA_INTERMEDIATE);
-const fingerprintOf = (pem: string | undefined): string | undefined => {
+/**
+ * A CA by its public key: the stores (and caCertificatePem) hold a generated
+ * CA re-signed with name constraints, another certificate of the same key
+ * than its tls resource's (components/pki/nameConstrainedCa.ts).
+ */
+const publicKeyOf = (pem: string | undefined): string | undefined => {
     try {
-        return pem ? new X509Certificate(pem).fingerprint256 : undefined;
+        return pem ? new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).toString("base64") : undefined;
     } catch {
         return undefined;
     }
@@ -171,10 +176,10 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
     const stack = live.find((r) => r.type === "pulumi:pulumi:Stack");
     const caPem = str(stack?.outputs.caCertificatePem);
     // During a CA rotation it holds two CAs: each root no certificate resource issued is imported.
-    const generated = new Set(live.filter((r) => r.type === TLS_CERTS[1]).map((r) => fingerprintOf(str(r.outputs.certPem))));
+    const generated = new Set(live.filter((r) => r.type === TLS_CERTS[1]).map((r) => publicKeyOf(str(r.outputs.certPem))));
     const roots = pemBlocks(caPem ?? "").filter(isSelfSigned);
     for (const [i, pem] of roots.entries()) {
-        if (!generated.has(fingerprintOf(pem))) rows.push(fromPem(i === 0 ? IMPORTED_CA : IMPORTED_NEXT_CA, pem, importedCaWindowHours(live), "-", now));
+        if (!generated.has(publicKeyOf(pem))) rows.push(fromPem(i === 0 ? IMPORTED_CA : IMPORTED_NEXT_CA, pem, importedCaWindowHours(live), "-", now));
     }
     // An imported intermediate and the CAs above it (the root is a row above): the CertificateAuthorities' outputs.
     const intermediates = live.filter((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority").flatMap((a) => pemBlocks(str(a.outputs.intermediatesPem) ?? ""));
