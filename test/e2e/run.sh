@@ -26,15 +26,17 @@ env_file="$(bash test/e2e/build/standins/build.sh)"
 # shellcheck source=/dev/null
 source "$env_file"
 # Issue 13's judges, each built (or reused) into a cache folder of its own:
-# cert-manager's controller and webhook, and Istio's analyzers.
+# cert-manager's controller and webhook, its approver-policy, and Istio's analyzers.
 # shellcheck source=/dev/null
 source "$(bash test/e2e/build/cert-manager/build.sh)"
+# shellcheck source=/dev/null
+source "$(bash test/e2e/build/approver-policy/build.sh)"
 # shellcheck source=/dev/null
 source "$(bash test/e2e/build/istio/build.sh)"
 
 specs=("$@")
 # The longest files first, so the two at a time finish close together.
-[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/prod.e2e.test.ts test/e2e/caRotation.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/component.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/rotation.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/interrupt.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/rotationStatus.e2e.test.ts test/e2e/smoke.e2e.test.ts)
+[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/prod.e2e.test.ts test/e2e/caRotation.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/component.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/rotation.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/interrupt.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/approverPolicy.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/rotationStatus.e2e.test.ts test/e2e/smoke.e2e.test.ts)
 
 # Everything the run starts or writes belongs to one folder: temporary files
 # (TMPDIR, which the tests, the Pulumi CLI and its plugins use) and a registry

@@ -107,7 +107,15 @@ export function api(cluster: Cluster, method: string, apiPath: string, body?: un
     });
 }
 
-const PLURAL: Record<string, string> = { Namespace: "namespaces", Secret: "secrets", ClusterIssuer: "clusterissuers", Issuer: "issuers", Certificate: "certificates", CertificateRequest: "certificaterequests" };
+const PLURAL: Record<string, string> = {
+    Namespace: "namespaces",
+    Secret: "secrets",
+    ClusterIssuer: "clusterissuers",
+    Issuer: "issuers",
+    Certificate: "certificates",
+    CertificateRequest: "certificaterequests",
+    CertificateRequestPolicy: "certificaterequestpolicies",
+};
 
 export function objectPath(o: ObjRef): string {
     const plural = PLURAL[o.kind];
@@ -245,9 +253,12 @@ export async function startWebhook(cluster: Cluster, bin: string, certManagerNs:
     return webhook;
 }
 
-/** cert-manager's controller, reading ClusterIssuer Secrets from certManagerNs (the Helm chart's --cluster-resource-namespace). */
-export function startController(cluster: Cluster, bin: string, certManagerNs: string, logDir: string): Proc {
-    return startProc(bin, ["controller", `--kubeconfig=${cluster.kubeconfig}`, `--cluster-resource-namespace=${certManagerNs}`, "--v=2"], path.join(logDir, "controller.log"));
+/**
+ * cert-manager's controller, reading ClusterIssuer Secrets from certManagerNs (the Helm chart's
+ * --cluster-resource-namespace); `extraArgs` such as --controllers=*,-certificaterequests-approver.
+ */
+export function startController(cluster: Cluster, bin: string, certManagerNs: string, logDir: string, extraArgs: readonly string[] = []): Proc {
+    return startProc(bin, ["controller", `--kubeconfig=${cluster.kubeconfig}`, `--cluster-resource-namespace=${certManagerNs}`, "--v=2", ...extraArgs], path.join(logDir, "controller.log"));
 }
 
 /** The Certificate once its Ready condition is True; fails early if the controller exits. */

@@ -6,7 +6,7 @@
 //
 // The binaries come from test/e2e/build/toolchain/build.sh. The CRDs the program's
 // objects need are read from the Go module cache (never copied into the
-// repository): cert-manager's deploy/crds and istio.io/api's generated CRDs.
+// repository): cert-manager's deploy/crds, approver-policy's, and istio.io/api's generated CRDs.
 //
 // Run by hand: npx ts-node --transpile-only test/e2e/support/cluster.ts
 // (starts, prints the kubeconfig path, and stops on Ctrl-C).
@@ -30,6 +30,12 @@ export const CRD_MODULES: { module: string; version: string; files: (dir: string
         files: (dir) => fs.readdirSync(path.join(dir, "deploy/crds"))
             .filter((f) => f.endsWith(".yaml"))
             .map((f) => path.join(dir, "deploy/crds", f)),
+    },
+    {
+        // approver-policy's CertificateRequestPolicy, from the version test/e2e/build/approver-policy/build.sh builds.
+        module: "github.com/cert-manager/approver-policy",
+        version: "v0.28.0",
+        files: (dir) => [path.join(dir, "deploy/crds/policy.cert-manager.io_certificaterequestpolicies.yaml")],
     },
     {
         module: "istio.io/api",

@@ -77,8 +77,15 @@ func controllerMain(args []string) {
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the API server")
 	clusterResourceNamespace := fs.String("cluster-resource-namespace", "kube-system", "where ClusterIssuers read their Secrets (cert-manager's --cluster-resource-namespace)")
 	listControllers := fs.Bool("list-controllers", false, "print the controllers this binary runs and exit")
+	controllersFlag := fs.String("controllers", "*", "upstream's --controllers: * is every controller above, -<name> leaves one out (*,-certificaterequests-approver turns the built-in approver off, as the Helm chart's disableAutoApproval does)")
 	klog.InitFlags(fs)
 	_ = fs.Parse(args)
+	selected, err := selectControllers(*controllersFlag)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	enabledControllers = selected
 
 	if *listControllers {
 		known := controller.Known()
@@ -106,6 +113,34 @@ func controllerMain(args []string) {
 		os.Exit(1)
 	}
 	logf.FlushLogs()
+}
+
+// selectControllers reads a --controllers value as upstream does for the
+// names this binary knows: "*" for all of enabledControllers, a name to add
+// one, "-name" to leave one out.
+func selectControllers(value string) ([]string, error) {
+	known := sets.New(enabledControllers...)
+	on := sets.New[string]()
+	for _, item := range strings.Split(value, ",") {
+		item = strings.TrimSpace(item)
+		switch {
+		case item == "*":
+			on.Insert(enabledControllers...)
+		case strings.HasPrefix(item, "-") && known.Has(item[1:]):
+			on.Delete(item[1:])
+		case known.Has(item):
+			on.Insert(item)
+		default:
+			return nil, fmt.Errorf("--controllers: %q is not one of this binary's controllers (%s)", item, strings.Join(enabledControllers, ", "))
+		}
+	}
+	out := []string{}
+	for _, n := range enabledControllers {
+		if on.Has(n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 func runController(rootCtx context.Context, kubeconfig, clusterResourceNamespace string) error {
