@@ -224,9 +224,6 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         // Without the ingress, Gate's client-certificate port (default.apiPort) needs a Service of its own (gateApiService.ts).
         const gateApi = config.services.includes("gate") && !edge;
         const serviceExtras = Object.fromEntries(certified.map((s) => [s, serviceExtraDnsNames(s, ns, config.spinnaker, config.extraSans[s], gateApi)])) as Partial<Record<ServiceName, string[]>>;
-        const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
-        const inClusterRedis = config.redis.mode !== "external";
-        const goRedisWanted = config.redis.goServices === "tls-only" && goServices.length > 0;
         // A generated CA permits the namespace's names and the external names the stack issues (nameConstrainedCa.ts).
         const caPermittedDnsNames = permittedDnsNames({
             namespace: ns,
@@ -311,11 +308,12 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                 podAnnotations: cert.podAnnotations,
             }, inCluster());
         };
-        const external = !inClusterRedis
+        const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
+        const external = config.redis.mode === "external"
             ? new ExternalRedis("spinnaker-redis", { namespace: ns, url: secrets.redisExternalUrl ?? config.redis.externalUrl! }, inCluster())
             : undefined;
         const redis = external ? undefined : tlsRedis("redis", "yes", config.redis.replicas);
-        const goRedis = goRedisWanted ? tlsRedis("redis-go", "no", 0, goServices.map((s) => `spin-${s}`)) : undefined;
+        const goRedis = config.redis.goServices === "tls-only" && goServices.length > 0 ? tlsRedis("redis-go", "no", 0, goServices.map((s) => `spin-${s}`)) : undefined;
         const redisPlan = planRedisClients({
             services: config.services,
             sqlServices: config.redis.sqlServices,
