@@ -19,8 +19,9 @@ export interface CertificateAuthorityArgs {
      */
     readonly imported?: { readonly certPem: string; readonly keyPem: pulumi.Input<string> };
     /**
-     * A generated CA's permitted DNS subtrees (nameConstrainedCa.ts): every
-     * name the stack issues. Unset, the generated CA carries no name constraints.
+     * A generated CA's permitted DNS subtrees (nameConstrainedCa.ts), which
+     * every name the stack issues lies in (permittedDnsNames.ts). Unset, the
+     * generated CA carries no name constraints.
      */
     readonly permittedDnsNames?: pulumi.Input<readonly string[]>;
 }
