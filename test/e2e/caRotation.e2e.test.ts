@@ -108,7 +108,7 @@ interface EngineEvent {
     diagnosticEvent?: { message: string; severity: string };
     summaryEvent?: { resourceChanges?: Record<string, number>; result?: string };
 }
-interface Up { code: number; text: string; events: EngineEvent[] }
+interface Up { code: number; text: string; events: EngineEvent[]; /** Wall seconds of the pulumi up. */ seconds: number }
 
 // --- Certificates -----------------------------------------------------------
 
@@ -324,11 +324,13 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
     }
 
     async function up(args: string[] = [], pack = true): Promise<Up> {
+        const started = Date.now();
         const r = await run!.ws.run(["up", "--yes", "--skip-preview", "--json", ...args, ...(pack ? run!.policyArgs : [])], run!.project, 1_200_000);
+        const seconds = (Date.now() - started) / 1000;
         const events = engineEvents(r.stdout);
         // The reading's own check: every run ends with a summary.
         assert.ok(summaryOf(events), `no summary event in pulumi up --json (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
-        return { code: r.code, text: `${r.stdout}\n${r.stderr}`, events };
+        return { code: r.code, text: `${r.stdout}\n${r.stderr}`, events, seconds };
     }
     const setPhase = async (phase: Phase) => run!.ws.ok(["config", "set", key("caRotation"), phase], run!.project);
     const withForce = async <T>(phase: string, f: () => Promise<T>): Promise<T> => {
@@ -598,6 +600,8 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
             assertSummaryMatches(step.phase, r.events);
             const changes = changesOf(r.events);
             console.log(`      ${step.phase}: ${[...changes].map(([u, ops]) => `${ops.join("+")} ${urnName(u)}`).join(", ")}`);
+            // For bench/ca-rotation.md (never asserted): the phase's pulumi up, the policy pack included.
+            console.log(`      ${step.phase}: pulumi up took ${r.seconds.toFixed(1)} s`);
             const snap = await snapshot(step.phase);
 
             // The next CA: at trust-both, the one certificate beside the current CA in ca.crt.
@@ -675,6 +679,7 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
         assert.strictEqual(p.code, 0, `pulumi preview --expect-no-changes exited ${p.code}:\n${`${p.stdout}\n${p.stderr}`.slice(-3000)}`);
         const r = await up();
         assert.strictEqual(r.code, 0, r.text.slice(-3000));
+        console.log(`      finish: pulumi up took ${r.seconds.toFixed(1)} s`);
         assert.deepStrictEqual([...changesOf(r.events)].map(([u, ops]) => `${ops.join("+")} ${urnName(u)}`), [], "the finishing up changed resources");
         assert.deepStrictEqual(Object.keys(summaryOf(r.events)!.resourceChanges ?? {}).filter((op) => op !== "same" && op !== "read"), []);
         assert.deepStrictEqual(await clusterVersions(), before, "objects in the cluster changed");

@@ -3,13 +3,14 @@
 // no, 2 usage/config/input error), stdout for data and stderr for people,
 // secrets that never reach the terminal, the passphrase rules, file modes.
 import * as assert from "assert";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { emulatorFor } from "../../engine/providers";
 import { PROJECT_ROOT, StackExport } from "../../engine/run";
+import { policyConfigFor } from "../../engine/verify";
 import { PASSPHRASE_MISSING } from "../../engine/secrets";
-import { tempDir } from "../support/stacks";
+import { stackRun, tempDir } from "../support/stacks";
 
 interface Ran {
     readonly status: number | null;
@@ -69,6 +70,12 @@ const pemBodyLines = (pem: string): string[] => pem.split("\n").filter((l) => l.
 const assertNoSecret = (where: string, text: string, secretPem: string) => {
     for (const line of pemBodyLines(secretPem)) assert.ok(!text.includes(line), `${where} holds a line of the secret key`);
 };
+
+/** `npm run offline -- args`, synchronously, with this process's environment (its passphrase included). */
+const offlineCli = (args: string[]) =>
+    spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_ROOT, "engine/cli.ts"), ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
+/** `npm run verify -- args` through npm itself, as a user types it. */
+const npmVerify = (...args: string[]) => spawnSync("npm", ["run", "-s", "verify", "--", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 300_000 });
 
 describe("the commands, as a user runs them", () => {
     let t: { dir: string; remove: () => void };
@@ -258,7 +265,67 @@ describe("the commands, as a user runs them", () => {
         });
     });
 
+    describe("offline: the command line", () => {
+        it("exits non-zero on invalid stack config, prints the problem, writes nothing", () => {
+            const t = tempDir("offline-cli");
+            try {
+                const out = path.join(t.dir, "export.json");
+                const r = offlineCli(["--stack", "dev", "--config", "spinnaker-mtls:clientAuth=maybe", "--out", out]);
+                assert.strictEqual(r.status, 2, r.stderr);
+                assert.match(r.stderr, /spinnaker-mtls:clientAuth is "maybe"; allowed: want, need/);
+                assert.ok(!fs.existsSync(out));
+            } finally {
+                t.remove();
+            }
+        });
+
+        it("writes an export, then reports nothing changed given it back; --show-secrets puts plaintext in the envelopes", () => {
+            const t = tempDir("offline-cli");
+            try {
+                const first = path.join(t.dir, "not-yet-there", "first.json");
+                const r1 = offlineCli(["--stack", "prod", "--out", first, "--show-secrets"]);
+                assert.strictEqual(r1.status, 0, r1.stderr);
+                assert.match(fs.readFileSync(first, "utf8"), /"plaintext": "\\"-----BEGIN EC PRIVATE KEY-----/);
+                const r2 = offlineCli(["--stack", "prod", "--state", first, "--out", path.join(t.dir, "second.json")]);
+                assert.strictEqual(r2.status, 0, r2.stderr);
+                assert.match(r2.stderr, /^Resources: (\d+) to same \(\1 in stack prod\)$/m);
+            } finally {
+                t.remove();
+            }
+        });
+
+        it("refuses an unknown argument with the usage", () => {
+            const r = offlineCli(["--stack", "dev", "--bogus"]);
+            assert.strictEqual(r.status, 2);
+            assert.match(r.stderr, /unknown argument "--bogus"\nusage: npm run offline/);
+        });
+    });
+
     describe("verify, certs, promote, render: exit codes", () => {
+        it("as a command: prints the table and exits 1 on a mandatory violation; exits 2 on bad arguments or config", async () => {
+            const exp = (await stackRun("prod")).export;
+            const broken = JSON.parse(JSON.stringify(exp)) as StackExport;
+            const pa = broken.deployment.resources.find((r) => r.type.endsWith(":PeerAuthentication"))!;
+            for (const o of [pa.inputs, pa.outputs]) ((o.spec as Record<string, Record<string, string>>).mtls.mode = "PERMISSIVE");
+            const file = path.join(t.dir, "prod-broken.json");
+            fs.writeFileSync(file, JSON.stringify(broken));
+            const r = npmVerify("--state", file, "--policy-config", policyConfigFor("prod"));
+            assert.strictEqual(r.status, 1, r.stdout + r.stderr);
+            const lines = r.stdout.split("\n");
+            assert.match(lines[1], /^POLICY\s+LEVEL\s+RESOURCE\s+MESSAGE$/);
+            assert.ok(lines.some((l) => /^peer-authentication-strict\s+mandatory\s+istio-peer-authentication\s+PeerAuthentication spinnaker\/default: spec\.mtls\.mode: is 'PERMISSIVE'/.test(l)), r.stdout);
+            assert.match(r.stdout, /^\d+ mandatory, 0 advisory$/m);
+
+            const usage = npmVerify("--stack");
+            assert.strictEqual(usage.status, 2);
+            assert.match(usage.stderr, /--stack needs a value/);
+            const typo = path.join(t.dir, "typo.json");
+            fs.writeFileSync(typo, '{"peer-authentication-strickt": "advisory"}');
+            const bad = npmVerify("--state", file, "--policy-config", typo);
+            assert.strictEqual(bad.status, 2);
+            assert.match(bad.stderr, /no policy named "peer-authentication-strickt" in pack spinnaker-mtls/);
+        });
+
         it("verify --state takes the policy config of the stack named in the export, decrypts with the passphrase, exits 0", async () => {
             const exportFile = path.join(t.dir, "dev.json");
             const r = await npmScript("verify", ["--state", exportFile], cleanEnv({ PULUMI_CONFIG_PASSPHRASE_FILE: passFile }));

@@ -1,22 +1,13 @@
 import * as assert from "assert";
-import * as childProcess from "child_process";
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
-import { PROJECT_ROOT, summarize } from "../../engine/run";
+import { summarize } from "../../engine/run";
 import { emulatorFor, hashForState } from "../../engine/providers";
 import { unwrap } from "../../engine/monitor";
 import { SERVICE_CATALOG, ServiceName } from "../../lib/catalog/serviceCatalog";
-import { ofType, run, stackRun, tempDir } from "../support/stacks";
+import { ofType, run, stackRun } from "../support/stacks";
 
 const HOUR = 3600_000;
 
-function cli(args: string[]): childProcess.SpawnSyncReturns<string> {
-    return childProcess.spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_ROOT, "engine/cli.ts"), ...args], {
-        cwd: PROJECT_ROOT,
-        encoding: "utf8",
-    });
-}
 
 describe("offline engine", () => {
     for (const stack of ["dev", "prod"]) {
@@ -153,42 +144,6 @@ describe("offline engine", () => {
             if (saved === undefined) delete process.env.PULUMI_CONFIG_PASSPHRASE;
             else process.env.PULUMI_CONFIG_PASSPHRASE = saved;
         }
-    });
-
-    describe("command line", () => {
-        it("exits non-zero on invalid stack config, prints the problem, writes nothing", () => {
-            const t = tempDir("offline-cli");
-            try {
-                const out = path.join(t.dir, "export.json");
-                const r = cli(["--stack", "dev", "--config", "spinnaker-mtls:clientAuth=maybe", "--out", out]);
-                assert.strictEqual(r.status, 2, r.stderr);
-                assert.match(r.stderr, /spinnaker-mtls:clientAuth is "maybe"; allowed: want, need/);
-                assert.ok(!fs.existsSync(out));
-            } finally {
-                t.remove();
-            }
-        });
-
-        it("writes an export, then reports nothing changed given it back; --show-secrets puts plaintext in the envelopes", () => {
-            const t = tempDir("offline-cli");
-            try {
-                const first = path.join(t.dir, "not-yet-there", "first.json");
-                const r1 = cli(["--stack", "prod", "--out", first, "--show-secrets"]);
-                assert.strictEqual(r1.status, 0, r1.stderr);
-                assert.match(fs.readFileSync(first, "utf8"), /"plaintext": "\\"-----BEGIN EC PRIVATE KEY-----/);
-                const r2 = cli(["--stack", "prod", "--state", first, "--out", path.join(t.dir, "second.json")]);
-                assert.strictEqual(r2.status, 0, r2.stderr);
-                assert.match(r2.stderr, /^Resources: (\d+) to same \(\1 in stack prod\)$/m);
-            } finally {
-                t.remove();
-            }
-        });
-
-        it("refuses an unknown argument with the usage", () => {
-            const r = cli(["--stack", "dev", "--bogus"]);
-            assert.strictEqual(r.status, 2);
-            assert.match(r.stderr, /unknown argument "--bogus"\nusage: npm run offline/);
-        });
     });
 
     describe("emulated providers reject what the real ones reject", () => {

@@ -1,6 +1,5 @@
 // npm run verify: the offline policy check of a stack or of an export.
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,7 +11,6 @@ import { parseVerifyArgs, policyConfigFor, readVerifyInput, verify } from "../..
 import { policyPack } from "../support/policyPack";
 import { PINNED_CONFIG, stackRun } from "../support/stacks";
 
-const npmVerify = (...args: string[]) => spawnSync("npm", ["run", "-s", "verify", "--", ...args], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 300_000 });
 
 describe("npm run verify", () => {
     let dir: string;
@@ -49,30 +47,6 @@ describe("npm run verify", () => {
         assert.deepStrictEqual(outcome.result.findings, []);
         const kubeObjects = (await stackRun("prod")).export.deployment.resources.filter((r) => r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string");
         assert.strictEqual(outcome.result.schemaChecked, kubeObjects.length);
-    });
-
-    it("as a command: prints the table and exits 1 on a mandatory violation; exits 2 on bad arguments or config", async () => {
-        const exp = (await stackRun("prod")).export;
-        const broken = JSON.parse(JSON.stringify(exp)) as StackExport;
-        const pa = broken.deployment.resources.find((r) => r.type.endsWith(":PeerAuthentication"))!;
-        for (const o of [pa.inputs, pa.outputs]) ((o.spec as Record<string, Record<string, string>>).mtls.mode = "PERMISSIVE");
-        const file = path.join(dir, "prod-broken.json");
-        fs.writeFileSync(file, JSON.stringify(broken));
-        const r = npmVerify("--state", file, "--policy-config", policyConfigFor("prod"));
-        assert.strictEqual(r.status, 1, r.stdout + r.stderr);
-        const lines = r.stdout.split("\n");
-        assert.match(lines[1], /^POLICY\s+LEVEL\s+RESOURCE\s+MESSAGE$/);
-        assert.ok(lines.some((l) => /^peer-authentication-strict\s+mandatory\s+istio-peer-authentication\s+PeerAuthentication spinnaker\/default: spec\.mtls\.mode: is 'PERMISSIVE'/.test(l)), r.stdout);
-        assert.match(r.stdout, /^\d+ mandatory, 0 advisory$/m);
-
-        const usage = npmVerify("--stack");
-        assert.strictEqual(usage.status, 2);
-        assert.match(usage.stderr, /--stack needs a value/);
-        const typo = path.join(dir, "typo.json");
-        fs.writeFileSync(typo, '{"peer-authentication-strickt": "advisory"}');
-        const bad = npmVerify("--state", file, "--policy-config", typo);
-        assert.strictEqual(bad.status, 2);
-        assert.match(bad.stderr, /no policy named "peer-authentication-strickt" in pack spinnaker-mtls/);
     });
 
     it("reads a real `pulumi stack export`: provider resources, provider references, pending deletes, secrets it cannot decrypt", async () => {
