@@ -18,6 +18,7 @@ import { CommandHelp, EXIT_NO, EXIT_OK, progress, runCommand, withProgramOutputO
 import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "../engine/configInputs";
 import { STDIN_NAME, exportStack, readExportFileOrStdin } from "../engine/files";
 import { UsageError, parseFlags } from "../engine/flags";
+import { caKeyOf } from "./graph/certificates";
 import { ExportedResource, StackExport, runProgram } from "../engine/run";
 
 const USAGE = "usage: npm run certs -- --stack <name> [--config|--config-file|--secret-file|--secret-env <key>=...]... | --state <export.json | ->";
@@ -69,15 +70,16 @@ export const IMPORTED_CA_INTERMEDIATE = "spinnaker-ca intermediate (imported)";
 export const IMPORTED_NEXT_CA = "spinnaker-ca next (imported)";
 const isImportedCa = (r: CertRow): boolean => r.service === IMPORTED_CA || r.service === IMPORTED_NEXT_CA || r.service.startsWith(IMPORTED_CA_INTERMEDIATE);
 /**
- * A CA by its public key: the stores (and caCertificatePem) hold a generated
- * CA re-signed with name constraints, another certificate of the same key
- * than its tls resource's (components/pki/nameConstrainedCa.ts).
+ * A CA's identity as the trust graph knows it (caKeyOf: subject and public
+ * key), none for what does not parse. caCertificatePem holds a generated CA
+ * re-signed with name constraints: another certificate of the same CA than
+ * its tls resource's (components/pki/nameConstrainedCa.ts).
  */
-const publicKeyOf = (pem: string | undefined): string | undefined => {
+const caIdentity = (pem: string | undefined): string[] => {
     try {
-        return pem ? new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).toString("base64") : undefined;
+        return pem ? [caKeyOf(new X509Certificate(pem))] : [];
     } catch {
-        return undefined;
+        return [];
     }
 };
 const isSelfSigned = (pem: string): boolean => {
@@ -176,10 +178,10 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
     const stack = live.find((r) => r.type === "pulumi:pulumi:Stack");
     const caPem = str(stack?.outputs.caCertificatePem);
     // During a CA rotation it holds two CAs: each root no certificate resource issued is imported.
-    const generated = new Set(live.filter((r) => r.type === TLS_CERTS[1]).map((r) => publicKeyOf(str(r.outputs.certPem))));
+    const generated = new Set(live.filter((r) => r.type === TLS_CERTS[1]).flatMap((r) => caIdentity(str(r.outputs.certPem))));
     const roots = pemBlocks(caPem ?? "").filter(isSelfSigned);
     for (const [i, pem] of roots.entries()) {
-        if (!generated.has(publicKeyOf(pem))) rows.push(fromPem(i === 0 ? IMPORTED_CA : IMPORTED_NEXT_CA, pem, importedCaWindowHours(live), "-", now));
+        if (!caIdentity(pem).some((k) => generated.has(k))) rows.push(fromPem(i === 0 ? IMPORTED_CA : IMPORTED_NEXT_CA, pem, importedCaWindowHours(live), "-", now));
     }
     // An imported intermediate and the CAs above it (the root is a row above): the CertificateAuthorities' outputs.
     const intermediates = live.filter((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority").flatMap((a) => pemBlocks(str(a.outputs.intermediatesPem) ?? ""));

@@ -87,7 +87,7 @@ export function flagsOf(notAfter: string | null, renewAt: string | null, caNotAf
 }
 
 interface Draft extends Omit<Certificate, "flags" | "usedBy"> {
-    /** The DER fingerprint even where the graph does not show it: how issuers are matched. */
+    /** The CA's identity (caKeyOf) even where the graph shows no fingerprint: how issuers are matched. */
     readonly matchKey: string | null;
 }
 
