@@ -64,6 +64,8 @@ const TLS_CERTS = ["tls:index/locallySignedCert:LocallySignedCert", "tls:index/s
 const CERT_MANAGER_CERTIFICATE = /^kubernetes:cert-manager\.io\/[^:]+:Certificate$/;
 /** The row of a CA the stack imports (caCertPem): it has no certificate resource, and the stack exports it. */
 export const IMPORTED_CA = "spinnaker-ca (imported)";
+/** How a generated CA's issuing CA certificate resource is named: `<ca>-issuing-cert` (components/pki/certificateAuthority.ts). */
+const ISSUING_CERT_SUFFIX = "-issuing-cert";
 /** The rows of an imported intermediate's chain, signer first. */
 export const IMPORTED_CA_INTERMEDIATE = "spinnaker-ca intermediate (imported)";
 /** During a CA rotation, the next CA when it is imported too. */
@@ -148,7 +150,7 @@ function durationHours(v: unknown): number | undefined {
 export function importedCaWindowHours(resources: readonly ExportedResource[]): number {
     const leaves: number[] = [];
     for (const r of resources) {
-        if (r.type === TLS_CERTS[0]) leaves.push(Number(r.inputs.validityPeriodHours) + Number(r.inputs.earlyRenewalHours ?? 0));
+        if (r.type === TLS_CERTS[0] && !nameOf(r.urn).endsWith(ISSUING_CERT_SUFFIX)) leaves.push(Number(r.inputs.validityPeriodHours) + Number(r.inputs.earlyRenewalHours ?? 0));
         if (CERT_MANAGER_CERTIFICATE.test(r.type)) {
             const spec = rec(r.inputs.spec);
             leaves.push((durationHours(spec.duration) ?? 0) + (durationHours(spec.renewBefore) ?? 0));
@@ -171,8 +173,10 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
     for (const r of live.filter((x) => TLS_CERTS.includes(x.type))) {
         const pem = str(r.outputs.certPem);
         if (!pem) continue;
-        const service = r.parent ? nameOf(r.parent) : nameOf(r.urn);
-        rows.push(fromPem(service, pem, Number(r.inputs.earlyRenewalHours ?? 0), secretBeside(r.parent), now));
+        // A generated CA's issuing CA (certificateAuthority.ts) is a row of its own, named after its CA.
+        const issuing = nameOf(r.urn).endsWith(ISSUING_CERT_SUFFIX);
+        const service = r.parent ? `${nameOf(r.parent)}${issuing ? " issuing CA" : ""}` : nameOf(r.urn);
+        rows.push(fromPem(service, pem, Number(r.inputs.earlyRenewalHours ?? 0), issuing ? "-" : secretBeside(r.parent), now));
     }
     // An imported CA has no certificate resource; the stack exports its certificate.
     const stack = live.find((r) => r.type === "pulumi:pulumi:Stack");
@@ -184,7 +188,9 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
         if (!caIdentity(pem).some((k) => generated.has(k))) rows.push(fromPem(i === 0 ? IMPORTED_CA : IMPORTED_NEXT_CA, pem, importedCaWindowHours(live), "-", now));
     }
     // An imported intermediate and the CAs above it (the root is a row above): the CertificateAuthorities' outputs.
-    const intermediates = live.filter((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority").flatMap((a) => pemBlocks(str(a.outputs.intermediatesPem) ?? ""));
+    // (A generated CA's issuing CA is its own resource, a row already.)
+    const issuedBy = new Set(live.filter((r) => TLS_CERTS.includes(r.type) && nameOf(r.urn).endsWith(ISSUING_CERT_SUFFIX)).map((r) => r.parent));
+    const intermediates = live.filter((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority" && !issuedBy.has(r.urn)).flatMap((a) => pemBlocks(str(a.outputs.intermediatesPem) ?? ""));
     for (const [i, pem] of intermediates.entries()) {
         rows.push(fromPem(`${IMPORTED_CA_INTERMEDIATE} ${i + 1}`, pem, importedCaWindowHours(live), "-", now));
     }

@@ -4,7 +4,7 @@ import * as tls from "@pulumi/tls";
 import type { KeySpec } from "../config/stackConfig";
 import { CA_CERTIFICATE_USES, privateKeyArgs } from "./keySpec";
 import { pemBlocks, splitCaChain } from "./caChain";
-import { withNameConstraints } from "./nameConstrainedCa";
+import { constrainedIssuingCa, withNameConstraints } from "./nameConstrainedCa";
 
 export interface CertificateAuthorityArgs {
     /** Key of a generated CA. Ignored when `imported` is set. */
@@ -20,17 +20,30 @@ export interface CertificateAuthorityArgs {
     readonly imported?: { readonly certPem: string; readonly keyPem: pulumi.Input<string> };
     /**
      * A generated CA's permitted DNS subtrees (nameConstrainedCa.ts), which
-     * every name the stack issues lies in (permittedDnsNames.ts). Unset, the
-     * generated CA carries no name constraints.
+     * every name the stack issues lies in (permittedDnsNames.ts). Set, the
+     * root carries them, and so does an issuing CA under it that signs the
+     * leaves; unset, the generated root carries no constraints and signs the
+     * leaves itself.
      */
     readonly permittedDnsNames?: pulumi.Input<readonly string[]>;
 }
 
+/** A CA certificate and its key (secret), as a leaf's signer. */
+export interface CaSigner {
+    readonly certPem: pulumi.Output<string>;
+    readonly privateKeyPem: pulumi.Output<string>;
+}
+
 /**
  * The CA every service certificate chains to: a root generated with
- * @pulumi/tls (CA:TRUE, keyCertSign + cRLSign), name-constrained to the
- * stack's names when asked, or an imported one, which may be an intermediate
- * whose root key stays offline.
+ * @pulumi/tls (CA:TRUE, keyCertSign + cRLSign), or an imported one, which may
+ * be an intermediate whose root key stays offline.
+ *
+ * A generated CA given permitted names is two certificates: the root, which
+ * every store holds, and under it an issuing CA (pathLen 0) that signs the
+ * leaves and is the only key cert-manager gets. Both carry the name
+ * constraints; the issuing CA's hold for JSSE too, which ignores a trust
+ * anchor's (nameConstrainedCa.ts). The root's key stays in the Pulumi state.
  */
 export class CertificateAuthority extends pulumi.ComponentResource {
     static readonly TYPE = "spinnaker-mtls:pki:CertificateAuthority";
@@ -47,6 +60,16 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     readonly privateKeyPem: pulumi.Output<string>;
     /** RFC 3339 expiry of the CA: the earliest of its chain's. */
     readonly notAfter: pulumi.Output<string>;
+    /**
+     * Who signs the leaf of a presenter that sends its leaf alone (go-yaml-tools,
+     * caChain.ts): a signer whose certificate every store holds, so that a peer
+     * finishes the chain from its own store. The root of a generated CA, or of
+     * an imported root; undefined for an imported intermediate, whose root key
+     * is offline (the stores then hold the intermediates instead).
+     */
+    readonly leafOnlySigner?: CaSigner;
+    /** Whether the leaves' signer is an issuing CA this component made under its root (the root's key then stays out of the cluster). */
+    readonly issuesFromIntermediate: boolean;
 
     constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
         super(CertificateAuthority.TYPE, name, {}, opts);
@@ -57,8 +80,9 @@ export class CertificateAuthority extends pulumi.ComponentResource {
             this.signerCertPem = pulumi.output(chain.signerPem);
             this.intermediatesPem = pulumi.output(chain.intermediatesPem);
             this.privateKeyPem = pulumi.secret(args.imported.keyPem);
-            const earliest = Math.min(...pemBlocks(args.imported.certPem).map((b) => new Date(new crypto.X509Certificate(b).validTo).getTime()));
-            this.notAfter = pulumi.output(new Date(earliest).toISOString().replace(".000Z", "Z"));
+            this.notAfter = pulumi.output(earliestNotAfter(args.imported.certPem));
+            this.leafOnlySigner = chain.intermediatesPem ? undefined : { certPem: this.signerCertPem, privateKeyPem: this.privateKeyPem };
+            this.issuesFromIntermediate = false;
         } else {
             const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.key), { parent: this });
             const cert = new tls.SelfSignedCert(
@@ -74,18 +98,63 @@ export class CertificateAuthority extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            // The provider's certificate re-signed with the same key and name constraints: public, but
-            // computed with the key, so Pulumi would mark it secret without the unsecret.
-            const certPem = args.permittedDnsNames
-                ? pulumi.unsecret(pulumi.all([cert.certPem, key.privateKeyPem, args.permittedDnsNames]).apply(([pem, keyPem, names]) => withNameConstraints(pem, keyPem, names)))
-                : cert.certPem;
-            this.certPem = certPem;
-            this.rootCertPem = certPem;
-            this.signerCertPem = certPem;
-            this.intermediatesPem = pulumi.output("");
-            this.privateKeyPem = pulumi.secret(key.privateKeyPem);
-            this.notAfter = cert.validityEndTime;
+            const rootKeyPem = pulumi.secret(key.privateKeyPem);
+            if (args.permittedDnsNames) {
+                // The provider's certificate re-signed with the same key and name constraints: public, but
+                // computed with the key, so Pulumi would mark it secret without the unsecret.
+                const rootPem = pulumi.unsecret(pulumi.all([cert.certPem, key.privateKeyPem, args.permittedDnsNames]).apply(([pem, keyPem, names]) => withNameConstraints(pem, keyPem, names)));
+                // The issuing CA: a key and a CA certificate from the provider, signed by the root's key, then
+                // re-signed with the same constraints and pathLen 0. The provider signs with the unconstrained
+                // root certificate; the re-signed root has the same subject, key and key identifier.
+                const issuingKey = new tls.PrivateKey(`${name}-issuing-key`, privateKeyArgs(args.key), { parent: this });
+                const issuingCsr = new tls.CertRequest(
+                    `${name}-issuing-csr`,
+                    { privateKeyPem: issuingKey.privateKeyPem, subject: { commonName: "Spinnaker mTLS issuing CA", organization: args.organization } },
+                    { parent: this },
+                );
+                const issuingCert = new tls.LocallySignedCert(
+                    `${name}-issuing-cert`,
+                    {
+                        certRequestPem: issuingCsr.certRequestPem,
+                        caCertPem: cert.certPem,
+                        caPrivateKeyPem: key.privateKeyPem,
+                        isCaCertificate: true,
+                        setSubjectKeyId: true,
+                        allowedUses: [...CA_CERTIFICATE_USES],
+                        validityPeriodHours: args.validityHours,
+                        earlyRenewalHours: args.renewBeforeHours,
+                    },
+                    { parent: this },
+                );
+                const issuingPem = pulumi.unsecret(
+                    pulumi.all([issuingCert.certPem, rootPem, key.privateKeyPem, args.permittedDnsNames]).apply(([pem, root, keyPem, names]) => constrainedIssuingCa(pem, root, keyPem, names)),
+                );
+                this.certPem = rootPem;
+                this.rootCertPem = rootPem;
+                this.signerCertPem = issuingPem;
+                this.intermediatesPem = issuingPem;
+                this.privateKeyPem = pulumi.secret(issuingKey.privateKeyPem);
+                this.leafOnlySigner = { certPem: rootPem, privateKeyPem: rootKeyPem };
+                this.issuesFromIntermediate = true;
+                // The root's: the issuing CA is made after it, for as long, and replaced with it.
+                this.notAfter = cert.validityEndTime;
+            } else {
+                this.certPem = cert.certPem;
+                this.rootCertPem = cert.certPem;
+                this.signerCertPem = cert.certPem;
+                this.intermediatesPem = pulumi.output("");
+                this.privateKeyPem = rootKeyPem;
+                this.leafOnlySigner = { certPem: cert.certPem, privateKeyPem: rootKeyPem };
+                this.issuesFromIntermediate = false;
+                this.notAfter = cert.validityEndTime;
+            }
         }
         this.registerOutputs({ certPem: this.certPem, rootCertPem: this.rootCertPem, signerCertPem: this.signerCertPem, intermediatesPem: this.intermediatesPem, privateKeyPem: this.privateKeyPem, notAfter: this.notAfter });
     }
+}
+
+/** The earliest expiry among a bundle's certificates, RFC 3339 to the second. */
+function earliestNotAfter(pem: string): string {
+    const earliest = Math.min(...pemBlocks(pem).map((b) => new Date(new crypto.X509Certificate(b).validTo).getTime()));
+    return new Date(earliest).toISOString().replace(".000Z", "Z");
 }

@@ -13,6 +13,7 @@ import { Der, DerNode, bitString, boolean, derToPem, explicit, integer, octetStr
 import { signDeterministically } from "./deterministicSignature";
 
 const NAME_CONSTRAINTS_OID = "2.5.29.30";
+const BASIC_CONSTRAINTS_OID = "2.5.29.19";
 
 /** A DNS name a constraint can carry: LDH labels, no wildcard, no trailing dot. */
 const DNS_NAME = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/;
@@ -44,34 +45,67 @@ function tbsFields(tbs: DerNode): { version: DerNode; serial: DerNode; rest: Der
 }
 
 /**
+ * A CA certificate re-signed by `signerKeyPem` (its issuer's key) with
+ * nameConstraints permitting exactly `permittedDnsNames`, and, when `pathLen`
+ * is given, a critical basicConstraints with that path length in place of its
+ * own. Every other field is kept; the serial is derived from the original
+ * certificate and `purpose`, so the same inputs give the same PEM.
+ */
+function resignWithNameConstraints(
+    caCertPem: string,
+    issuer: crypto.X509Certificate,
+    signerKeyPem: string,
+    permittedDnsNames: readonly string[],
+    purpose: string,
+    pathLen?: number,
+): string {
+    const der = pemToDer(caCertPem, "CERTIFICATE");
+    const [tbs, signatureAlgorithm] = read(der).children;
+    const fields = tbsFields(tbs);
+    if (fields.extensions.some((e) => readOid(e.children[0]) === NAME_CONSTRAINTS_OID)) throw new Error("the CA certificate already carries name constraints");
+    const kept = fields.extensions.filter((e) => pathLen === undefined || readOid(e.children[0]) !== BASIC_CONSTRAINTS_OID).map((e) => e.raw);
+    const basicConstraints = pathLen === undefined ? [] : [sequence(oid(BASIC_CONSTRAINTS_OID), boolean(true), octetString(sequence(boolean(true), integer(pathLen))))];
+    const nameConstraints = sequence(oid(NAME_CONSTRAINTS_OID), boolean(true), octetString(nameConstraintsValue(permittedDnsNames)));
+    const serial = crypto.createHash("sha256").update(`spinnaker-mtls ${purpose}\n`).update(der).digest().subarray(0, 16);
+    serial[0] = (serial[0] & 0x7f) | 0x40; // positive, 127 bits, no leading zero
+    const newTbs = sequence(fields.version.raw, integer(serial), ...fields.rest.map((f) => f.raw), explicit(3, sequence(...kept, ...basicConstraints, nameConstraints)));
+    const signature = signDeterministically(newTbs, signerKeyPem, readOid(signatureAlgorithm.children[0]));
+    const pem = derToPem(sequence(newTbs, signatureAlgorithm.raw, bitString(signature)), "CERTIFICATE");
+    const result = new crypto.X509Certificate(pem);
+    if (!result.verify(issuer.publicKey) || !result.checkIssued(issuer)) throw new Error("the name-constrained CA certificate does not verify against its issuer");
+    return pem;
+}
+
+/**
  * `caCertPem` (self-signed, made by the tls provider) re-signed by `caKeyPem`
  * with nameConstraints permitting exactly `permittedDnsNames`. The same inputs
  * give the same PEM.
  */
 export function withNameConstraints(caCertPem: string, caKeyPem: string, permittedDnsNames: readonly string[]): string {
-    const der = pemToDer(caCertPem, "CERTIFICATE");
-    const x509 = new crypto.X509Certificate(der);
+    const x509 = new crypto.X509Certificate(caCertPem);
     if (!x509.ca || x509.subject !== x509.issuer) throw new Error("only a self-signed CA certificate can be given name constraints here");
-    const key = crypto.createPrivateKey(caKeyPem);
-    if (!x509.checkPrivateKey(key)) throw new Error("the CA key does not match the CA certificate");
-    const [tbs, signatureAlgorithm] = read(der).children;
-    const fields = tbsFields(tbs);
-    if (fields.extensions.some((e) => readOid(e.children[0]) === NAME_CONSTRAINTS_OID)) throw new Error("the CA certificate already carries name constraints");
+    if (!x509.checkPrivateKey(crypto.createPrivateKey(caKeyPem))) throw new Error("the CA key does not match the CA certificate");
+    return resignWithNameConstraints(caCertPem, x509, caKeyPem, permittedDnsNames, "name-constrained CA");
+}
 
-    const extension = sequence(oid(NAME_CONSTRAINTS_OID), boolean(true), octetString(nameConstraintsValue(permittedDnsNames)));
-    const serial = crypto.createHash("sha256").update("spinnaker-mtls name-constrained CA\n").update(der).digest().subarray(0, 16);
-    serial[0] = (serial[0] & 0x7f) | 0x40; // positive, 127 bits, no leading zero
-    const newTbs = sequence(
-        fields.version.raw,
-        integer(serial),
-        ...fields.rest.map((f) => f.raw),
-        explicit(3, sequence(...fields.extensions.map((e) => e.raw), extension)),
-    );
-    const signature = signDeterministically(newTbs, caKeyPem, readOid(signatureAlgorithm.children[0]));
-    const pem = derToPem(sequence(newTbs, signatureAlgorithm.raw, bitString(signature)), "CERTIFICATE");
-    const result = new crypto.X509Certificate(pem);
-    if (!result.verify(x509.publicKey) || !result.checkIssued(result)) throw new Error("the name-constrained CA certificate does not verify");
-    return pem;
+/**
+ * The issuing CA: `intermediateCertPem` (a CA certificate the tls provider
+ * signed with the root's key) re-signed by `rootKeyPem` with nameConstraints
+ * permitting exactly `permittedDnsNames` and a path length of 0, so that it
+ * signs leaves only.
+ *
+ * Why an intermediate at all: JSSE (every Java service) builds its trust
+ * anchors without their certificates' name constraints, so a constraint on
+ * the root holds for OpenSSL and Go but not for Java. On an intermediate that
+ * no trust store holds, every consumer enforces it (docs/configuration.md,
+ * "Name constraints").
+ */
+export function constrainedIssuingCa(intermediateCertPem: string, rootCertPem: string, rootKeyPem: string, permittedDnsNames: readonly string[]): string {
+    const root = new crypto.X509Certificate(rootCertPem);
+    const intermediate = new crypto.X509Certificate(intermediateCertPem);
+    if (!intermediate.ca || intermediate.issuer !== root.subject) throw new Error("the issuing CA certificate is not a CA certificate issued by the root");
+    if (!root.checkPrivateKey(crypto.createPrivateKey(rootKeyPem))) throw new Error("the root key does not match the root certificate");
+    return resignWithNameConstraints(intermediateCertPem, root, rootKeyPem, permittedDnsNames, "name-constrained issuing CA", 0);
 }
 
 /** The permitted DNS names of a CA certificate's nameConstraints, sorted; undefined when it carries none. */

@@ -70,11 +70,16 @@ const certs = (pem: string): crypto.X509Certificate[] => pemBlocks(pem).map((b) 
 const issued = (child: crypto.X509Certificate, parent: crypto.X509Certificate): boolean => child.checkIssued(parent) && child.verify(parent.publicKey);
 const selfSigned = (c: crypto.X509Certificate): boolean => issued(c, c);
 
-/** The root (in `bundle`) the leaf's chain ends at, through the bundle's intermediates; undefined when none. */
-function rootOf(leaf: crypto.X509Certificate, bundle: crypto.X509Certificate[]): crypto.X509Certificate | undefined {
+/**
+ * The root (in `bundle`) the leaf's chain ends at, through the intermediates
+ * the leaf carries (a generated CA's issuing CA, cert-manager's tls.crt) and
+ * the bundle's own; undefined when none.
+ */
+function rootOf(leaf: crypto.X509Certificate, carried: crypto.X509Certificate[], bundle: crypto.X509Certificate[]): crypto.X509Certificate | undefined {
+    const pool = [...bundle, ...carried.filter((c) => !selfSigned(c))];
     let at = leaf;
-    for (let hops = 0; hops <= bundle.length; hops++) {
-        const parent = bundle.find((c) => c !== at && issued(at, c));
+    for (let hops = 0; hops <= pool.length; hops++) {
+        const parent = pool.find((c) => c !== at && issued(at, c));
         if (!parent) return undefined;
         if (selfSigned(parent)) return parent;
         at = parent;
@@ -97,8 +102,8 @@ export function rotationStatus(want: StoreExpectation, consumers: readonly Consu
         const roots = bundle.filter(selfSigned);
         const trusted = roots.map((r) => r.fingerprint256);
         if (roots.length !== want.roots) notes.push(`${c.secretName}'s ca.crt holds ${roots.length} CA root${roots.length === 1 ? "" : "s"}; ${phase} wants ${want.roots}`);
-        const leaf = certs(decode(secret, "tls.crt") ?? "")[0];
-        const root = leaf && rootOf(leaf, bundle);
+        const [leaf, ...carried] = certs(decode(secret, "tls.crt") ?? "");
+        const root = leaf && rootOf(leaf, carried, bundle);
         if (!leaf) notes.push(`${c.secretName} holds no certificate in tls.crt`);
         else if (!root) notes.push(`${c.secretName}'s certificate does not chain to any CA its own ca.crt holds`);
         else if (roots.length === want.roots && roots.indexOf(root) !== want.signer) {

@@ -29,12 +29,18 @@ export interface TlsIdentity {
      * armory/go-yaml-tools, whose PEM decoding takes no other block type.
      */
     readonly rsaPkcs1Only?: boolean;
+    /**
+     * The reader presents the first certificate of its file and no chain:
+     * armory/go-yaml-tools (pkg/tls/tls.go keeps pemBlocks[0]). Its leaf must
+     * be signed by a CA every store holds (CertificateAuthority.leafOnlySigner).
+     */
+    readonly presentsLeafOnly?: boolean;
 }
 
 export const identityOf = (service: SpinnakerService): TlsIdentity => ({
     name: service.name,
     format: service.runtime === "java" ? "pkcs12" : "pem",
-    ...(service.runtime === "go" ? { rsaPkcs1Only: true } : {}),
+    ...(service.runtime === "go" ? { rsaPkcs1Only: true, presentsLeafOnly: true } : {}),
 });
 
 /** Which keys an identity's Secret holds, by how it reads TLS material. */
@@ -45,6 +51,14 @@ export function secretKeysFor(format: SecretFormat): string[] {
 }
 
 export const serviceSecretName = (service: string): string => `spin-${service}-tls`;
+
+/**
+ * The Secret of a leaf the program signs with the root beside a backend that
+ * writes spin-<name>-tls itself (cert-manager, the Otterize operator): its own
+ * name, so that the pods move to it in one roll and nothing fights over one
+ * object (TlsIdentity.presentsLeafOnly).
+ */
+export const rootSignedSecretName = (service: string): string => `spin-${service}-root-signed-tls`;
 
 export interface SecretMaterial {
     readonly format: SecretFormat;

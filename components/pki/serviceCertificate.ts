@@ -32,6 +32,8 @@ export interface ServiceCertificateArgs {
      * to cert-manager, which then takes the same Secret over in place.
      */
     readonly retainSecretOnDelete?: boolean;
+    /** The Secret's name; `spin-<name>-tls` (serviceSecretName) when omitted. */
+    readonly secretName?: string;
 }
 
 const withTrailingNewline = (pem: string): string => (pem.endsWith("\n") ? pem : `${pem}\n`);
@@ -64,7 +66,8 @@ export class ServiceCertificate extends pulumi.ComponentResource implements Issu
         super(ServiceCertificate.TYPE, name, {}, opts);
         const svc = args.identity;
         const dnsNames = identityDnsNames(svc.name, args.namespace, args.extraDnsNames);
-        this.material = pulumiTlsMaterial(svc.name, svc.format);
+        const secretName = args.secretName ?? serviceSecretName(svc.name);
+        this.material = pulumiTlsMaterial(svc.name, svc.format, secretName);
 
         const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.key), { parent: this });
         const csr = new tls.CertRequest(
@@ -113,7 +116,7 @@ export class ServiceCertificate extends pulumi.ComponentResource implements Issu
             `${name}-secret`,
             {
                 metadata: {
-                    name: serviceSecretName(svc.name),
+                    name: secretName,
                     namespace: args.namespace,
                     labels: managedLabels(svc.name),
                 },

@@ -29,16 +29,15 @@ export interface TlsMaterial {
  * An identity's files in spin-<svc>-tls, the layout both backends write; for
  * Java, its PKCS#12 stores and where their passwords are.
  */
-export function tlsMaterial(name: string, format: SecretFormat, passwords: { keystore: SecretKeyRef; truststore: SecretKeyRef }): TlsMaterial {
-    const pem = { secret: serviceSecretName(name), certificate: SECRET_KEY.certificate, privateKey: SECRET_KEY.privateKey, caCertificate: SECRET_KEY.caCertificate };
+export function tlsMaterial(name: string, format: SecretFormat, passwords: { keystore: SecretKeyRef; truststore: SecretKeyRef }, secretName = serviceSecretName(name)): TlsMaterial {
+    const pem = { secret: secretName, certificate: SECRET_KEY.certificate, privateKey: SECRET_KEY.privateKey, caCertificate: SECRET_KEY.caCertificate };
     if (format !== "pkcs12") return pem;
     return { ...pem, keystore: SECRET_KEY.keystore, truststore: SECRET_KEY.truststore, keystorePassword: passwords.keystore, truststorePassword: passwords.truststore };
 }
 
 /** The PKI's own Secrets (certificateBackend pulumi): the passwords sit beside the stores in spin-<svc>-tls. */
-export function pulumiTlsMaterial(name: string, format: SecretFormat): TlsMaterial {
-    const secret = serviceSecretName(name);
-    return tlsMaterial(name, format, { keystore: { secret, key: SECRET_KEY.keystorePassword }, truststore: { secret, key: SECRET_KEY.truststorePassword } });
+export function pulumiTlsMaterial(name: string, format: SecretFormat, secret = serviceSecretName(name)): TlsMaterial {
+    return tlsMaterial(name, format, { keystore: { secret, key: SECRET_KEY.keystorePassword }, truststore: { secret, key: SECRET_KEY.truststorePassword } }, secret);
 }
 
 /** What either backend hands the rest of the program for one identity: a component others can depend on. */

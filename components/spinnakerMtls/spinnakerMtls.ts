@@ -29,7 +29,7 @@ import { kubernetesProvider } from "../kubernetes/provider";
 import { NO_KUBELET_ENV, e2eNoKubelet, skipAwaitTransformation } from "../kubernetes/skipAwait";
 import { IstioIngress, IstioMesh } from "../mesh";
 import { OtterizeCredentials, operatorValues } from "../otterize";
-import { CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, ServiceCertificate, TlsIdentity, identityKeySpec, identityOf } from "../pki";
+import { CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, ServiceCertificate, TlsIdentity, identityKeySpec, identityOf, rootSignedSecretName } from "../pki";
 import { CaRole, CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caResourceName, caRotationGateProblems, parseCaTrust, phaseRoles } from "../pki/caRotation";
 import { fq } from "../config/reader";
 import { plannedCaTrust } from "./caTrustPlan";
@@ -274,6 +274,18 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         /** Every identity's certificate, from the configured backend; the rest of the component does not care which. */
         const issue = (identity: TlsIdentity, extraDnsNames?: readonly string[]): IssuedIdentity => {
             const common = { identity, namespace: ns, key: identityKeySpec(identity, config.key, config.rsaBits), organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
+            if (identity.presentsLeafOnly && ca.issuesFromIntermediate) {
+                // Its peers' stores hold the root alone, and it sends no chain: the root signs its leaf, here,
+                // whatever the backend, since the root's key never goes into the cluster (certificateAuthority.ts).
+                // Beside cert-manager or the operator its Secret has a name of its own (rootSignedSecretName).
+                const root = ca.leafOnlySigner!;
+                const secret = config.certManager.backend === "pulumi" ? { retainSecretOnDelete: config.certManager.tlsSecretHandover } : { secretName: rootSignedSecretName(identity.name) };
+                return new ServiceCertificate(
+                    `spin-${identity.name}`,
+                    { ...common, caCertPem: root.certPem, caPrivateKeyPem: root.privateKeyPem, trustBundlePem, rootCertPem: ca.rootCertPem, ...secret },
+                    inCluster(),
+                );
+            }
             if (config.certManager.backend === "otterize") {
                 // The operator issues the certificate when a pod carrying these annotations starts.
                 return new OtterizeCredentials(`spin-${identity.name}`, { identity, namespace: ns, ttlHours: config.certManager.otterize.certTtlHours, extraDnsNames }, inCluster());

@@ -1,8 +1,12 @@
-import { StackValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { at, isKind, namespaceOf } from "../lib/kube";
 import { CERT_MANAGER, TLS_LOCALLY_SIGNED } from "../lib/certificates";
 import { kubeObjects } from "../lib/mesh";
 import { violation } from "../lib/rule";
+
+/** The program's CA component, and the name its issuing CA's certificate ends in (components/pki/certificateAuthority.ts). */
+const CERTIFICATE_AUTHORITY = "spinnaker-mtls:pki:CertificateAuthority";
+const ISSUING_CERT_SUFFIX = "-issuing-cert";
 
 interface Config {
     clusterResourceNamespace: string;
@@ -11,7 +15,7 @@ interface Config {
 export const serviceNotCa: StackValidationPolicy = {
     name: "certificate-service-not-ca",
     description:
-        "Only the CA behind a CA issuer may be a CA certificate (cert-manager isCA, @pulumi/tls isCaCertificate): a service whose certificate is a CA can sign certificates for any name every peer trusts.",
+        "Only the CA behind a CA issuer may be a CA certificate (cert-manager isCA, @pulumi/tls isCaCertificate), and, among @pulumi/tls certificates, the issuing CA the program's CertificateAuthority makes under its root: a service whose certificate is a CA can sign certificates for any name every peer trusts.",
     severity: "critical",
     configSchema: {
         properties: {
@@ -34,7 +38,9 @@ export const serviceNotCa: StackValidationPolicy = {
             if (caSecrets.has(secret)) continue;
             report(violation(o, "spec.isCA", `is true, but Secret ${secret} backs no CA issuer: this certificate's key can sign any name its peers trust`, "remove isCA (service certificates are leaves)"), o.urn);
         }
-        for (const r of args.resources.filter((x) => x.type === TLS_LOCALLY_SIGNED && x.props.isCaCertificate === true)) {
+        // The CertificateAuthority component's own issuing CA (name-constrained, path length 0, re-signed in the program).
+        const issuingCa = (r: PolicyResource) => r.parent?.type === CERTIFICATE_AUTHORITY && r.name.endsWith(ISSUING_CERT_SUFFIX);
+        for (const r of args.resources.filter((x) => x.type === TLS_LOCALLY_SIGNED && x.props.isCaCertificate === true && !issuingCa(x))) {
             report(violation(`LocallySignedCert ${r.name}`, "isCaCertificate", "is true: this certificate's key can sign any name its peers trust", "set isCaCertificate: false (only the self-signed root is a CA)"), r.urn);
         }
     },

@@ -2,7 +2,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { KubeObject, at, kubeObject, podTemplate, stringMap } from "../lib/kube";
 import { OTTERIZE_DEFAULT_JKS_PASSWORD, OTTERIZE_PREFIX, hasOtterizeAnnotations, otterizeAnnotation } from "../lib/otterize";
 import { shown, violation } from "../lib/rule";
-import { JAVA_SERVICES, SpinnakerConfig, isSpinnakerService } from "../lib/spinnaker";
+import { GO_SERVICES, JAVA_SERVICES, SpinnakerConfig, isSpinnakerService } from "../lib/spinnaker";
 import { spinnakerOrRedis } from "../lib/workloads";
 
 interface Config {
@@ -52,9 +52,13 @@ function problems(o: KubeObject, cfg: Config): string[] {
         const base = (s: string) => `spec.spinnakerConfig.service-settings.${s}.kubernetes.podAnnotations`;
         const annotationsOf = (s: string) => stringMap(at(spin.settings(s), "kubernetes", "podAnnotations"));
         const judged = spin.judged();
-        // Without `required`, a stack that uses the operator for one service is held to it for all.
+        // Without `required`, a stack that uses the operator for one service is held to it for all. A Go
+        // service without the annotations is not: go-yaml-tools presents its leaf without a chain, so the
+        // program signs that leaf with the root itself, which the operator's issuer never holds.
         if (!cfg.required && !judged.some((s) => hasOtterizeAnnotations(annotationsOf(s)))) return [];
-        return judged.flatMap((s) => annotationProblems(o, annotationsOf(s), base(s), JAVA_SERVICES.includes(s), cfg));
+        return judged
+            .filter((s) => !(GO_SERVICES.includes(s) && !hasOtterizeAnnotations(annotationsOf(s))))
+            .flatMap((s) => annotationProblems(o, annotationsOf(s), base(s), JAVA_SERVICES.includes(s), cfg));
     }
     const what = spinnakerOrRedis(o);
     const t = podTemplate(o);
@@ -66,7 +70,7 @@ function problems(o: KubeObject, cfg: Config): string[] {
 export const otterizeCredentials: ResourceValidationPolicy = {
     name: "otterize-credentials",
     description:
-        "Pods whose certificates come from the Otterize credentials operator must ask for them (tls-secret-name), Java pods for JKS stores under a password of their own (never the operator's default), and every certificate for a bounded lifetime (cert-ttl).",
+        "Pods whose certificates come from the Otterize credentials operator must ask for them (tls-secret-name), Java pods for JKS stores under a password of their own (never the operator's default), and every certificate for a bounded lifetime (cert-ttl). The Go services may go without: their leaves come from the stack's root, since go-yaml-tools presents no chain.",
     severity: "high",
     configSchema: {
         properties: {

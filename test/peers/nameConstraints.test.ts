@@ -5,8 +5,10 @@
 // verify), JSSE (test/peers/MtlsCheck.java, as the Java services do) and Go's
 // crypto/x509 through armory/go-yaml-tools (as dinghy and terraformer do). The
 // constraint sits either on the self-signed root (the trust anchor) or on an
-// intermediate under an unconstrained root, or on the root as the program
-// writes it for every generated CA (components/pki/nameConstrainedCa.ts).
+// intermediate under an unconstrained root, or as the program writes it for
+// every generated CA (components/pki/nameConstrainedCa.ts): on the root, and
+// on the issuing CA under it that signs the leaves (pathLen 0), the store
+// holding the root alone.
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as fs from "fs";
@@ -15,7 +17,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { describeOutcome, goCall, goPeerBin } from "../support/goPeer";
 import { tempDir } from "../support/stacks";
-import { withNameConstraints } from "../../components/pki/nameConstrainedCa";
+import { constrainedIssuingCa, withNameConstraints } from "../../components/pki/nameConstrainedCa";
 
 const CHECK = path.join(__dirname, "MtlsCheck.java");
 const PERMITTED = "spinnaker.svc.cluster.local";
@@ -34,7 +36,7 @@ interface Pki {
  * intermediate, or on the root as the program writes it (OpenSSL's root
  * without one, re-signed by withNameConstraints, as every generated CA is).
  */
-type Constrained = "root" | "intermediate" | "program's root";
+type Constrained = "root" | "intermediate" | "program's root" | "program's issuing CA";
 
 /** OpenSSL makes the CAs and leaves; the name constraint as `constrained` says. */
 function makePki(dir: string, constrained: Constrained): Pki {
@@ -50,16 +52,20 @@ function makePki(dir: string, constrained: Constrained): Pki {
     key("root");
     cnf("root", "Root", ca(constrained === "root" ? nc : ""));
     openssl(["req", "-x509", "-new", "-key", "root.key", "-config", "root.cnf", "-extensions", "v3", "-days", "30", "-out", "root.crt"]);
-    if (constrained === "program's root") {
-        const rootFile = path.join(dir, "root.crt");
-        fs.writeFileSync(rootFile, withNameConstraints(fs.readFileSync(rootFile, "utf8"), fs.readFileSync(path.join(dir, "root.key"), "utf8"), [PERMITTED]));
-    }
+    const programs = constrained === "program's root" || constrained === "program's issuing CA";
+    const rootFile = path.join(dir, "root.crt");
+    const rootKey = fs.readFileSync(path.join(dir, "root.key"), "utf8");
+    if (programs) fs.writeFileSync(rootFile, withNameConstraints(fs.readFileSync(rootFile, "utf8"), rootKey, [PERMITTED]));
     let issuer = "root";
-    if (constrained === "intermediate") {
+    if (constrained === "intermediate" || constrained === "program's issuing CA") {
         key("intermediate");
-        cnf("intermediate", "Issuing CA", ca(nc));
+        cnf("intermediate", "Issuing CA", ca(constrained === "intermediate" ? nc : ""));
         sign("intermediate", "root");
         issuer = "intermediate";
+    }
+    if (constrained === "program's issuing CA") {
+        const file = path.join(dir, "intermediate.crt");
+        fs.writeFileSync(file, constrainedIssuingCa(fs.readFileSync(file, "utf8"), fs.readFileSync(rootFile, "utf8"), rootKey, [PERMITTED]));
     }
     const leaves: Pki["leaves"] = {};
     for (const name of [INSIDE, OUTSIDE]) {
@@ -116,7 +122,7 @@ describe("name constraints: what each consumer enforces (OpenSSL 3, JSSE, go-yam
         bin = goPeerBin();
     });
 
-    for (const constrained of ["root", "intermediate", "program's root"] as const) {
+    for (const constrained of ["root", "intermediate", "program's root", "program's issuing CA"] as const) {
         describe(`the constraint on the ${constrained}`, () => {
             const t = tempDir(`name-constraints-${constrained.replace(/\W+/g, "-")}`);
             let pki: Pki;
@@ -143,7 +149,7 @@ describe("name constraints: what each consumer enforces (OpenSSL 3, JSSE, go-yam
                 assert.match(r.out, /not permitted by any constraint/);
             });
 
-            if (constrained === "intermediate") {
+            if (constrained === "intermediate" || constrained === "program's issuing CA") {
                 it(`JSSE refuses a leaf for ${OUTSIDE} when the constraint is on an intermediate it does not trust as an anchor`, () => {
                     const r = jsse(pki, OUTSIDE);
                     assert.strictEqual(r.ok, false, r.out);

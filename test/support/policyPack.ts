@@ -26,6 +26,8 @@ export interface Fixture {
     readonly inputs: Record<string, unknown>;
     /** What AnalyzeStack sees; the inputs when not given. */
     readonly outputs?: Record<string, unknown>;
+    /** The parent's type and name, when the resource has one. */
+    readonly parent?: { readonly type: string; readonly name: string };
 }
 
 /** A Kubernetes object as a Pulumi resource: typed token from apiVersion and kind (`...Patch` for a server-side-apply patch). */
@@ -36,13 +38,24 @@ export function kube(apiVersion: string, kind: string, metadata: Record<string, 
 }
 
 export function stackExport(fixtures: readonly Fixture[]): StackExport {
-    const resources: ExportedResource[] = fixtures.map((f, i) => ({
-        urn: `urn:pulumi:test::spinnaker-mtls::${f.type}::${f.name ?? `r${i}`}`,
-        custom: f.type !== "pulumi:pulumi:Stack",
-        type: f.type,
-        inputs: f.inputs,
-        outputs: f.outputs ?? f.inputs,
-    }));
+    const urn = (type: string, name: string) => `urn:pulumi:test::spinnaker-mtls::${type}::${name}`;
+    const parents: ExportedResource[] = [];
+    for (const f of fixtures) {
+        if (f.parent && !parents.some((p) => p.urn === urn(f.parent!.type, f.parent!.name))) {
+            parents.push({ urn: urn(f.parent.type, f.parent.name), custom: false, type: f.parent.type, inputs: {}, outputs: {} });
+        }
+    }
+    const resources: ExportedResource[] = [
+        ...parents,
+        ...fixtures.map((f, i) => ({
+            urn: f.parent ? `urn:pulumi:test::spinnaker-mtls::${f.parent.type}$${f.type}::${f.name ?? `r${i}`}` : urn(f.type, f.name ?? `r${i}`),
+            custom: f.type !== "pulumi:pulumi:Stack",
+            type: f.type,
+            inputs: f.inputs,
+            outputs: f.outputs ?? f.inputs,
+            ...(f.parent ? { parent: urn(f.parent.type, f.parent.name) } : {}),
+        })),
+    ];
     // Through JSON, as an export file would be.
     return JSON.parse(JSON.stringify({ version: 3, deployment: { manifest: { magic: "", version: "test" }, resources } })) as StackExport;
 }

@@ -57,7 +57,7 @@ describe("npm run certs", () => {
         const now = new Date();
         const rows = certificateInventory(result.export, now);
         const outputs = result.stackOutputs.serviceCertificates as Record<string, { dnsNames: string[]; secretName: string }>;
-        assert.deepStrictEqual(rows.map((r) => r.service), [...Object.keys(outputs).map((s) => `spin-${s}`), "spin-redis", "spinnaker-ca"].sort());
+        assert.deepStrictEqual(rows.map((r) => r.service), [...Object.keys(outputs).map((s) => `spin-${s}`), "spin-redis", "spinnaker-ca", "spinnaker-ca issuing CA"].sort());
         for (const [service, out] of Object.entries(outputs)) {
             const row = rows.find((r) => r.service === `spin-${service}`)!;
             const notAfter = opensslNotAfter(certPemOf(result.export, `spin-${service}`));
@@ -118,7 +118,7 @@ describe("npm run certs", () => {
         const none = await run({ stack: "dev" });
         const trustBoth = await run({ stack: "dev", config: { "spinnaker-mtls:caRotation": "trust-both" }, previous: none.export });
         const cas = certificateInventory(trustBoth.export).filter((r) => r.service.startsWith("spinnaker-ca"));
-        assert.deepStrictEqual(cas.map((r) => r.service).sort(), ["spinnaker-ca", "spinnaker-ca-g2"]);
+        assert.deepStrictEqual(cas.map((r) => r.service).sort(), ["spinnaker-ca", "spinnaker-ca issuing CA", "spinnaker-ca-g2", "spinnaker-ca-g2 issuing CA"]);
         const next = importableCa(24 * 365, new Date());
         const imported = await run({
             stack: "dev",
@@ -127,7 +127,7 @@ describe("npm run certs", () => {
             previous: none.export,
         });
         const rows = certificateInventory(imported.export).filter((r) => r.service.startsWith("spinnaker-ca"));
-        assert.deepStrictEqual(rows.map((r) => r.service).sort(), ["spinnaker-ca", IMPORTED_NEXT_CA]);
+        assert.deepStrictEqual(rows.map((r) => r.service).sort(), ["spinnaker-ca", "spinnaker-ca issuing CA", IMPORTED_NEXT_CA]);
         assert.strictEqual(rows.find((r) => r.service === IMPORTED_NEXT_CA)!.notAfter, new Date(new X509Certificate(next.certPem).validTo).toISOString().replace(/\.000Z$/, "Z"));
     });
 

@@ -159,8 +159,13 @@ describe("npm run graph: trust stores during a CA rotation", () => {
         const stack = exp.deployment.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
         stack.outputs.caCertificatePem = `${String(stack.outputs.caCertificatePem)}${next}`;
         const g = buildTrustGraph(publicView(exp), { now: NOW, basis: "planned", source: "Pulumi.dev.yaml" });
-        const cas = g.certificates.filter((c) => c.kind === "ca");
+        // The roots the stores hold; the generated CA's issuing CA is held by none (it signs the leaves, which carry it).
+        const issuing = g.certificates.filter((c) => c.kind === "ca" && c.id === "spinnaker-ca-issuing");
+        assert.deepStrictEqual(issuing.map((c) => [c.issuer, c.issuedBy]), [["spinnaker-ca", "pulumi"]]);
+        const cas = g.certificates.filter((c) => c.kind === "ca" && !issuing.includes(c));
         assert.deepStrictEqual(cas.map((c) => c.issuedBy), ["pulumi", "trusted only"]);
+        assert.ok(g.stores.every((s) => !s.holds.some((h) => h.id === "spinnaker-ca-issuing")), "no store holds the issuing CA");
+        assert.strictEqual(g.certificates.find((c) => c.id === "spin-orca")!.issuer, "spinnaker-ca-issuing");
         assert.strictEqual(cas[1].subject, "CN=Next CA");
         const stores = g.stores.filter((s) => s.id.startsWith("spinnaker-dev/"));
         assert.ok(stores.length >= 10);

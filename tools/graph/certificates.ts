@@ -22,6 +22,9 @@ import { CaRef, Certificate, CertificateFlags } from "./schema";
 
 const HOUR = 3_600_000;
 const TLS_SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert";
+/** How a generated CA's issuing CA certificate resource is named (components/pki/certificateAuthority.ts), and its id here. */
+const ISSUING_CERT_SUFFIX = "-issuing-cert";
+const ISSUING_ID_SUFFIX = "-issuing";
 const TLS_LOCALLY_SIGNED = "tls:index/locallySignedCert:LocallySignedCert";
 const OTTERIZE = "spinnaker-mtls:otterize:OtterizeCredentials";
 
@@ -192,6 +195,15 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
     };
     const cas = view.resources.filter((r) => r.type === TLS_SELF_SIGNED).flatMap((r) => fromTls(r, "ca", o) ?? []);
     drafts.push(...cas);
+    // A generated CA's issuing CA (components/pki/certificateAuthority.ts): a CA of its own, under its root,
+    // which signs the leaves but the Go services' and is the only CA key cert-manager holds.
+    const isIssuingCa = (r: PublicResource) => r.type === TLS_LOCALLY_SIGNED && r.name.endsWith(ISSUING_CERT_SUFFIX) && nameOf(r.parent) !== "";
+    const issuingCas = view.resources.filter(isIssuingCa).flatMap((r) => {
+        const d = fromTls(r, "ca", o);
+        const root = nameOf(r.parent);
+        return d ? [{ ...d, id: `${root}${ISSUING_ID_SUFFIX}`, issuer: root, renewal: `re-issued with its root ${root}, by the same pulumi up` }] : [];
+    });
+    drafts.push(...issuingCas);
     // The Secrets a CA (Cluster)Issuer reads (cert-manager's copies of the CA) hold the CA the program created.
     const caIssuers = view.objects.filter((x) => (isKind(x, "cert-manager.io", "ClusterIssuer") || isKind(x, "cert-manager.io", "Issuer")) && str(at(x.body, "spec", "ca", "secretName")));
     if (caIssuers.length && cas.length === 1) {
@@ -200,7 +212,9 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
             .filter((x): x is KubeObject => x !== undefined)
             .map((x) => `${x.namespace}/${x.name}`)
             .sort();
-        drafts[0] = { ...drafts[0], secret: held.length ? [...new Set(held)].join(", ") : null };
+        // They hold the issuing CA when the CA has one (never the root's key), else the root.
+        const holder = issuingCas.length === 1 ? drafts.indexOf(issuingCas[0]) : 0;
+        drafts[holder] = { ...drafts[holder], secret: held.length ? [...new Set(held)].join(", ") : null };
     }
     // The stack output holds what every trust store holds: more than one CA during a rotation, or an imported CA.
     const outputPem = str(view.outputs.caCertificatePem) ?? "";
@@ -244,7 +258,7 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
     const caByKey = new Map(drafts.filter((d) => d.kind === "ca" && d.matchKey).map((d) => [d.matchKey!, d.id]));
     const singleCa = spinnakerCas.length === 1 ? spinnakerCas[0].id : undefined;
 
-    for (const r of view.resources.filter((x) => x.type === TLS_LOCALLY_SIGNED)) {
+    for (const r of view.resources.filter((x) => x.type === TLS_LOCALLY_SIGNED && !isIssuingCa(x))) {
         const d = fromTls(r, "leaf", o);
         if (!d) continue;
         const caPem = str(r.inputs.caCertPem);
@@ -255,7 +269,8 @@ export function readCertificates(view: ExportView, o: CertificateOptions): Certi
     const issuers = view.objects.filter((x) => isKind(x, "cert-manager.io", "ClusterIssuer") || isKind(x, "cert-manager.io", "Issuer"));
     for (const r of view.resources.filter((x) => /^kubernetes:cert-manager\.io\/[^:]+:Certificate$/.test(x.type))) {
         const ko = view.objects.find((x) => x.urn === r.urn);
-        if (ko) drafts.push(fromCertManager(ko, issuers, singleCa, o, asRecord(r.outputs.status)));
+        // A CA Issuer signs with the issuing CA when the stack's one CA has one.
+        if (ko) drafts.push(fromCertManager(ko, issuers, issuingCas.length === 1 && cas.length === 1 ? issuingCas[0].id : singleCa, o, asRecord(r.outputs.status)));
     }
 
     // The Otterize operator issues in the cluster: the stack output names the Secret it writes.

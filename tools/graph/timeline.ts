@@ -135,10 +135,18 @@ export function renderTimeline(g: TrustGraph, idPrefix = ""): Timeline {
     const nx = scale.x(now);
     parts.push(`<line x1="${num(nx)}" y1="${num(axisY)}" x2="${num(nx)}" y2="${num(bottom + 6)}" stroke="#dc2626" stroke-width="1.5"/>`);
     parts.push(t(nx, bottom + 18, `today ${day(now)}`, ' font-size="10" text-anchor="middle" fill="#dc2626"'));
+    // CAs ending the same day (a root and its issuing CA) share one line and one label.
+    const expiries = new Map<string, { at: number; ids: string[] }>();
     for (const ca of certs.filter((c) => c.kind === "ca" && c.notAfter)) {
-        const cx = scale.x(Date.parse(ca.notAfter!));
+        const at = Date.parse(ca.notAfter!);
+        const e = expiries.get(day(at)) ?? { at, ids: [] };
+        e.ids.push(ca.id);
+        expiries.set(day(at), e);
+    }
+    for (const [end, { at, ids }] of expiries) {
+        const cx = scale.x(at);
         parts.push(`<line class="ca-expiry" x1="${num(cx)}" y1="${num(axisY)}" x2="${num(cx)}" y2="${num(bottom + 6)}" stroke="#6d28d9" stroke-width="1.5" stroke-dasharray="4 3"/>`);
-        parts.push(t(cx, bottom + 32, `${ca.id} expires ${day(Date.parse(ca.notAfter!))}`, ' font-size="10" text-anchor="end" fill="#6d28d9"'));
+        parts.push(t(cx, bottom + 32, `${ids.join(", ")} ${ids.length > 1 ? "expire" : "expires"} ${end}`, ' font-size="10" text-anchor="end" fill="#6d28d9"'));
     }
     const defs = `<defs><pattern id="${idPrefix}hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#f3f4f6"/><line x1="0" y1="0" x2="0" y2="6" stroke="#d1d5db" stroke-width="2"/></pattern></defs>`;
     const svg = `<g class="timeline" font-family="${FONT}">${defs}${parts.join("")}</g>`;

@@ -1,6 +1,7 @@
 // cert-manager: the issuers, the per-service Certificates of the cert-manager
 // backend, and the optional install, as the offline engine records them.
 import * as assert from "assert";
+import * as crypto from "crypto";
 import { unwrap } from "../../../engine/monitor";
 import { RunResult } from "../../../engine/run";
 import { validateObject } from "../../../engine/schemas";
@@ -19,7 +20,11 @@ describe("cert-manager", () => {
     it("prod: every cert-manager object validates against cert-manager's CRD schemas", async () => {
         const r = await stackRun("prod");
         const all = [...objects(r, CERT), ...objects(r, ISSUER)];
-        assert.strictEqual(all.length, 12 + 1 + 2, "a Certificate per service but Deck (10 of 11: behind the ingress Deck serves plain HTTP and has none), per Redis (2) and for the ingress; two Issuers");
+        assert.strictEqual(
+            all.length,
+            9 + 2 + 1 + 2,
+            "a Certificate per Java service but Deck (9: behind the ingress Deck serves plain HTTP and has none; terraformer's leaf comes from the root, in the program), per Redis (2) and for the ingress; two Issuers",
+        );
         assert.ok(!objects(r, CERT).some((c) => (c.metadata as { name: string }).name === "spin-deck"), "no Certificate for Deck behind the ingress");
         for (const o of all) assert.deepStrictEqual(await validateObject(o), { checked: true, problems: [] }, `${o.kind} ${o.metadata.name}`);
     });
@@ -49,9 +54,16 @@ describe("cert-manager", () => {
             assert.deepStrictEqual(ca.spec, { ca: { secretName: "spinnaker-mtls-ca" } });
             const caSecrets = secrets(r).filter((s) => s.metadata.name === "spinnaker-mtls-ca");
             assert.deepStrictEqual(caSecrets.map((s) => s.metadata.namespace), ["spinnaker"], "the CA key sits only where its Issuer is");
-            const caCert = (unwrap(r.stackOutputs.caCertificatePem) as string).trim();
-            assert.strictEqual(Buffer.from(caSecrets[0].data["tls.crt"], "base64").toString().trim(), caCert, "the same CA as the stack's");
-            assert.match(Buffer.from(caSecrets[0].data["tls.key"], "base64").toString(), /PRIVATE KEY/);
+            // cert-manager gets the issuing CA, never the root's key: tls.crt and tls.key are the issuing CA's,
+            // ca.crt the root every store holds, so each leaf's ca.crt is the root (cert-manager's layout for a chain).
+            const root = new crypto.X509Certificate(unwrap(r.stackOutputs.caCertificatePem) as string);
+            const decoded = (k: string) => Buffer.from(caSecrets[0].data[k], "base64").toString();
+            const issuing = new crypto.X509Certificate(decoded("tls.crt"));
+            assert.strictEqual(decoded("ca.crt"), root.toString(), "ca.crt is the stack's root");
+            assert.ok(issuing.checkIssued(root) && issuing.verify(root.publicKey), "tls.crt is a CA the root signed");
+            assert.notStrictEqual(issuing.fingerprint256, root.fingerprint256);
+            assert.ok(issuing.checkPrivateKey(crypto.createPrivateKey(decoded("tls.key"))), "tls.key is the issuing CA's key");
+            assert.ok(!root.checkPrivateKey(crypto.createPrivateKey(decoded("tls.key"))), "not the root's");
         });
         it("an ACME Issuer proving the ingress host through DNS-01 only", async () => {
             const acme = objects(await stackRun("prod"), ISSUER).find((i) => i.metadata.name === "spinnaker-mtls-acme")!.spec.acme as { solvers: Record<string, unknown>[]; email: string };
@@ -89,8 +101,11 @@ describe("cert-manager", () => {
         });
         const services = (): ServiceName[] => Object.keys(unwrap(r.stackOutputs.serviceCertificates) as object) as ServiceName[];
 
+        /** The services whose leaves cert-manager issues: all but the Go ones, which go-yaml-tools presents without a chain. */
+        const issuedByCertManager = () => services().filter((s) => SERVICE_CATALOG[s].runtime !== "go");
+
         it("one per service, for both server and client auth, with the same SANs the program's own PKI would issue", () => {
-            for (const s of services()) {
+            for (const s of issuedByCertManager()) {
                 const c = objectNamed<Obj>(r, CERT, `spin-${s}`).spec as Record<string, unknown>;
                 // The Go services' keys are RSA (see below), which adds key encipherment.
                 const usages = SERVICE_CATALOG[s].runtime === "go" ? ["digital signature", "key encipherment", "server auth", "client auth"] : ["digital signature", "server auth", "client auth"];
@@ -110,7 +125,7 @@ describe("cert-manager", () => {
 
         it("Java services get PKCS#12 stores on the Modern2023 profile, protected by a password Secret the program creates", () => {
             const secrets = secretsByName(r);
-            for (const s of services()) {
+            for (const s of issuedByCertManager()) {
                 const keystores = (objectNamed<Obj>(r, CERT, `spin-${s}`).spec as { keystores?: { pkcs12: { create: boolean; profile: string; passwordSecretRef: { name: string; key: string } } } }).keystores;
                 if (SERVICE_CATALOG[s].runtime !== "java") {
                     assert.strictEqual(keystores, undefined, s);
@@ -131,12 +146,22 @@ describe("cert-manager", () => {
             assert.deepStrictEqual(c.usages, ["digital signature", "key encipherment", "server auth", "client auth"]);
         });
 
-        it("the Go services get RSA keys in PKCS#1 at rsaBits whatever the stack's algorithm, since go-yaml-tools reads only RSA PRIVATE KEY blocks", async () => {
-            for (const s of ["terraformer"] as const) {
-                assert.deepStrictEqual(objectNamed<Obj>(r, CERT, `spin-${s}`).spec.privateKey, { algorithm: "RSA", encoding: "PKCS1", size: 3072, rotationPolicy: "Always" }, s);
-            }
+        it("the Go services' leaves come from the root, in the program, in a Secret of their own: RSA PKCS#1 at rsaBits, no chain, since go-yaml-tools reads only RSA PRIVATE KEY blocks and presents its leaf alone", async () => {
+            const check = (run: RunResult, bits: number) => {
+                assert.strictEqual(ofType(run, CERT).filter((c) => (unwrap(c.inputs) as Obj).metadata.name === "spin-terraformer").length, 0, "no Certificate for terraformer");
+                const files = secretsByName(run).get("spin-terraformer-root-signed-tls")!.files;
+                const chain = files["tls.crt"].toString().match(/-----BEGIN CERTIFICATE-----/g)!;
+                assert.strictEqual(chain.length, 1, "the leaf alone");
+                const leaf = new crypto.X509Certificate(files["tls.crt"]);
+                const runRoot = new crypto.X509Certificate(unwrap(run.stackOutputs.caCertificatePem) as string);
+                assert.ok(leaf.checkIssued(runRoot) && leaf.verify(runRoot.publicKey), "signed by the root itself");
+                assert.strictEqual(files["ca.crt"].toString(), runRoot.toString());
+                assert.match(files["tls.key"].toString(), /^-----BEGIN RSA PRIVATE KEY-----/);
+                assert.strictEqual(crypto.createPrivateKey(files["tls.key"]).asymmetricKeyDetails?.modulusLength, bits);
+            };
+            check(r, 3072);
             const sized = await run({ stack: "prod", config: { "spinnaker-mtls:rsaBits": "2048" } });
-            assert.deepStrictEqual(objectNamed<Obj>(sized, CERT, "spin-terraformer").spec.privateKey, { algorithm: "RSA", encoding: "PKCS1", size: 2048, rotationPolicy: "Always" });
+            check(sized, 2048);
             assert.deepStrictEqual(objectNamed<Obj>(sized, CERT, "spin-orca").spec.privateKey, { algorithm: "ECDSA", size: 384, rotationPolicy: "Always" }, "Java services keep the stack's key");
         });
 
@@ -145,7 +170,7 @@ describe("cert-manager", () => {
             const m = unwrap(ofType(r, "kubernetes:spinnaker.armory.io/v1alpha2:SpinnakerServicePatch")[0].inputs) as Patch;
             const reload = (s: string) => m.spec.spinnakerConfig["service-settings"][s].kubernetes.podAnnotations["secret.reloader.stakater.com/reload"];
             assert.strictEqual(reload("orca"), "spin-orca-keystore-password,spin-orca-tls");
-            assert.strictEqual(reload("terraformer"), "spin-terraformer-tls");
+            assert.strictEqual(reload("terraformer"), "spin-terraformer-root-signed-tls");
             // The kustomize lists are atomic under server-side apply: a user's own Deployment patches there must survive.
             for (const [s, k] of Object.entries(m.spec.kustomize ?? {})) assert.strictEqual(k.deployment, undefined, s);
         });
@@ -169,25 +194,35 @@ describe("switching a stack from the program's PKI to cert-manager", () => {
 
     it("a plain switch deletes the Secrets cert-manager is about to write; with tlsSecretHandover they leave the state and stay in the cluster", async () => {
         const onPulumi = await run({ stack: "prod", config: { "spinnaker-mtls:certificateBackend": "pulumi" } });
-        const services = Object.keys(unwrap(onPulumi.stackOutputs.serviceCertificates) as object);
+        const all = Object.keys(unwrap(onPulumi.stackOutputs.serviceCertificates) as object) as ServiceName[];
+        // terraformer's leaf stays the program's, from the root (go-yaml-tools presents no chain), in a Secret of its own name.
+        const services = all.filter((s) => SERVICE_CATALOG[s].runtime !== "go");
+        const goSecretReplaced = (r: RunResult) =>
+            assert.deepStrictEqual(
+                r.plan.filter((p) => p.urn.endsWith("::spin-terraformer-secret")).map((p) => p.op),
+                ["replace"],
+                "terraformer's Secret is replaced by spin-terraformer-root-signed-tls, which its pods move to",
+            );
 
         // The plain switch: every spin-<svc>-tls Secret is deleted outright.
         const plain = await run({ stack: "prod", previous: onPulumi.export });
         const plainDeletes = plain.plan.filter(isTlsSecretDelete);
         assert.strictEqual(plainDeletes.length, services.length + 2, "one per service and per Redis");
         assert.ok(plainDeletes.every((p) => !p.retained));
+        goSecretReplaced(plain);
 
         // Step 1: the handover flag changes nothing in the cluster, only what the state says of the Secrets.
         const step1 = await run({ stack: "prod", config: { "spinnaker-mtls:certificateBackend": "pulumi", "spinnaker-mtls:tlsSecretHandover": "true" }, previous: onPulumi.export });
         assert.deepStrictEqual(step1.plan.filter((p) => p.op !== "same"), []);
         const retained = step1.export.deployment.resources.filter((r) => r.retainOnDelete).map((r) => r.urn.split("::").pop());
-        assert.deepStrictEqual(retained.sort(), [...services.map((s) => `spin-${s}-secret`), "spin-redis-go-secret", "spin-redis-secret"].sort());
+        assert.deepStrictEqual(retained.sort(), [...all.map((s) => `spin-${s}-secret`), "spin-redis-go-secret", "spin-redis-secret"].sort());
 
         // Step 2: the switch. The Secrets leave the state without being deleted, and the Certificates that take them over are created.
         const step2 = await run({ stack: "prod", config: { "spinnaker-mtls:tlsSecretHandover": "true" }, previous: step1.export });
         const deletes = step2.plan.filter(isTlsSecretDelete);
         assert.strictEqual(deletes.length, services.length + 2);
         assert.ok(deletes.every((p) => p.retained), deletes.filter((p) => !p.retained).map((p) => p.urn).join(", "));
+        goSecretReplaced(step2);
         const created = step2.plan.filter((p) => p.op === "create" && p.type === CERT).map((p) => p.urn.split("::").pop());
         for (const s of services) assert.ok(created.includes(`spin-${s}-certificate`), s);
         // ...and the Spinnaker patch, which rolls the pods, waits for those Certificates (each waits for Ready).

@@ -67,11 +67,14 @@ describe("otterize backend", () => {
     });
 
     describe("the otterize stack under the offline engine", () => {
-        it("issues nothing itself: no certificate, key or cert-manager Certificate for a service", async () => {
+        it("issues nothing itself but the Go services' leaves, from the root: no other certificate, key or cert-manager Certificate for a service", async () => {
             const r = await stackRun("otterize");
-            for (const t of ["tls:index/locallySignedCert:LocallySignedCert", "kubernetes:cert-manager.io/v1:Certificate"]) assert.deepStrictEqual(ofType(r, t), [], t);
-            // The only private key is the CA's: the cert-manager provider signs with it through the CA Issuer in Spinnaker's namespace.
-            assert.strictEqual(ofType(r, "tls:index/privateKey:PrivateKey").length, 1);
+            const names = (t: string) => ofType(r, t).map((x) => x.urn.split("::").pop()).sort();
+            assert.deepStrictEqual(ofType(r, "kubernetes:cert-manager.io/v1:Certificate"), []);
+            // The issuing CA (the cert-manager provider signs with it through the CA Issuer in Spinnaker's
+            // namespace), and terraformer's leaf, which go-yaml-tools presents without a chain.
+            assert.deepStrictEqual(names("tls:index/locallySignedCert:LocallySignedCert"), ["spin-terraformer-cert", "spinnaker-ca-issuing-cert"]);
+            assert.deepStrictEqual(names("tls:index/privateKey:PrivateKey"), ["spin-terraformer-key", "spinnaker-ca-issuing-key", "spinnaker-ca-key"]);
             const issuers = ofType(r, "kubernetes:cert-manager.io/v1:Issuer").map((x) => (unwrap(x.inputs) as { metadata: { name: string; namespace: string } }).metadata);
             const ns = unwrap(r.stackOutputs.namespace) as string;
             assert.ok(issuers.some((i) => i.name === CA_ISSUER && i.namespace === ns), JSON.stringify(issuers));
@@ -86,6 +89,12 @@ describe("otterize backend", () => {
             assert.ok(services.length >= 10, services.join(","));
             for (const s of services) {
                 const a = cfg["service-settings"][s].kubernetes?.podAnnotations ?? {};
+                if (SERVICE_CATALOG[s].runtime === "go") {
+                    // Its leaf is the program's, from the root: no annotation asks the operator for one.
+                    assert.deepStrictEqual(Object.keys(a).filter((k) => k.startsWith("credentials-operator.otterize.com/")), [], s);
+                    assert.strictEqual(a["secret.reloader.stakater.com/reload"], `spin-${s}-root-signed-tls`, s);
+                    continue;
+                }
                 const secret = a[OTTERIZE_ANNOTATION.tlsSecretName];
                 assert.strictEqual(secret, `spin-${s}-tls`, s);
                 assert.strictEqual(a[OTTERIZE_ANNOTATION.certTtl], String(12 * 3600), s);
@@ -148,7 +157,10 @@ describe("otterize backend", () => {
             const r = await stackRun("otterize");
             const out = unwrap(r.stackOutputs) as { otterizeOperatorValues: unknown; serviceCertificates: Record<string, { renewedBy?: string }> };
             assert.deepStrictEqual(out.otterizeOperatorValues, operatorValues("cert-manager", CA_ISSUER));
-            for (const [s, c] of Object.entries(out.serviceCertificates)) assert.strictEqual(c.renewedBy, "otterize credentials operator", s);
+            for (const [s, c] of Object.entries(out.serviceCertificates)) {
+                if (SERVICE_CATALOG[s as ServiceName].runtime === "go") assert.deepStrictEqual([c.renewedBy, typeof (c as { notAfter?: string }).notAfter], [undefined, "string"], `${s}: the program's, renewed by pulumi up`);
+                else assert.strictEqual(c.renewedBy, "otterize credentials operator", s);
+            }
         });
     });
 

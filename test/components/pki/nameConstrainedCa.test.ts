@@ -3,7 +3,7 @@ import * as childProcess from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { nameConstraintsValue, permittedDnsNamesOf, withNameConstraints } from "../../../components/pki/nameConstrainedCa";
+import { constrainedIssuingCa, nameConstraintsValue, permittedDnsNamesOf, withNameConstraints } from "../../../components/pki/nameConstrainedCa";
 import { tempDir } from "../../support/stacks";
 
 // OpenSSL is the judge: it makes the CA (as a provider would, without the
@@ -86,6 +86,53 @@ describe("the name-constrained CA certificate", () => {
             assert.throws(() => withNameConstraints(leafPem, ca.keyPem, PERMITTED), /only a self-signed CA certificate/);
             const once = withNameConstraints(ca.certPem, ca.keyPem, PERMITTED);
             assert.throws(() => withNameConstraints(once, ca.keyPem, PERMITTED), /already carries name constraints/);
+        } finally {
+            t.remove();
+        }
+    });
+
+    it("the issuing CA: re-signed by the root's key with the same constraints and pathLen 0, the same bytes for the same inputs; OpenSSL refuses a second CA under it", () => {
+        const t = tempDir("name-constrained-issuing-ca");
+        try {
+            const root = makeCa(t.dir, ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+            const rootPem = withNameConstraints(root.certPem, root.keyPem, PERMITTED);
+            fs.writeFileSync(path.join(t.dir, "root.crt"), rootPem);
+            const ca = (id: string, issuer: string, issuerKey: string) => {
+                openssl(t.dir, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${id}.key`]);
+                openssl(t.dir, ["req", "-new", "-key", `${id}.key`, "-subj", `/CN=${id}`, "-out", `${id}.csr`]);
+                fs.writeFileSync(path.join(t.dir, `${id}.ext`), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+                const signed = openssl(t.dir, ["x509", "-req", "-in", `${id}.csr`, "-CA", issuer, "-CAkey", issuerKey, "-set_serial", "5", "-days", "1", "-extfile", `${id}.ext`, "-out", `${id}.crt`]);
+                assert.strictEqual(signed.status, 0, signed.stderr);
+                return fs.readFileSync(path.join(t.dir, `${id}.crt`), "utf8");
+            };
+            const provider = ca("issuing", "root.crt", "ca.key");
+            const issuing = constrainedIssuingCa(provider, rootPem, root.keyPem, PERMITTED);
+            assert.strictEqual(constrainedIssuingCa(provider, rootPem, root.keyPem, [...PERMITTED].reverse()), issuing, "the same bytes for the same names");
+            fs.writeFileSync(path.join(t.dir, "issuing.crt"), issuing);
+            const text = openssl(t.dir, ["x509", "-in", "issuing.crt", "-noout", "-text"]).stdout;
+            assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n/);
+            assert.strictEqual((text.match(/Basic Constraints/g) ?? []).length, 1, "one basicConstraints, in place of the provider's");
+            assert.deepStrictEqual(permittedDnsNamesOf(issuing), [...PERMITTED].sort());
+            assert.strictEqual(new crypto.X509Certificate(issuing).subject, new crypto.X509Certificate(provider).subject);
+            const verify = (file: string, untrusted: string) => openssl(t.dir, ["verify", "-CAfile", "root.crt", "-untrusted", untrusted, file]);
+            assert.strictEqual(verify("issuing.crt", "issuing.crt").status, 0);
+            // pathLen 0: a leaf under a CA the issuing CA signed is refused, where the provider's certificate (no pathLen) lets it through.
+            const second = ca("second", "issuing.crt", "issuing.key");
+            openssl(t.dir, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "deep.key"]);
+            openssl(t.dir, ["req", "-new", "-key", "deep.key", "-subj", "/CN=spin-orca", "-out", "deep.csr"]);
+            fs.writeFileSync(path.join(t.dir, "deep.ext"), "basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:spin-orca\n");
+            assert.strictEqual(openssl(t.dir, ["x509", "-req", "-in", "deep.csr", "-CA", "second.crt", "-CAkey", "second.key", "-set_serial", "6", "-days", "1", "-extfile", "deep.ext", "-out", "deep.crt"]).status, 0);
+            fs.writeFileSync(path.join(t.dir, "through-provider.pem"), second + provider);
+            fs.writeFileSync(path.join(t.dir, "through-issuing.pem"), second + issuing);
+            assert.strictEqual(verify("deep.crt", "through-provider.pem").status, 0, "the positive control: without pathLen a second CA's leaf verifies");
+            const refused = verify("deep.crt", "through-issuing.pem");
+            assert.notStrictEqual(refused.status, 0);
+            assert.match(refused.stdout + refused.stderr, /path length constraint exceeded/);
+
+            const other = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+            assert.throws(() => constrainedIssuingCa(provider, rootPem, other, PERMITTED), /the root key does not match the root certificate/);
+            assert.throws(() => constrainedIssuingCa(rootPem, rootPem, root.keyPem, PERMITTED), /already carries name constraints/);
+            assert.throws(() => constrainedIssuingCa(fs.readFileSync(path.join(t.dir, leaf(t.dir, "l", "DNS:spin-orca")), "utf8"), rootPem, root.keyPem, PERMITTED), /not a CA certificate issued by the root/);
         } finally {
             t.remove();
         }

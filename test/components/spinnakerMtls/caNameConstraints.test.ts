@@ -79,6 +79,34 @@ describe("the generated CA's name constraints", function () {
             assert.ok(verify(t.dir, caCert, rogue).ok);
         });
 
+        it("every leaf carries the issuing CA, which carries the root's constraints and pathLen 0; OpenSSL refuses a leaf for login.example.com that the issuing CA's key (cert-manager's) signed, and takes one inside", () => {
+            const issuing = [...new Set(leaves(first).map(([, chain]) => blocks(chain)[1]))];
+            assert.strictEqual(issuing.length, 1, "one issuing CA for every leaf");
+            assert.ok(issuing[0], "the leaves carry it");
+            assert.deepStrictEqual(permittedDnsNamesOf(issuing[0]), permittedDnsNamesOf(caOf(first)));
+            fs.writeFileSync(path.join(t.dir, "issuing.crt"), issuing[0]);
+            const openssl = (args: string[]) => childProcess.spawnSync("openssl", args, { cwd: t.dir, encoding: "utf8" });
+            const text = openssl(["x509", "-in", "issuing.crt", "-noout", "-text"]).stdout;
+            assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n/);
+            assert.match(text, /X509v3 Name Constraints: critical\n/);
+            assert.ok(!issuing[0].includes(caOf(first).trim()), "not the root itself");
+            const issuingKey = (unwrap(ofType(first, "tls:index/privateKey:PrivateKey").find((r) => r.urn.endsWith("::spinnaker-ca-issuing-key"))!.outputs) as { privateKeyPem: string }).privateKeyPem;
+            fs.writeFileSync(path.join(t.dir, "issuing.key"), issuingKey, { mode: 0o600 });
+            const sign = (id: string, name: string) => {
+                openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${id}.key`, "-subj", `/CN=${name}`, "-out", `${id}.csr`]);
+                fs.writeFileSync(path.join(t.dir, `${id}.ext`), `subjectAltName=DNS:${name}\nextendedKeyUsage=serverAuth,clientAuth\n`);
+                const signed = openssl(["x509", "-req", "-in", `${id}.csr`, "-CA", "issuing.crt", "-CAkey", "issuing.key", "-set_serial", "11", "-days", "1", "-extfile", `${id}.ext`, "-out", `${id}.crt`]);
+                assert.strictEqual(signed.status, 0, signed.stderr);
+                return fs.readFileSync(path.join(t.dir, `${id}.crt`), "utf8") + issuing[0];
+            };
+            const ns = String(unwrap(first.stackOutputs.namespace));
+            const inside = verify(t.dir, caOf(first), sign("inside", `spin-orca.${ns}.svc.cluster.local`));
+            assert.ok(inside.ok, inside.out);
+            const outside = verify(t.dir, caOf(first), sign("rogue-issued", "login.example.com"));
+            assert.strictEqual(outside.ok, false, outside.out);
+            assert.match(outside.out, /permitted subtree violation/);
+        });
+
         it("an external name (extraSans) re-signs the CA with the same key: no CA resource changes, every store updates, and old and new leaves verify against either CA", async () => {
             const second = await run({ stack: "dev", previous: first.export, config: { "spinnaker-mtls:extraSans": '["gate:api.example.com"]' } });
             const op = (suffix: string) => second.plan.find((s) => s.urn.endsWith(suffix))!.op;

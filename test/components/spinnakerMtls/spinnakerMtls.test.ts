@@ -124,9 +124,20 @@ describe("SpinnakerMtls: an existing stack moves into the component", () => {
             // beside its copy of the CA (issuerMigration.test.ts holds that move on its own).
             const issuerMoved = /CertManagerIssuers\$kubernetes:(cert-manager\.io\/v1:ClusterIssuer::|core\/v1:Secret::cert-manager-issuers-ca-secret$)/;
             const issuerNew = /CertManagerIssuers\$kubernetes:(cert-manager\.io\/v1:Issuer::|core\/v1:Secret::cert-manager-issuers-ca-secret-)/;
+            // And (issue 20) the generated CA got an issuing CA under its root, which signs the leaves; the
+            // Go services' leaves, which go-yaml-tools presents without a chain, come from the root in the
+            // program, so beside cert-manager (prod) and the Otterize operator (otterize) terraformer's
+            // certificate moved from them to it.
+            const issuingCa = /CertificateAuthority\$tls:index\/[a-zA-Z]+:[a-zA-Z]+::spinnaker-ca-issuing-(key|csr|cert)$/;
             const dropped = (urn: string) =>
-                (["prod", "local"].includes(stack) && /:(pki:ServiceCertificate|certmanager:CertManagerCertificate)(\$[^:]+:[^:]+:[^:]+)?::spin-deck(-[a-z]+)?$/.test(urn)) || issuerMoved.test(urn);
-            const added = (urn: string) => urn.includes("::spinnaker-mtls:spinnaker:GateApiService") || issuerNew.test(urn);
+                (["prod", "local"].includes(stack) && /:(pki:ServiceCertificate|certmanager:CertManagerCertificate)(\$[^:]+:[^:]+:[^:]+)?::spin-deck(-[a-z]+)?$/.test(urn)) ||
+                issuerMoved.test(urn) ||
+                (["prod", "otterize"].includes(stack) && /:(certmanager:CertManagerCertificate|otterize:OtterizeCredentials)(\$[^:]+:[^:]+:[^:]+)?::spin-terraformer(-[a-z]+)?$/.test(urn));
+            const added = (urn: string) =>
+                urn.includes("::spinnaker-mtls:spinnaker:GateApiService") ||
+                issuerNew.test(urn) ||
+                issuingCa.test(urn) ||
+                (["prod", "otterize"].includes(stack) && /:pki:ServiceCertificate(\$[^:]+:[^:]+:[^:]+)?::spin-terraformer(-[a-z]+)?$/.test(urn));
             assert.deepStrictEqual(before.deployment.resources.map((r) => r.urn).filter((u) => !added(u)).sort(), PRE_COMPONENT_URNS[stack].filter((u) => !dropped(u)));
             assert.ok(["dev", "otterize"].includes(stack) || PRE_COMPONENT_URNS[stack].some(dropped), "the dropped resources are Deck's certificate's and the ClusterIssuers");
             const next = await run({ stack, previous: before });

@@ -27,4 +27,15 @@ describe("policy certificate-service-not-ca", () => {
             "LocallySignedCert spin-gate-cert: isCaCertificate: is true: this certificate's key can sign any name its peers trust. Fix: set isCaCertificate: false (only the self-signed root is a CA)",
         ]);
     });
+
+    it("accepts the CertificateAuthority component's issuing CA, and refuses a CA named like it anywhere else or named otherwise inside the component", async () => {
+        const component = { type: "spinnaker-mtls:pki:CertificateAuthority", name: "spinnaker-ca" };
+        const issuing = { ...tlsLeaf({ isCaCertificate: true }), name: "spinnaker-ca-issuing-cert", parent: component };
+        assert.deepStrictEqual(await messages(POLICY, [issuing]), []);
+        const service = { type: "spinnaker-mtls:pki:ServiceCertificate", name: "spin-gate" };
+        assert.deepStrictEqual(await messages(POLICY, [{ ...issuing, parent: service }, { ...tlsLeaf({ isCaCertificate: true }), parent: component }]), [
+            "LocallySignedCert spinnaker-ca-issuing-cert: isCaCertificate: is true: this certificate's key can sign any name its peers trust. Fix: set isCaCertificate: false (only the self-signed root is a CA)",
+            "LocallySignedCert spin-gate-cert: isCaCertificate: is true: this certificate's key can sign any name its peers trust. Fix: set isCaCertificate: false (only the self-signed root is a CA)",
+        ]);
+    });
 });
