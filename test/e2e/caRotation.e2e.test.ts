@@ -342,13 +342,17 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
         }
     };
 
-    /** Each TLS Secret: the CAs its ca.crt holds and the CA that signed its tls.crt, by key (fpOf). */
+    /**
+     * Each TLS Secret: the CAs its ca.crt holds and the CA its tls.crt chains to, by key (fpOf): the leaf,
+     * then the issuing CA it carries (a generated CA's; the Go services' leaves carry none), each signed by the next.
+     */
     function trustOf(snap: Snapshot): Map<string, { ca: string[]; signers: string[]; leaf: string }> {
         const out = new Map<string, { ca: string[]; signers: string[]; leaf: string }>();
         for (const [name, s] of snap.tls) {
             const ca = certsOf(data(s, "ca.crt").toString());
-            const [leaf] = certsOf(data(s, "tls.crt").toString());
-            out.set(name, { ca: ca.map(fpOf), signers: signersOf(leaf, cas.values()), leaf: fpOf(leaf) });
+            const chain = certsOf(data(s, "tls.crt").toString());
+            for (let i = 1; i < chain.length; i++) assert.ok(chain[i - 1].checkIssued(chain[i]) && chain[i - 1].verify(chain[i].publicKey), `${snap.label}: ${name}'s tls.crt: certificate ${i} did not sign certificate ${i - 1}`);
+            out.set(name, { ca: ca.map(fpOf), signers: signersOf(chain[chain.length - 1], cas.values()), leaf: fpOf(chain[0]) });
         }
         return out;
     }
@@ -654,7 +658,8 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
                 return [component, ...[...changes.keys()].filter((u) => parentOf(u) === component)];
             });
             for (const u of caParts) assert.deepStrictEqual(changes.get(u), [step.phase === "trust-both" ? "create" : "delete"], `${step.phase}: ${urnName(u)}`);
-            assert.strictEqual(caParts.filter((u) => urnType(u) === "tls:index/privateKey:PrivateKey").length, caCerts.length, `${step.phase}: CA keys created or deleted: ${caParts.map(urnName)}`);
+            // Each CA's two keys: its root's and its issuing CA's.
+            assert.strictEqual(caParts.filter((u) => urnType(u) === "tls:index/privateKey:PrivateKey").length, 2 * caCerts.length, `${step.phase}: CA keys created or deleted: ${caParts.map(urnName)}`);
             const unexplained = [...changes.keys()].filter((u) => !accounted.includes(u) && !replacedLeaves.includes(u) && !caParts.includes(u));
             assert.deepStrictEqual(unexplained.map((u) => `${changes.get(u)!.join("+")} ${urnName(u)} (${urnType(u)})`), [], `${step.phase}: other resources changed`);
             // The state holds no CA but the phase's: trust-next leaves the next CA alone.

@@ -129,15 +129,23 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         const ca = ofKind(objs, "Issuer").find((i) => i.metadata.name === caIssuerName && i.metadata.namespace === caIssuerNs)!;
         const issuer = await get(cluster!, { apiVersion: ca.apiVersion, kind: "Issuer", metadata: { name: caIssuerName, namespace: caIssuerNs } });
         assert.strictEqual(condition(issuer, "Ready")?.status, "True", JSON.stringify(issuer.status));
-        const caCert = new crypto.X509Certificate(decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName && s.metadata.namespace === caIssuerNs)!)["tls.crt"]);
+        // The Issuer's Secret holds the generated CA's issuing CA (tls.crt, tls.key) and its root (ca.crt): the root's key is not in the cluster.
+        const caFiles = decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName && s.metadata.namespace === caIssuerNs)!);
+        const issuing = new crypto.X509Certificate(caFiles["tls.crt"]);
+        const root = new crypto.X509Certificate(String(prod.stackOutputs.caCertificatePem));
+        assert.strictEqual(caFiles["ca.crt"].toString(), root.toString(), "the Issuer's ca.crt is the stack's root");
+        assert.ok(issuing.checkIssued(root) && issuing.verify(root.publicKey) && issuing.fingerprint256 !== root.fingerprint256, "the Issuer signs with a CA under the root");
+        assert.ok(!root.checkPrivateKey(crypto.createPrivateKey(caFiles["tls.key"])), "the Issuer's key is not the root's");
         const fromCa = certificates.filter((c) => c.spec.issuerRef.name === caIssuerName);
         assert.ok(fromCa.length >= 10, `prod has its service Certificates on the CA issuer (${fromCa.length})`);
         for (const c of fromCa) {
             const files = decode(written.get(c.spec.secretName)!);
-            const leaf = new crypto.X509Certificate(files["tls.crt"]);
-            assert.ok(leaf.verify(caCert.publicKey), `${c.metadata.name}: signed by the program's CA`);
-            assert.strictEqual(leaf.issuer, caCert.subject);
-            assert.strictEqual(files["ca.crt"].toString(), caCert.toString(), `${c.metadata.name}: ca.crt is the program's CA`);
+            const [leafPem, ...carried] = files["tls.crt"].toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
+            const leaf = new crypto.X509Certificate(leafPem ?? "");
+            assert.ok(leaf.verify(issuing.publicKey), `${c.metadata.name}: signed by the program's issuing CA`);
+            assert.strictEqual(leaf.issuer, issuing.subject);
+            assert.deepStrictEqual(carried.map((b) => b.trim()), [issuing.toString().trim()], `${c.metadata.name}: tls.crt carries the issuing CA after the leaf`);
+            assert.strictEqual(files["ca.crt"].toString(), root.toString(), `${c.metadata.name}: ca.crt is the program's root`);
             const sans = (leaf.subjectAltName ?? "").split(", ").map((s) => s.replace(/^DNS:/, "")).sort();
             // Judged against the names the service is called by, not against the program's own spec:
             // its Kubernetes Service's DNS names, and every host the rendered config sends callers to.
@@ -181,6 +189,54 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
             const secret = await api(cluster!, "GET", objectPath(secretObj(c.spec.secretName, INTRUDER_NS)));
             assert.strictEqual(secret.status, 404, `${c.spec.secretName} exists in ${INTRUDER_NS}`);
         }
+    });
+
+    it("a leaf cert-manager issues from the CA Issuer for a name outside the CA's constraints (login.example.com) is refused by JSSE and OpenSSL; one inside is taken (the positive control)", async () => {
+        // cert-manager's CA issuer checks no name constraints: whoever may create a Certificate in Spinnaker's
+        // namespace gets one signed. What stops it is the issuing CA's constraints, which no store holds as an anchor.
+        const ask = (name: string, dnsName: string): Obj => ({
+            apiVersion: "cert-manager.io/v1",
+            kind: "Certificate",
+            metadata: { name, namespace: caIssuerNs },
+            spec: { secretName: `${name}-tls`, commonName: dnsName, dnsNames: [dnsName], usages: ["digital signature", "server auth", "client auth"], privateKey: { algorithm: "ECDSA", size: 256 }, issuerRef: { name: caIssuerName, kind: "Issuer", group: "cert-manager.io" } },
+        });
+        const rogue = ask("rogue-login", "login.example.com");
+        const control = ask("spin-orca-inside", `spin-orca.${caIssuerNs}.svc.cluster.local`);
+        for (const c of [rogue, control]) await apply(cluster!, c);
+        const server = javaStores("clouddriver", t.dir);
+        const root = path.join(t.dir, "root.pem");
+        fs.writeFileSync(root, String(prod.stackOutputs.caCertificatePem));
+        const judged = new Map<string, { jsse: childProcess.SpawnSyncReturns<string>; openssl: childProcess.SpawnSyncReturns<string> }>();
+        for (const c of [rogue, control]) {
+            await waitCertificateReady(cluster!, c, controller!, logs);
+            const files = decode(await get(cluster!, secretObj(c.spec.secretName, caIssuerNs)));
+            const [leaf, ...carried] = files["tls.crt"].toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
+            const base = path.join(t.dir, c.metadata.name);
+            fs.writeFileSync(`${base}.crt`, files["tls.crt"]);
+            fs.writeFileSync(`${base}-leaf.crt`, leaf ?? "");
+            fs.writeFileSync(`${base}-carried.crt`, carried.join(""));
+            fs.writeFileSync(`${base}.key`, files["tls.key"], { mode: 0o600 });
+            const p12 = childProcess.spawnSync("openssl", ["pkcs12", "-export", "-inkey", `${base}.key`, "-in", `${base}.crt`, "-out", `${base}.p12`, "-passout", "env:P12_PASSWORD", "-name", c.metadata.name], { encoding: "utf8", env: { ...process.env, P12_PASSWORD: server.password } });
+            assert.strictEqual(p12.status, 0, p12.stderr);
+            judged.set(c.metadata.name, {
+                // The caller presents the cert-manager leaf and its chain; clouddriver's own stores judge it.
+                jsse: javaMtlsCheck(
+                    { keystore: { file: server.keystore, password: server.password }, truststore: { file: server.truststore, password: server.password } },
+                    { keystore: { file: `${base}.p12`, password: server.password }, truststore: { file: server.truststore, password: server.password } },
+                    `spin-clouddriver.${server.namespace}.svc.cluster.local`,
+                ),
+                openssl: childProcess.spawnSync("openssl", ["verify", "-CAfile", root, "-untrusted", `${base}-carried.crt`, `${base}-leaf.crt`], { encoding: "utf8" }),
+            });
+        }
+        const inside = judged.get(control.metadata.name)!;
+        assert.strictEqual(inside.jsse.status, 0, `the positive control: ${inside.jsse.stdout}${inside.jsse.stderr}`);
+        assert.match(inside.jsse.stdout, /^OK CN=spin-orca\./);
+        assert.strictEqual(inside.openssl.status, 0, inside.openssl.stdout + inside.openssl.stderr);
+        const outside = judged.get(rogue.metadata.name)!;
+        assert.notStrictEqual(outside.jsse.status, 0, outside.jsse.stdout);
+        assert.match(outside.jsse.stdout, /^REFUSED /);
+        assert.notStrictEqual(outside.openssl.status, 0);
+        assert.match(outside.openssl.stdout + outside.openssl.stderr, /permitted subtree violation/);
     });
 
     it("an imported intermediate with its chain: cert-manager's CA issuer hands each leaf the intermediate in tls.crt and the root in ca.crt", async () => {
@@ -312,29 +368,35 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         assert.match(r.stdout, /^OK CN=spin-front50/);
     });
 
-    it("go-yaml-tools loads terraformer's cert-manager key (RSA, PKCS#1) and serves and calls mutual TLS with it", async () => {
-        const c = certificates.find((x) => x.metadata.name === "spin-terraformer");
-        assert.ok(c, "prod runs terraformer");
-        const files = decode(written.get(c.spec.secretName)!);
-        if (c.spec.privateKey.algorithm === "RSA" && c.spec.privateKey.encoding === "PKCS1") assert.match(files["tls.key"].toString(), /^-----BEGIN RSA PRIVATE KEY-----\n/);
+    it("go-yaml-tools loads terraformer's key (RSA, PKCS#1; its leaf the program's, from the root, beside cert-manager's) and serves and calls mutual TLS with it", async () => {
+        assert.ok(!certificates.some((x) => x.metadata.name === "spin-terraformer"), "terraformer gets no Certificate: go-yaml-tools presents no chain");
+        const secretName = "spin-terraformer-root-signed-tls";
+        const secret = ofKind(objs, "Secret").find((s) => s.metadata.name === secretName);
+        assert.ok(secret, "prod runs terraformer, with the program's Secret");
+        const files = decode(secret);
+        assert.match(files["tls.key"].toString(), /^-----BEGIN RSA PRIVATE KEY-----\n/);
+        const leaf = new crypto.X509Certificate(files["tls.crt"]);
+        const root = new crypto.X509Certificate(String(prod.stackOutputs.caCertificatePem));
+        assert.ok(leaf.checkIssued(root) && leaf.verify(root.publicKey), "signed by the root itself, which every store holds");
         // terraformer's profile as the patch renders it, its encryptedFile references laid out as the Operator mounts them.
         const patch = objs.find((o) => o.kind === "SpinnakerService")!;
         const { starting, response } = await goYamlToolsExchange({
             peer: goPeerBinary(), service: "terraformer", profile: patch.spec.spinnakerConfig.profiles.terraformer,
-            secretName: c.spec.secretName, files, dnsName: c.spec.dnsNames.at(-1), dir: t.dir,
+            secretName, files, dnsName: `spin-terraformer.${caIssuerNs}.svc.cluster.local`, dir: t.dir,
         });
-        assert.deepStrictEqual(starting?.key, { type: c.spec.privateKey.algorithm, bits: c.spec.privateKey.size });
+        assert.deepStrictEqual(starting?.key, { type: "RSA", bits: (crypto.createPrivateKey(files["tls.key"]).asymmetricKeyDetails?.modulusLength) });
         assert.strictEqual(response?.status, 200);
         // The server saw terraformer's client certificate, verified against its CA.
-        assert.deepStrictEqual(JSON.parse(response.body!), { peer: c.spec.commonName });
+        assert.deepStrictEqual(JSON.parse(response.body!), { peer: "spin-terraformer" });
     });
 
     describe("forced renewal, as `cmctl renew` triggers it", () => {
         interface Snapshot { cert: Obj; secret: Obj }
         const was = new Map<string, Snapshot>();
         const now = new Map<string, Snapshot>();
-        // One of each consumer kind: a Java service (Reloader restarts it), Redis (its reload sidecar), the Go service.
-        const renewed = ["spin-clouddriver", "spin-redis", "spin-terraformer"];
+        // One of each kind cert-manager renews: a Java service (Reloader restarts it), Redis (its reload sidecar).
+        // (The Go services' leaves are the program's: pulumi up renews them.)
+        const renewed = ["spin-clouddriver", "spin-redis"];
 
         // cmctl renew (github.com/cert-manager/cmctl, pkg/renew/renew.go): sets the
         // Issuing condition, True, reason ManuallyTriggered, on the status subresource.

@@ -11,15 +11,17 @@
 // server-side applied as the Kubernetes provider would: what is judged here
 // is the operator's path and cert-manager's answer, not the CLI.
 //
-// What it proves: the annotations the program puts on clouddriver's,
-// front50's and terraformer's pods (SpinnakerService service-settings) and
+// What it proves: the annotations the program puts on clouddriver's and
+// front50's pods (SpinnakerService service-settings) and
 // on spin-redis's pod template, read as the operator reads them and issued
 // through the namespaced CA Issuer the stack output otterizeOperatorValues names,
 // give Secrets that hold every key the profiles and the Redis StatefulSet
 // read; keytool opens the JKS stores with the password of the program's own
 // spin-<svc>-keystore-password Secret; clouddriver and front50 complete
-// mutual TLS in JSSE with the store types their profiles name; terraformer's
-// key is PKCS#1 RSA and go-yaml-tools serves and calls mutual TLS with it;
+// mutual TLS in JSSE with the store types their profiles name; terraformer,
+// whose leaf the program signs with the root (go-yaml-tools presents no
+// chain), asks the operator for nothing, and its key is PKCS#1 RSA with which
+// go-yaml-tools serves and calls mutual TLS;
 // Redis runs the program's redis.conf on its Secret; each certificate lives
 // exactly the cert-ttl annotation's seconds.
 //
@@ -179,7 +181,10 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
         namespace = p.metadata.namespace!;
         const settings = serviceSettings(patch);
         // The Spinnaker Operator names each service's Deployment spin-<svc>: the operator's service name for its pods.
-        for (const svc of [...JAVA_SERVICES, GO_SERVICE]) {
+        const goAnnotations = (settings[GO_SERVICE]?.kubernetes?.podAnnotations ?? {}) as Record<string, string>;
+        assert.ok(settings[GO_SERVICE], `the stack runs ${GO_SERVICE}`);
+        assert.deepStrictEqual(Object.keys(goAnnotations).filter((k) => k.startsWith("credentials-operator.otterize.com/")), [], `${GO_SERVICE} asks the operator for nothing`);
+        for (const svc of JAVA_SERVICES) {
             const annotations = settings[svc]?.kubernetes?.podAnnotations as Record<string, string> | undefined;
             assert.ok(annotations, `${svc}: service-settings has podAnnotations`);
             workloads.push({ name: `spin-${svc}`, namespace, annotations });
@@ -265,8 +270,8 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
             const jks = w.annotations[ANNOTATION.certType] === "jks";
             assert.deepStrictEqual(Object.keys(files).sort(), ["ca.crt", "tls.crt", "tls.key", ...(jks ? ["keystore.jks", "truststore.jks"] : [])].sort(), secretName);
         }
-        // Java profiles name both stores, terraformer and Redis the three PEM files.
-        assert.ok(checked >= 2 * JAVA_SERVICES.length + 3 + 3, `${checked} references checked`);
+        // Java profiles name both stores, Redis the three PEM files.
+        assert.ok(checked >= 2 * JAVA_SERVICES.length + 3, `${checked} references checked`);
     });
 
     /** A store a profile section names (key-store / trust-store), resolved to a file and the password of the Secret it references. */
@@ -324,19 +329,17 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
         assert.match(r.stdout, new RegExp(`^OK CN=spin-${clientSvc}\\.${namespace}\\b`));
     });
 
-    it("terraformer's tls.key is an RSA PRIVATE KEY (PKCS#1), and go-yaml-tools serves and calls mutual TLS with it", async () => {
-        const w = workloads.find((x) => x.name === `spin-${GO_SERVICE}`)!;
-        const files = filesOf(w.name);
+    it("terraformer's leaf is the program's, from the root: its tls.key is an RSA PRIVATE KEY (PKCS#1), and go-yaml-tools serves and calls mutual TLS with it", async () => {
+        const secretName = `spin-${GO_SERVICE}-root-signed-tls`;
+        const files = programSecret(secretName);
         assert.match(files["tls.key"].toString(), /^-----BEGIN RSA PRIVATE KEY-----\n/);
-        assert.strictEqual(issued.get(w.name)!.asked.spec.privateKey, undefined, "the operator sets no key spec");
         const { starting, response } = await goYamlToolsExchange({
             peer: goPeerBinary(), service: GO_SERVICE, profile: patch.spec.spinnakerConfig.profiles[GO_SERVICE],
-            secretName: w.annotations[ANNOTATION.tlsSecretName], files, dnsName: w.annotations[ANNOTATION.dnsNames].split(",").at(-1)!, dir: t.dir,
+            secretName, files, dnsName: `spin-${GO_SERVICE}.${namespace}.svc.cluster.local`, dir: t.dir,
         });
-        // cert-manager's default key: RSA 2048.
-        assert.deepStrictEqual(starting?.key, { type: "RSA", bits: 2048 });
+        assert.deepStrictEqual(starting?.key, { type: "RSA", bits: crypto.createPrivateKey(files["tls.key"]).asymmetricKeyDetails?.modulusLength });
         assert.strictEqual(response?.status, 200);
-        assert.deepStrictEqual(JSON.parse(response.body!), { peer: `${w.name}.${w.namespace}` });
+        assert.deepStrictEqual(JSON.parse(response.body!), { peer: `spin-${GO_SERVICE}` });
     });
 
     it("Redis runs the program's redis.conf on its Secret, and a replica's connection (its own certificate, the pod's name) gets PONG", async () => {

@@ -61,7 +61,7 @@ for (const c of cases) {
             secrets = serviceSecrets(await c.result());
         });
 
-        it("keytool lists each Java keystore as one PrivateKeyEntry with its chain, and each truststore as the CA's trustedCertEntry", () => {
+        it("keytool lists each Java keystore as one PrivateKeyEntry with its chain (through the issuing CA), and each truststore as the root's one trustedCertEntry", () => {
             const java = [...secrets.values()].filter((f) => SERVICE_CATALOG[f.service as ServiceName].runtime === "java");
             assert.ok(java.length > 0);
             for (const f of java) {
@@ -69,7 +69,9 @@ for (const c of cases) {
                 const ks = keytool(["-list", "-v", "-storetype", "PKCS12", "-keystore", s.keystore, "-storepass", s.keystorePassword]);
                 assert.strictEqual(ks.status, 0, ks.stdout + ks.stderr);
                 assert.match(ks.stdout, /Your keystore contains 1 entry/);
-                assert.match(ks.stdout, new RegExp(`Alias name: ${f.service}\\nCreation date: .*\\nEntry type: PrivateKeyEntry\\nCertificate chain length: 2\\n`));
+                // The leaf, the generated CA's issuing CA, and the root (as for an imported intermediate: docs/configuration.md).
+                assert.match(ks.stdout, new RegExp(`Alias name: ${f.service}\\nCreation date: .*\\nEntry type: PrivateKeyEntry\\nCertificate chain length: 3\\n`));
+                assert.match(ks.stdout, /Owner: CN=Spinnaker mTLS issuing CA, O=/);
                 assert.match(ks.stdout, new RegExp(`Owner: CN=spin-${f.service}, O=`));
                 const ts = keytool(["-list", "-storetype", "PKCS12", "-keystore", s.truststore, "-storepass", s.truststorePassword]);
                 assert.strictEqual(ts.status, 0, ts.stdout + ts.stderr);

@@ -289,7 +289,7 @@ describe(`kork ${KORK_VERSION} (Maven Central) judges the Java services' rendere
 
             it("ok-http-client's trust store, as kork loads it, holds the Spinnaker CA, the extra CA and every public root Node bundles", async () => {
                 const expected = new Map<string, string>([
-                    [sha256Hex(stackCa(result).certPem), "the Spinnaker CA"],
+                    [sha256Hex(stackCa(result).rootPem), "the Spinnaker CA"],
                     [sha256Hex(publicRoot.certPem), "the jvmExtraCaCertsPem CA"],
                     ...tls.rootCertificates.map((pem): [string, string] => [sha256Hex(pem), new crypto.X509Certificate(pem).subject.replace(/\n/g, ", ")]),
                 ]);

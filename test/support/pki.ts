@@ -9,8 +9,11 @@ import { unwrap } from "../../engine/monitor";
 import { RunResult } from "../../engine/run";
 
 export interface Issued {
+    /** The certificate, then the intermediates it carries (its CA's chainPem), as a TLS peer presents them. */
     readonly certPem: string;
     readonly keyPem: string;
+    /** A CA's: what a leaf it issues carries after itself (an issuing CA under the root); "" or unset for a root. */
+    readonly chainPem?: string;
 }
 
 const HOUR = 3600_000;
@@ -54,17 +57,22 @@ export function issue(ca: Issued, o: IssueOptions): Issued {
         },
         now,
     );
-    return { certPem: cert.certPem as string, keyPem: key.privateKeyPem as string };
+    const leafPem = cert.certPem as string;
+    return { certPem: ca.chainPem ? `${leafPem.endsWith("\n") ? leafPem : `${leafPem}\n`}${ca.chainPem}` : leafPem, keyPem: key.privateKeyPem as string };
 }
 
 /** An expired certificate: issued 48 hours ago for 24. */
 export const expired = (ca: Issued, commonName: string): Issued => issue(ca, { commonName, issuedAt: new Date(Date.now() - 48 * HOUR), validityHours: 24 });
 
-/** The stack's own CA, key included, from a run. */
-export function stackCa(result: RunResult): Issued {
+/**
+ * The stack's own CA, key included, from a run, as the leaves are signed: its
+ * issuing CA (a generated CA's), whose certificate each leaf carries, and
+ * `rootPem`, the root every store holds.
+ */
+export function stackCa(result: RunResult): Issued & { readonly rootPem: string } {
     const ca = result.resources.find((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority")!;
-    const out = unwrap(ca.outputs) as { certPem: string; privateKeyPem: string };
-    return { certPem: out.certPem, keyPem: out.privateKeyPem };
+    const out = unwrap(ca.outputs) as { certPem: string; signerCertPem: string; intermediatesPem: string; privateKeyPem: string };
+    return { certPem: out.signerCertPem, keyPem: out.privateKeyPem, chainPem: out.intermediatesPem, rootPem: out.certPem };
 }
 
 /** A CA chain made by OpenSSL (the judge of X.509 here, not the program's emulator): a root, then intermediates. */
