@@ -12,7 +12,7 @@
 //            only an imported CA can be.
 import "../engine/transpileCache";
 import { X509Certificate } from "crypto";
-import { pemBlocks } from "../components/pki/caChain";
+import { ISSUING_CERT_SUFFIX, pemBlocks } from "../components/pki/caChain";
 import { CONFIG_SPEC } from "../components/config/keys";
 import { CommandHelp, EXIT_NO, EXIT_OK, progress, runCommand, withProgramOutputOnStderr } from "../engine/command";
 import { CONFIG_FLAG_HELP, CONFIG_PAIR_FLAGS, readConfigInputs } from "../engine/configInputs";
@@ -64,8 +64,6 @@ const TLS_CERTS = ["tls:index/locallySignedCert:LocallySignedCert", "tls:index/s
 const CERT_MANAGER_CERTIFICATE = /^kubernetes:cert-manager\.io\/[^:]+:Certificate$/;
 /** The row of a CA the stack imports (caCertPem): it has no certificate resource, and the stack exports it. */
 export const IMPORTED_CA = "spinnaker-ca (imported)";
-/** How a generated CA's issuing CA certificate resource is named: `<ca>-issuing-cert` (components/pki/certificateAuthority.ts). */
-const ISSUING_CERT_SUFFIX = "-issuing-cert";
 /** The rows of an imported intermediate's chain, signer first. */
 export const IMPORTED_CA_INTERMEDIATE = "spinnaker-ca intermediate (imported)";
 /** During a CA rotation, the next CA when it is imported too. */

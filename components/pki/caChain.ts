@@ -13,6 +13,12 @@
 // able to finish a Go service's chain from their own store. Trust does not
 // widen: every intermediate is the root's own.
 
+/**
+ * How a generated CA's issuing CA certificate resource is named after its CA,
+ * `<ca>-issuing-cert` (certificateAuthority.ts); the tools find it by this.
+ */
+export const ISSUING_CERT_SUFFIX = "-issuing-cert";
+
 /** The PEM certificate blocks of a bundle, each ending in a newline. */
 export function pemBlocks(pem: string): string[] {
     return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => `${b}\n`);

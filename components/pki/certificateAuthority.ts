@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { KeySpec } from "../config/stackConfig";
 import { CA_CERTIFICATE_USES, privateKeyArgs } from "./keySpec";
-import { pemBlocks, splitCaChain } from "./caChain";
+import { ISSUING_CERT_SUFFIX, pemBlocks, splitCaChain } from "./caChain";
 import { constrainedIssuingCa, withNameConstraints } from "./nameConstrainedCa";
 
 export interface CertificateAuthorityArgs {
@@ -113,7 +113,7 @@ export class CertificateAuthority extends pulumi.ComponentResource {
                     { parent: this },
                 );
                 const issuingCert = new tls.LocallySignedCert(
-                    `${name}-issuing-cert`,
+                    `${name}${ISSUING_CERT_SUFFIX}`,
                     {
                         certRequestPem: issuingCsr.certRequestPem,
                         caCertPem: cert.certPem,

@@ -4,7 +4,10 @@ import { CERT_MANAGER, TLS_LOCALLY_SIGNED } from "../lib/certificates";
 import { kubeObjects } from "../lib/mesh";
 import { violation } from "../lib/rule";
 
-/** The program's CA component, and the name its issuing CA's certificate ends in (components/pki/certificateAuthority.ts). */
+/**
+ * The program's CA component, and the name its issuing CA's certificate ends in
+ * (components/pki/caChain.ts ISSUING_CERT_SUFFIX; the pack imports nothing from the program).
+ */
 const CERTIFICATE_AUTHORITY = "spinnaker-mtls:pki:CertificateAuthority";
 const ISSUING_CERT_SUFFIX = "-issuing-cert";
 

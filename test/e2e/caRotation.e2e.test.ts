@@ -635,9 +635,11 @@ describe(`e2e: CA rotation drill on the ${STACK} stack (caRotation none → trus
             const accounted = assertKubernetesChanges(step.phase, changes, stateBefore, jvmChanges);
             const stateAfter = await exportedResources(run!);
             const ofType = (t: string) => [...changes.keys()].filter((u) => urnType(u) === t);
-            const leafCerts = stateBefore.filter((x) => x.type === "tls:index/locallySignedCert:LocallySignedCert").map((x) => x.urn);
+            // The leaves; a generated CA's issuing CA is a LocallySignedCert too, a CA part (caParts below).
+            const isIssuingCa = (u: string) => urnName(u).endsWith("-issuing-cert");
+            const leafCerts = stateBefore.filter((x) => x.type === "tls:index/locallySignedCert:LocallySignedCert" && !isIssuingCa(x.urn)).map((x) => x.urn);
             assert.ok(leafCerts.length >= expectedTlsSecrets().length, `${leafCerts.length} leaf certificates in the state`);
-            const replacedLeaves = ofType("tls:index/locallySignedCert:LocallySignedCert");
+            const replacedLeaves = ofType("tls:index/locallySignedCert:LocallySignedCert").filter((u) => !isIssuingCa(u));
             assert.deepStrictEqual(sorted(replacedLeaves), step.leavesReissued ? sorted(leafCerts) : [], `${step.phase}: leaf certificates re-issued`);
             for (const u of replacedLeaves) assert.ok(changes.get(u)!.includes("replace"), `${step.phase}: ${urnName(u)}: ${changes.get(u)}`);
             const caEvents = (op: string) => [...changes.keys()].filter((u) => urnType(u) === "tls:index/selfSignedCert:SelfSignedCert" && changes.get(u)!.includes(op));

@@ -45,8 +45,9 @@ describe("e2e: an existing stack moves into the SpinnakerMtls component (dev)", 
         const exported = await run!.ws.ok(["stack", "export"], run!.project);
         const before = asBeforeTheComponent(JSON.parse(exported.stdout) as { deployment: { resources: { urn: string }[] } });
         // The simulation holds only if it gives exactly the URNs the old program had, but for what was
-        // added since on purpose (Gate's client-certificate port's Service; see the unit test).
-        const added = (urn: string) => urn.includes("::spinnaker-mtls:spinnaker:GateApiService");
+        // added since on purpose (Gate's client-certificate port's Service, and the generated CA's issuing CA;
+        // see the unit test).
+        const added = (urn: string) => urn.includes("::spinnaker-mtls:spinnaker:GateApiService") || /CertificateAuthority\$tls:index\/[a-zA-Z]+:[a-zA-Z]+::spinnaker-ca-issuing-(key|csr|cert)$/.test(urn);
         // The engine's default providers (tls and random as default_<version>, and the builtin pulumi
         // provider, plain "default", that the CA rotation's read of the last outputs registers) are the
         // real engine's alone: the offline engine that recorded the old URNs makes none

@@ -80,11 +80,15 @@ describe(`e2e: the ${STACK} stack under the real CLI and Kubernetes provider`, f
             const { status, obj } = await get<KubeObject>(`/api/v1/namespaces/${run!.namespace}/secrets/spin-${svc}-tls`);
             assert.strictEqual(status, 200, `no Secret spin-${svc}-tls`);
             const data = (k: string) => Buffer.from(obj.data?.[k] ?? "", "base64").toString();
-            const cert = new crypto.X509Certificate(data("tls.crt"));
+            // tls.crt is the leaf, then the issuing CA it carries; ca.crt the root.
+            const chain = (data("tls.crt").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => new crypto.X509Certificate(b));
+            const cert = chain[0];
             const ca = new crypto.X509Certificate(data("ca.crt"));
             assert.ok(ca.ca, `${svc}: ca.crt is not a CA certificate`);
-            assert.ok(cert.verify(ca.publicKey), `${svc}: tls.crt is not signed by ca.crt`);
-            assert.strictEqual(cert.issuer, ca.subject);
+            assert.strictEqual(chain.length, 2, `${svc}: tls.crt is the leaf and the issuing CA`);
+            assert.ok(chain[1].ca && cert.verify(chain[1].publicKey) && cert.issuer === chain[1].subject, `${svc}: the leaf is not signed by the issuing CA it carries`);
+            assert.ok(chain[1].verify(ca.publicKey), `${svc}: tls.crt's issuing CA is not signed by ca.crt`);
+            assert.strictEqual(chain[1].issuer, ca.subject);
             assert.match(cert.subject, new RegExp(`CN=spin-${svc}(\\n|$)`));
             assert.ok(cert.checkPrivateKey(crypto.createPrivateKey(data("tls.key"))), `${svc}: tls.key does not match tls.crt`);
             assert.match(cert.subjectAltName ?? "", new RegExp(`DNS:[^,]*\\.${run!.namespace}\\.svc`), `${svc}: SANs ${cert.subjectAltName}`);

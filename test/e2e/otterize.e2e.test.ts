@@ -235,7 +235,9 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
     it("cert-manager's webhook admits the stack's objects and the operator's Certificates, with no warnings, and each Certificate becomes Ready from the program's CA", () => {
         assert.deepStrictEqual(applyWarnings, []);
         const ca = ofKind(objs, "Issuer").find((i) => i.metadata.name === caIssuerName)!;
-        const caCert = new crypto.X509Certificate(decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName && s.metadata.namespace === caIssuerRef.namespace)!)["tls.crt"]);
+        // The Issuer signs with the generated CA's issuing CA (tls.crt); its ca.crt is the root every store holds.
+        const caFiles = decode(ofKind(objs, "Secret").find((s) => s.metadata.name === ca.spec.ca.secretName && s.metadata.namespace === caIssuerRef.namespace)!);
+        const caCert = new crypto.X509Certificate(caFiles["tls.crt"]);
         assert.strictEqual(issued.size, workloads.length);
         for (const w of workloads) {
             const { ready } = issued.get(w.name)!;
@@ -243,7 +245,7 @@ describe("Otterize's cert-manager path (stand-in) with cert-manager v1.21's cont
             const files = filesOf(w.name);
             const leaf = new crypto.X509Certificate(files["tls.crt"]);
             assert.ok(leaf.verify(caCert.publicKey), `${w.name}: signed by the program's CA`);
-            assert.strictEqual(files["ca.crt"].toString(), caCert.toString(), `${w.name}: ca.crt is the program's CA`);
+            assert.strictEqual(files["ca.crt"].toString(), caFiles["ca.crt"].toString(), `${w.name}: ca.crt is the program's root`);
             const sans = (leaf.subjectAltName ?? "").split(", ").map((s) => s.replace(/^DNS:/, "")).sort();
             assert.deepStrictEqual(sans, w.annotations[ANNOTATION.dnsNames].split(",").sort(), `${w.name}: the SANs are the dns-names annotation`);
             assert.strictEqual(leaf.subject, `CN=${w.name}.${w.namespace}`, `${w.name}: CN is the operator's entry id`);

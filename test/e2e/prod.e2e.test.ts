@@ -81,7 +81,14 @@ describe(`e2e: the ${STACK} stack under the real CLI and Kubernetes provider`, f
         // Behind the ingress Deck serves plain HTTP to its sidecar and calls nothing, so it gets no certificate (issue 23).
         const behindIngress = run!.config["spinnaker-mtls:ingressHost"] !== undefined;
         if (behindIngress) assert.ok(!certs.some((c) => c.spec.secretName === "spin-deck-tls"), "a Certificate for Deck behind the ingress");
-        for (const svc of (run!.config["spinnaker-mtls:services"] as string[]).filter((s) => !(behindIngress && s === "deck"))) {
+        // The Go services present their leaf without a chain, so the program signs theirs with the root, into a
+        // Secret of their own beside cert-manager's (docs/configuration.md, "Name constraints").
+        const goServices = ["dinghy", "terraformer"];
+        for (const svc of (run!.config["spinnaker-mtls:services"] as string[]).filter((s) => goServices.includes(s))) {
+            assert.ok(!certs.some((c) => c.spec.secretName.startsWith(`spin-${svc}-`)), `a Certificate for ${svc}`);
+            assert.strictEqual((await run!.cluster.request("GET", `/api/v1/namespaces/${run!.namespace}/secrets/spin-${svc}-root-signed-tls`)).status, 200, `no Secret spin-${svc}-root-signed-tls`);
+        }
+        for (const svc of (run!.config["spinnaker-mtls:services"] as string[]).filter((s) => !(behindIngress && s === "deck") && !goServices.includes(s))) {
             const cert = certs.find((c) => c.spec.secretName === `spin-${svc}-tls`);
             assert.ok(cert, `no Certificate for spin-${svc}-tls among ${certs.map((c) => c.spec.secretName).join(", ")}`);
             assert.ok(cert.spec.usages?.includes("server auth") && cert.spec.usages.includes("client auth"), `${svc}: usages ${cert.spec.usages}`);

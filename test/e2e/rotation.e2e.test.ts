@@ -108,8 +108,10 @@ function drill(provider: string, env: Record<string, string>) {
 
             // The moment: an hour into the earliest service certificate's window;
             // the CA's window (caValidityHours) is years away.
-            const serviceCerts = before.filter((r) => r.type === LOCALLY_SIGNED);
-            const cas = before.filter((r) => r.type === SELF_SIGNED);
+            // A generated CA's issuing CA is a LocallySignedCert too: with the CAs, not the service certificates.
+            const issuingCa = (r: StateResource) => r.type === LOCALLY_SIGNED && r.urn.endsWith("-issuing-cert");
+            const serviceCerts = before.filter((r) => r.type === LOCALLY_SIGNED && !issuingCa(r));
+            const cas = before.filter((r) => r.type === SELF_SIGNED || issuingCa(r));
             assert.ok(serviceCerts.length >= services.length && cas.length > 0, `${serviceCerts.length} service certificates, ${cas.length} CAs in the state`);
             const now = Math.min(...serviceCerts.map(renewalStart)) + HOUR;
             // Pulumi.dev.yaml's figures are what the state holds.

@@ -15,6 +15,7 @@
 // - an imported CA: its certificate (from the stack output), renewed by
 //   whoever owns it.
 import { X509Certificate, createHash } from "crypto";
+import { ISSUING_CERT_SUFFIX } from "../../components/pki/caChain";
 import { CERT_MANAGER_DEFAULT_DURATION_HOURS, goDurationHours } from "../../policies/lib/certificates";
 import { KubeObject, Props, asArray, asRecord, at, isKind } from "../../policies/lib/kube";
 import { ExportView, PublicResource } from "./exportView";
@@ -22,8 +23,7 @@ import { CaRef, Certificate, CertificateFlags } from "./schema";
 
 const HOUR = 3_600_000;
 const TLS_SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert";
-/** How a generated CA's issuing CA certificate resource is named (components/pki/certificateAuthority.ts), and its id here. */
-const ISSUING_CERT_SUFFIX = "-issuing-cert";
+/** A generated CA's issuing CA's id here: `<ca>-issuing`. */
 const ISSUING_ID_SUFFIX = "-issuing";
 const TLS_LOCALLY_SIGNED = "tls:index/locallySignedCert:LocallySignedCert";
 const OTTERIZE = "spinnaker-mtls:otterize:OtterizeCredentials";
