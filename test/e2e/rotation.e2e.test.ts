@@ -168,8 +168,10 @@ function drill(provider: string, env: Record<string, string>) {
                 assert.notStrictEqual(pem(a, "tls.crt"), pem(b, "tls.crt"), `${shortName(urn)}: tls.crt did not change`);
                 assert.strictEqual(pem(a, "ca.crt"), pem(b, "ca.crt"), `${shortName(urn)}: ca.crt changed`);
                 assert.strictEqual(pem(a, "tls.key"), pem(b, "tls.key"), `${shortName(urn)}: tls.key changed (the key is not due)`);
-                const cert = new crypto.X509Certificate(pem(a, "tls.crt"));
-                assert.ok(cert.verify(new crypto.X509Certificate(pem(a, "ca.crt")).publicKey), `${shortName(urn)}: the new tls.crt is not signed by the CA`);
+                // tls.crt: the leaf, then the issuing CA it carries (unchanged), which ca.crt's root signed.
+                const [cert, ...carried] = (pem(a, "tls.crt").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((x) => new crypto.X509Certificate(x));
+                const root = new crypto.X509Certificate(pem(a, "ca.crt"));
+                assert.ok([cert, ...carried].every((c, i) => c.verify(([...carried, root][i]).publicKey)), `${shortName(urn)}: the new tls.crt does not chain to the CA`);
                 assert.ok(cert.checkPrivateKey(crypto.createPrivateKey(pem(a, "tls.key"))), `${shortName(urn)}: tls.key does not match the new tls.crt`);
             }
             // Every service's pods roll: its checksum changed, its other annotations did not.
