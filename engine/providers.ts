@@ -151,20 +151,26 @@ const privateKey: Emulator = {
     replaceOnChanges: "all",
     create(inputs, ctx) {
         const algorithm = str(inputs, "algorithm", ctx)!;
-        let pair: crypto.KeyPairKeyObjectResult;
+        let generated: crypto.KeyPairSyncResult<Buffer, string>;
         const curve = (inputs.ecdsaCurve as string | undefined) ?? "P224";
         const rsaBits = (inputs.rsaBits as number | undefined) ?? 2048;
+        // Encoded at generation, then read back as new key objects: Node 20 can deadlock when a key object
+        // straight from generateKeyPairSync is exported while the collector finalises the job that made it
+        // (the job's destructor takes the key's lock that the export holds; seen here in a JWK export).
+        const publicKeyEncoding = { type: "spki", format: "der" } as const;
+        const privateKeyEncoding = { type: "pkcs8", format: "pem" } as const;
         if (algorithm === "RSA") {
             if (!Number.isInteger(rsaBits) || rsaBits < 1024) throw new ProviderError(ctx, `rsaBits ${rsaBits} is too small`);
-            pair = crypto.generateKeyPairSync("rsa", { modulusLength: rsaBits });
+            generated = crypto.generateKeyPairSync("rsa", { modulusLength: rsaBits, publicKeyEncoding, privateKeyEncoding });
         } else if (algorithm === "ECDSA") {
             if (!CURVES[curve]) throw new ProviderError(ctx, `ecdsaCurve must be one of ${Object.keys(CURVES).join(", ")}, got ${JSON.stringify(curve)}`);
-            pair = crypto.generateKeyPairSync("ec", { namedCurve: CURVES[curve] });
+            generated = crypto.generateKeyPairSync("ec", { namedCurve: CURVES[curve], publicKeyEncoding, privateKeyEncoding });
         } else if (algorithm === "ED25519") {
-            pair = crypto.generateKeyPairSync("ed25519");
+            generated = crypto.generateKeyPairSync("ed25519", { publicKeyEncoding, privateKeyEncoding });
         } else {
             throw new ProviderError(ctx, `algorithm must be one of RSA, ECDSA, ED25519, got ${JSON.stringify(algorithm)}`);
         }
+        const pair = { privateKey: crypto.createPrivateKey(generated.privateKey), publicKey: crypto.createPublicKey({ key: generated.publicKey, format: "der", type: "spki" }) };
         const pkcs8 = pair.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
         const privateKeyPem =
             algorithm === "RSA"
