@@ -68,6 +68,8 @@ export const IMPORTED_CA = "spinnaker-ca (imported)";
 export const IMPORTED_CA_INTERMEDIATE = "spinnaker-ca intermediate (imported)";
 /** During a CA rotation, the next CA when it is imported too. */
 export const IMPORTED_NEXT_CA = "spinnaker-ca next (imported)";
+/** A generated CA's issuing CA certificate resource (components/pki/certificateAuthority.ts). */
+const isIssuingCaCert = (r: ExportedResource): boolean => r.type === TLS_CERTS[0] && nameOf(r.urn).endsWith(ISSUING_CERT_SUFFIX);
 const isImportedCa = (r: CertRow): boolean => r.service === IMPORTED_CA || r.service === IMPORTED_NEXT_CA || r.service.startsWith(IMPORTED_CA_INTERMEDIATE);
 /**
  * A CA's identity as the trust graph knows it (caKeyOf: subject and public
@@ -148,7 +150,7 @@ function durationHours(v: unknown): number | undefined {
 export function importedCaWindowHours(resources: readonly ExportedResource[]): number {
     const leaves: number[] = [];
     for (const r of resources) {
-        if (r.type === TLS_CERTS[0] && !nameOf(r.urn).endsWith(ISSUING_CERT_SUFFIX)) leaves.push(Number(r.inputs.validityPeriodHours) + Number(r.inputs.earlyRenewalHours ?? 0));
+        if (r.type === TLS_CERTS[0] && !isIssuingCaCert(r)) leaves.push(Number(r.inputs.validityPeriodHours) + Number(r.inputs.earlyRenewalHours ?? 0));
         if (CERT_MANAGER_CERTIFICATE.test(r.type)) {
             const spec = rec(r.inputs.spec);
             leaves.push((durationHours(spec.duration) ?? 0) + (durationHours(spec.renewBefore) ?? 0));
@@ -172,7 +174,7 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
         const pem = str(r.outputs.certPem);
         if (!pem) continue;
         // A generated CA's issuing CA (certificateAuthority.ts) is a row of its own, named after its CA.
-        const issuing = nameOf(r.urn).endsWith(ISSUING_CERT_SUFFIX);
+        const issuing = isIssuingCaCert(r);
         const service = r.parent ? `${nameOf(r.parent)}${issuing ? " issuing CA" : ""}` : nameOf(r.urn);
         rows.push(fromPem(service, pem, Number(r.inputs.earlyRenewalHours ?? 0), issuing ? "-" : secretBeside(r.parent), now));
     }
@@ -187,7 +189,7 @@ export function certificateInventory(exp: StackExport, now: Date = new Date()): 
     }
     // An imported intermediate and the CAs above it (the root is a row above): the CertificateAuthorities' outputs.
     // (A generated CA's issuing CA is its own resource, a row already.)
-    const issuedBy = new Set(live.filter((r) => TLS_CERTS.includes(r.type) && nameOf(r.urn).endsWith(ISSUING_CERT_SUFFIX)).map((r) => r.parent));
+    const issuedBy = new Set(live.filter(isIssuingCaCert).map((r) => r.parent));
     const intermediates = live.filter((r) => r.type === "spinnaker-mtls:pki:CertificateAuthority" && !issuedBy.has(r.urn)).flatMap((a) => pemBlocks(str(a.outputs.intermediatesPem) ?? ""));
     for (const [i, pem] of intermediates.entries()) {
         rows.push(fromPem(`${IMPORTED_CA_INTERMEDIATE} ${i + 1}`, pem, importedCaWindowHours(live), "-", now));

@@ -61,15 +61,13 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     /** RFC 3339 expiry of the CA: the earliest of its chain's. */
     readonly notAfter: pulumi.Output<string>;
     /**
-     * Who signs the leaf of a presenter that sends its leaf alone (go-yaml-tools,
-     * caChain.ts): a signer whose certificate every store holds, so that a peer
-     * finishes the chain from its own store. The root of a generated CA, or of
-     * an imported root; undefined for an imported intermediate, whose root key
-     * is offline (the stores then hold the intermediates instead).
+     * When the leaves' signer is an issuing CA this component made under its
+     * root: the root and its key, which sign the leaf of a presenter that sends
+     * its leaf alone (go-yaml-tools, caChain.ts), since every store holds the
+     * root and none the issuing CA. Undefined otherwise: the signer is then
+     * what the stores hold (a root, or an imported intermediate with its chain).
      */
     readonly leafOnlySigner?: CaSigner;
-    /** Whether the leaves' signer is an issuing CA this component made under its root (the root's key then stays out of the cluster). */
-    readonly issuesFromIntermediate: boolean;
 
     constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
         super(CertificateAuthority.TYPE, name, {}, opts);
@@ -81,8 +79,6 @@ export class CertificateAuthority extends pulumi.ComponentResource {
             this.intermediatesPem = pulumi.output(chain.intermediatesPem);
             this.privateKeyPem = pulumi.secret(args.imported.keyPem);
             this.notAfter = pulumi.output(earliestNotAfter(args.imported.certPem));
-            this.leafOnlySigner = chain.intermediatesPem ? undefined : { certPem: this.signerCertPem, privateKeyPem: this.privateKeyPem };
-            this.issuesFromIntermediate = false;
         } else {
             const key = new tls.PrivateKey(`${name}-key`, privateKeyArgs(args.key), { parent: this });
             const cert = new tls.SelfSignedCert(
@@ -135,7 +131,6 @@ export class CertificateAuthority extends pulumi.ComponentResource {
                 this.intermediatesPem = issuingPem;
                 this.privateKeyPem = pulumi.secret(issuingKey.privateKeyPem);
                 this.leafOnlySigner = { certPem: rootPem, privateKeyPem: rootKeyPem };
-                this.issuesFromIntermediate = true;
                 // The root's: the issuing CA is made after it, for as long, and replaced with it.
                 this.notAfter = cert.validityEndTime;
             } else {
@@ -144,8 +139,6 @@ export class CertificateAuthority extends pulumi.ComponentResource {
                 this.signerCertPem = cert.certPem;
                 this.intermediatesPem = pulumi.output("");
                 this.privateKeyPem = rootKeyPem;
-                this.leafOnlySigner = { certPem: cert.certPem, privateKeyPem: rootKeyPem };
-                this.issuesFromIntermediate = false;
                 this.notAfter = cert.validityEndTime;
             }
         }

@@ -274,17 +274,19 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         /** Every identity's certificate, from the configured backend; the rest of the component does not care which. */
         const issue = (identity: TlsIdentity, extraDnsNames?: readonly string[]): IssuedIdentity => {
             const common = { identity, namespace: ns, key: identityKeySpec(identity, config.key, config.rsaBits), organization: config.organization, validityHours: config.certValidityHours, renewBeforeHours: config.renewBeforeHours, extraDnsNames };
-            if (identity.presentsLeafOnly && ca.issuesFromIntermediate) {
+            /** Issued here by the program, signed by `signer` (the leaf carries `intermediatesPem` after itself). */
+            const programIssued = (signer: { certPem: pulumi.Output<string>; privateKeyPem: pulumi.Output<string>; intermediatesPem?: pulumi.Output<string> }, secret: { retainSecretOnDelete?: boolean; secretName?: string }) =>
+                new ServiceCertificate(
+                    `spin-${identity.name}`,
+                    { ...common, caCertPem: signer.certPem, caPrivateKeyPem: signer.privateKeyPem, intermediatesPem: signer.intermediatesPem, trustBundlePem, rootCertPem: ca.rootCertPem, ...secret },
+                    inCluster(),
+                );
+            const handover = { retainSecretOnDelete: config.certManager.tlsSecretHandover };
+            if (identity.presentsLeafOnly && ca.leafOnlySigner) {
                 // Its peers' stores hold the root alone, and it sends no chain: the root signs its leaf, here,
                 // whatever the backend, since the root's key never goes into the cluster (certificateAuthority.ts).
                 // Beside cert-manager or the operator its Secret has a name of its own (rootSignedSecretName).
-                const root = ca.leafOnlySigner!;
-                const secret = config.certManager.backend === "pulumi" ? { retainSecretOnDelete: config.certManager.tlsSecretHandover } : { secretName: rootSignedSecretName(identity.name) };
-                return new ServiceCertificate(
-                    `spin-${identity.name}`,
-                    { ...common, caCertPem: root.certPem, caPrivateKeyPem: root.privateKeyPem, trustBundlePem, rootCertPem: ca.rootCertPem, ...secret },
-                    inCluster(),
-                );
+                return programIssued(ca.leafOnlySigner, config.certManager.backend === "pulumi" ? handover : { secretName: rootSignedSecretName(identity.name) });
             }
             if (config.certManager.backend === "otterize") {
                 // The operator issues the certificate when a pod carrying these annotations starts.
@@ -292,11 +294,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
             }
             return config.certManager.backend === "cert-manager"
                 ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))
-                : new ServiceCertificate(
-                      `spin-${identity.name}`,
-                      { ...common, caCertPem: ca.signerCertPem, caPrivateKeyPem: ca.privateKeyPem, intermediatesPem: ca.intermediatesPem, trustBundlePem, rootCertPem: ca.rootCertPem, retainSecretOnDelete: config.certManager.tlsSecretHandover },
-                      inCluster(),
-                  );
+                : programIssued({ certPem: ca.signerCertPem, privateKeyPem: ca.privateKeyPem, intermediatesPem: ca.intermediatesPem }, handover);
         };
 
         const certificates = Object.fromEntries(certified.map((s) => [s, issue(identityOf(SERVICE_CATALOG[s]), serviceExtras[s])])) as Partial<Record<ServiceName, IssuedIdentity>>;
