@@ -131,10 +131,16 @@ async function report(args: RotationArgs, config: StackConfig, reader: ClusterRe
             console.error(`--${name} is given, but ${args.stack} runs no ${name === "redis" ? "in-cluster Redis" : "Redis for the Go services"}`);
             return EXIT_ERROR;
         }
-        const secret = await reader.get<{ metadata: { name: string }; data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(config.namespace)}/secrets/spin-${name}-tls`);
-        const probe = secret
-            ? await probeRedis(at.host, at.port, { name: secret.metadata.name, data: secret.data ?? {} }, `spin-${name}.${config.namespace}.svc`)
-            : { ok: false, notes: [`Secret spin-${name}-tls not found, so Redis was not probed`] };
+        type Read = { metadata: { name: string }; data?: Record<string, string> };
+        const read = (secretName: string) => reader.get<Read>(`/api/v1/namespaces/${encodeURIComponent(config.namespace)}/secrets/${encodeURIComponent(secretName)}`);
+        const consumer = consumers.find((c) => c.name === name)!;
+        const secret = await read(consumer.secretName);
+        // Beside cert-manager Redis reads its CAs from the program's trust bundle, not from cert-manager's ca.crt.
+        const trust = consumer.trustSecretName ? await read(consumer.trustSecretName) : secret;
+        const probe =
+            secret && trust
+                ? await probeRedis(at.host, at.port, { name: secret.metadata.name, data: { ...(secret.data ?? {}), "ca.crt": trust.data?.["ca.crt"] ?? "" } }, `spin-${name}.${config.namespace}.svc`)
+                : { ok: false, notes: [`Secret ${secret ? consumer.trustSecretName : consumer.secretName} not found, so Redis was not probed`] };
         const row = rows[i];
         rows[i] = { ...row, converged: row.converged && probe.ok, notes: [...row.notes, ...probe.notes, ...("caFile" in probe && probe.caFile ? [`serves its own Secret's certificate; loads its CAs from ${probe.caFile}`] : [])] };
     }

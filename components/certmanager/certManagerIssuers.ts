@@ -6,8 +6,18 @@ import { CERT_MANAGER_API_VERSION, IssuerSpec } from "./certificateSpec";
 
 export const CA_ISSUER = "spinnaker-mtls-ca";
 export const ACME_ISSUER = "spinnaker-mtls-acme";
-/** The CA's Secret, beside each CA Issuer (a namespaced Issuer reads its Secret from its own namespace). */
-export const CA_SECRET = "spinnaker-mtls-ca";
+
+/**
+ * The CA Issuer of the CA of one generation (caGeneration, and
+ * the next one during a rotation). The first keeps the name it always had. A
+ * rotation's issue-next moves every Certificate to the next CA's Issuer: a new
+ * issuerRef is what makes cert-manager re-issue a Certificate at once (an
+ * Issuer whose Secret changes under the same name re-issues nothing until each
+ * renewal). The next CA keeps the name after the finish, so finishing renames
+ * nothing. The CA's Secret beside each CA Issuer has the Issuer's name (a
+ * namespaced Issuer reads its Secret from its own namespace).
+ */
+export const caIssuerName = (generation: number): string => (generation === 1 ? CA_ISSUER : `${CA_ISSUER}-g${generation}`);
 
 export interface CertManagerIssuersArgs {
     /** Spinnaker's namespace: the only place its service identities may be requested. */
@@ -23,6 +33,8 @@ export interface CertManagerIssuersArgs {
     readonly caRootCertPem?: pulumi.Input<string>;
     /** The ingress gateway's namespace and who signs its certificate there. */
     readonly ingress?: { readonly namespace: string; readonly acme?: AcmeConfig & { readonly host: string } };
+    /** The generation of the CA that signs (caIssuerName); 1 unless set. */
+    readonly caGeneration?: number;
 }
 
 export function acmeIssuerSpec(acme: AcmeConfig & { host: string }): IssuerSpec {
@@ -61,6 +73,8 @@ export class CertManagerIssuers extends pulumi.ComponentResource {
 
     /** The CA Issuer's name (the same in every namespace it is in). */
     readonly caIssuer: pulumi.Output<string>;
+    /** The same, known before deployment, for the Certificates that name it. */
+    readonly caIssuerName: string;
     /** The issuer of the ingress certificate, in the gateway's namespace: ACME when configured, else the CA. */
     readonly ingressIssuer: pulumi.Output<string>;
 
@@ -77,6 +91,8 @@ export class CertManagerIssuers extends pulumi.ComponentResource {
                 ...(intermediates ? { "ca.crt": Buffer.from(anchor).toString("base64") } : {}),
             })),
         );
+        const caIssuer = caIssuerName(args.caGeneration ?? 1);
+        this.caIssuerName = caIssuer;
         const issuer = (id: string, namespace: string, issuerName: string, spec: IssuerSpec, dependsOn: pulumi.Resource[] = []) =>
             new k8s.apiextensions.CustomResource(
                 `${name}-${id}`,
@@ -87,14 +103,14 @@ export class CertManagerIssuers extends pulumi.ComponentResource {
             // Pulumi names carry the namespace, since the same objects may sit in two namespaces.
             const secret = new k8s.core.v1.Secret(
                 `${name}-ca-secret-${ns}`,
-                { metadata: { name: CA_SECRET, namespace: ns, labels }, type: "kubernetes.io/tls", data: caData },
+                { metadata: { name: caIssuer, namespace: ns, labels }, type: "kubernetes.io/tls", data: caData },
                 { parent: this },
             );
-            issuer(`ca-${ns}`, ns, CA_ISSUER, { ca: { secretName: CA_SECRET } }, [secret]);
+            issuer(`ca-${ns}`, ns, caIssuer, { ca: { secretName: caIssuer } }, [secret]);
         }
         if (placement.acme) issuer(`acme-${placement.acme}`, placement.acme, ACME_ISSUER, acmeIssuerSpec(args.ingress!.acme!));
-        this.caIssuer = pulumi.output(CA_ISSUER);
-        this.ingressIssuer = pulumi.output(args.ingress?.acme ? ACME_ISSUER : CA_ISSUER);
+        this.caIssuer = pulumi.output(caIssuer);
+        this.ingressIssuer = pulumi.output(args.ingress?.acme ? ACME_ISSUER : caIssuer);
         this.registerOutputs({ caIssuer: this.caIssuer, ingressIssuer: this.ingressIssuer });
     }
 }

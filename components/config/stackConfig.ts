@@ -219,11 +219,13 @@ export function parseStackConfig(raw: RawConfig, now: Date = new Date(), engineS
                 'use certificateBackend "pulumi" (its stores hold the root and the intermediates), or import the root itself',
         );
     }
-    if (pki && pki.caRotation !== "none" && certManager && certManager.backend !== "pulumi") {
-        // cert-manager writes each leaf's ca.crt and truststore.p12 from its one issuer: no store of its would hold both CAs.
+    if (pki && pki.caRotation !== "none" && certManager?.backend === "otterize") {
+        // The operator writes each pod's ca.crt and truststore.jks itself, from its one issuer (docs/otterize.md):
+        // no store of its would hold both CAs, and the program cannot hand it a bundle.
         r.problem(
-            `${fq("caRotation")} is "${pki.caRotation}" but ${fq("certificateBackend")} is "${certManager.backend}"; a rotation without failed handshakes needs every store to hold both CAs, ` +
-                'and cert-manager writes each certificate\'s ca.crt and truststore.p12 from its one issuer: rotate with certificateBackend "pulumi" (docs/ca-rotation.md says what is left for cert-manager), or set caRotation "none"',
+            `${fq("caRotation")} is "${pki.caRotation}" but ${fq("certificateBackend")} is "otterize"; a rotation without failed handshakes needs every store to hold both CAs, ` +
+                "and the Otterize credentials operator writes each pod's ca.crt and truststore from the one CA of its issuer: " +
+                'rotate with certificateBackend "pulumi" or "cert-manager" (docs/ca-rotation.md), or set caRotation "none"',
         );
     }
     if (certManager?.backend === "otterize") checkOtterize(r, certManager, pki, spinnaker);

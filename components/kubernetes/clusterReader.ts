@@ -14,6 +14,8 @@ export interface ClusterReader {
     readonly server: string;
     /** GET an API path; undefined for 404. */
     get<T = unknown>(apiPath: string): Promise<T | undefined>;
+    /** GET an API path that answers text (a container's log); undefined for 404. */
+    getText(apiPath: string): Promise<string | undefined>;
     /** Closes its connections, so that nothing keeps the process alive after it. */
     close(): void;
 }
@@ -76,21 +78,27 @@ export function clusterReader(opts: { kubeconfig?: string; context?: string } = 
         rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true,
         ...(typeof cluster["tls-server-name"] === "string" ? { servername: cluster["tls-server-name"] } : {}),
     });
-    const get = <T>(apiPath: string): Promise<T | undefined> =>
+    const fetch = (apiPath: string, accept: string): Promise<string | undefined> =>
         new Promise((resolve, reject) => {
-            const req = https.request(`${server.replace(/\/$/, "")}${apiPath}`, { method: "GET", agent, headers: { Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, timeout: 15_000 }, (res) => {
+            const req = https.request(`${server.replace(/\/$/, "")}${apiPath}`, { method: "GET", agent, headers: { Accept: accept, ...(token ? { Authorization: `Bearer ${token}` } : {}) }, timeout: 15_000 }, (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c: Buffer) => chunks.push(c));
                 res.on("end", () => {
                     const body = Buffer.concat(chunks).toString("utf8");
                     if (res.statusCode === 404) resolve(undefined);
+                    // The API server answers a log request for a container that has not run with no content.
+                    else if (res.statusCode === 204) resolve("");
                     else if (res.statusCode !== 200) reject(new Error(`GET ${apiPath} on ${server}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
-                    else resolve(JSON.parse(body) as T);
+                    else resolve(body);
                 });
             });
             req.on("timeout", () => req.destroy(new Error(`GET ${apiPath} on ${server}: no answer in 15 s`)));
             req.on("error", reject);
             req.end();
         });
-    return { server, get, close: () => agent.destroy() };
+    const get = async <T>(apiPath: string): Promise<T | undefined> => {
+        const body = await fetch(apiPath, "application/json");
+        return body === undefined ? undefined : (JSON.parse(body) as T);
+    };
+    return { server, get, getText: (apiPath) => fetch(apiPath, "text/plain, */*"), close: () => agent.destroy() };
 }

@@ -4,4 +4,5 @@ export * from "./secretLayout";
 export * from "./keySpec";
 export * from "./jvmTrust";
 export * from "./jvmTrustStore";
+export * from "./caTrustBundle";
 export * from "./tlsMaterial";

@@ -15,6 +15,11 @@ export interface TlsMaterial {
     readonly secret: string;
     readonly certificate: string;
     readonly privateKey: string;
+    /**
+     * The Secret holding the trust files (caCertificate, truststore) when not `secret`:
+     * the program's CA trust bundle beside cert-manager's certificates (caTrustBundle.ts).
+     */
+    readonly trustSecret?: string;
     readonly caCertificate: string;
     /** PKCS#12 stores, for Java services. */
     readonly keystore?: string;
@@ -29,8 +34,8 @@ export interface TlsMaterial {
  * An identity's files in spin-<svc>-tls, the layout both backends write; for
  * Java, its PKCS#12 stores and where their passwords are.
  */
-export function tlsMaterial(name: string, format: SecretFormat, passwords: { keystore: SecretKeyRef; truststore: SecretKeyRef }, secretName = serviceSecretName(name)): TlsMaterial {
-    const pem = { secret: secretName, certificate: SECRET_KEY.certificate, privateKey: SECRET_KEY.privateKey, caCertificate: SECRET_KEY.caCertificate };
+export function tlsMaterial(name: string, format: SecretFormat, passwords: { keystore: SecretKeyRef; truststore: SecretKeyRef }, secretName = serviceSecretName(name), trustSecret?: string): TlsMaterial {
+    const pem = { secret: secretName, certificate: SECRET_KEY.certificate, privateKey: SECRET_KEY.privateKey, caCertificate: SECRET_KEY.caCertificate, ...(trustSecret ? { trustSecret } : {}) };
     if (format !== "pkcs12") return pem;
     return { ...pem, keystore: SECRET_KEY.keystore, truststore: SECRET_KEY.truststore, keystorePassword: passwords.keystore, truststorePassword: passwords.truststore };
 }
@@ -39,6 +44,9 @@ export function tlsMaterial(name: string, format: SecretFormat, passwords: { key
 export function pulumiTlsMaterial(name: string, format: SecretFormat, secret = serviceSecretName(name)): TlsMaterial {
     return tlsMaterial(name, format, { keystore: { secret, key: SECRET_KEY.keystorePassword }, truststore: { secret, key: SECRET_KEY.truststorePassword } }, secret);
 }
+
+/** The Secret a material's trust files (ca.crt, truststore.p12) are read from. */
+export const trustSecretOf = (t: TlsMaterial): string => t.trustSecret ?? t.secret;
 
 /** What either backend hands the rest of the program for one identity: a component others can depend on. */
 export interface IssuedIdentity extends pulumi.ComponentResource {

@@ -1,6 +1,7 @@
 // The commands the Redis container runs: its start script and its probe.
 // Both are plain shell so they work in the official Debian and Alpine images,
 // and the tests run them as written against a real redis-server.
+import * as crypto from "crypto";
 import { REDIS_PATHS, REDIS_PORT } from "./redisConf";
 
 export const REDIS_CONF_FILE = `${REDIS_PATHS.configDir}/redis.conf`;
@@ -64,8 +65,24 @@ export const TLS_RELOAD_INTERVAL_SECONDS = 30;
  * Redis would refuse CONFIG SET), so Redis keeps its current certificate and
  * the next look tries again. The first
  * look always reloads, so files renewed while Redis was starting are not
- * missed. Only redis-cli's reply is logged, never the files or their checksum.
+ * missed. After each reload it logs the SHA-256 of tls.crt and ca.crt read
+ * together (public files; never tls.key, nor a checksum that covers it), so
+ * the rotation status can tell from the log, through the API server, which
+ * certificate and CAs Redis loaded (tlsReloadedDigest). A failure logs
+ * redis-cli's reply only.
  */
+/** How the reload sidecar's log line after a reload starts; the digest of what it loaded follows "sha256 ". */
+export const TLS_RELOADED_PREFIX = "tls-reload: Redis reloaded";
+
+/** The digest a reload logs for these files: SHA-256 of tls.crt then ca.crt, as the sidecar's `cat | sha256sum` reads them. */
+export const tlsReloadedDigest = (tlsCrt: Buffer, caCrt: Buffer): string => crypto.createHash("sha256").update(tlsCrt).update(caCrt).digest("hex");
+
+/** The digest of the last reload a tls-reload log records; undefined when it records none. */
+export function lastTlsReload(log: string): string | undefined {
+    const hits = [...log.matchAll(new RegExp(`^${TLS_RELOADED_PREFIX} .*; tls\\.crt\\+ca\\.crt sha256 ([0-9a-f]{64})$`, "gm"))];
+    return hits.length > 0 ? hits[hits.length - 1][1] : undefined;
+}
+
 export function redisTlsReloadScript(): string {
     const tls = REDIS_PATHS.tlsDir;
     const files = `${tls}/tls.crt ${tls}/tls.key ${tls}/ca.crt`;
@@ -80,10 +97,12 @@ export function redisTlsReloadScript(): string {
         "while :; do",
         `  current="$(cat ${files} | cksum)"`,
         '  if [ "$current" != "$applied" ]; then',
+        // Read before CONFIG SET, like the checksum: a swap in between differs at the next look, which reloads and logs again.
+        `    public="$(cat ${tls}/tls.crt ${tls}/ca.crt | sha256sum | cut -d ' ' -f 1)"`,
         `    reply="$(${redisCliTls(10)} ${configSet} 2>&1)"`,
         '    if [ "$reply" = OK ]; then',
         '      applied="$current"',
-        '      echo "tls-reload: Redis reloaded tls-cert-file, tls-key-file and tls-ca-cert-file"',
+        `      echo "${TLS_RELOADED_PREFIX} tls-cert-file, tls-key-file and tls-ca-cert-file; tls.crt+ca.crt sha256 $public"`,
         "    else",
         // redis-cli prints a failed connection twice: one line is enough.
         `      echo "tls-reload: reload not done, retrying in \${interval}s: $(echo "$reply" | head -n 1)" >&2`,

@@ -21,8 +21,12 @@ export interface RedisTlsArgs {
     readonly resources: RedisResources;
     /** yes for Spinnaker's Java services; no only for the Go services' own Redis. */
     readonly clientAuth: "yes" | "no";
-    /** The server certificate's Secret (tls.crt, tls.key, ca.crt) and a digest of its content. */
-    readonly tls: { readonly secretName: pulumi.Input<string>; readonly checksum: pulumi.Input<string> };
+    /**
+     * The server certificate's Secret (tls.crt, tls.key, ca.crt), and, when the CAs to trust are in
+     * another Secret (the program's trust bundle beside cert-manager's certificates), that Secret's name:
+     * Redis then reads its ca.crt from there.
+     */
+    readonly tls: { readonly secretName: pulumi.Input<string>; readonly trustSecretName?: pulumi.Input<string> };
     /** When set, a NetworkPolicy admits only pods whose `cluster` label is one of these (besides the Redis pods). */
     readonly allowedClusters?: readonly string[];
     /** Extra pod-template labels (sidecar injection). */
@@ -78,7 +82,9 @@ export class RedisTls extends pulumi.ComponentResource {
         const selector = { "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": base };
         const memoryLimit = quantityValue(args.resources.memoryLimit)!;
         const conf = renderRedisConf({ clientAuth: args.clientAuth, maxmemoryBytes: maxmemoryFor(memoryLimit) });
-        const checksums = <T,>(tls: T) => ({ "spinnaker-mtls/config-checksum": sha256(conf), "spinnaker-mtls/tls-checksum": tls });
+        // Redis reads its config only at start: a new config must roll the pods. Its TLS files are
+        // not in the checksum: the tls-reload container loads them in place, whoever renews them.
+        const checksums = { "spinnaker-mtls/config-checksum": sha256(conf) };
 
         const configMap = new k8s.core.v1.ConfigMap(
             `${name}-config`,
@@ -133,13 +139,7 @@ export class RedisTls extends pulumi.ComponentResource {
                     template: {
                         metadata: {
                             labels: { ...labels, ...selector, ...(args.podLabels ?? {}) },
-                            // Redis reads its config only at start: a new config must roll the
-                            // pods. The TLS checksum changes with a certificate the program
-                            // issues (pulumi backend); one that cert-manager renews in place
-                            // leaves it alone, and the tls-reload container loads it instead.
-                            annotations: args.podAnnotations
-                                ? pulumi.all([args.podAnnotations, args.tls.checksum]).apply(([extra, sum]) => ({ ...extra, ...checksums(sum) }))
-                                : checksums(args.tls.checksum),
+                            annotations: args.podAnnotations ? pulumi.output(args.podAnnotations).apply((extra) => ({ ...extra, ...checksums })) : checksums,
                         },
                         spec: {
                             automountServiceAccountToken: false,
@@ -173,9 +173,12 @@ export class RedisTls extends pulumi.ComponentResource {
                                 },
                                 {
                                     // Redis reads its certificate only at start and on CONFIG SET,
-                                    // and cert-manager renews the Secret in place: this container
-                                    // sees the renewed files and has Redis reload them, with no
-                                    // restart and no connection dropped (bench/redis-reload.md).
+                                    // and every new certificate or CA bundle (cert-manager's renewal,
+                                    // the program's, a CA rotation's phase) lands in the mounted
+                                    // files: this container sees them and has Redis reload them, with
+                                    // no restart and no connection dropped (bench/redis-reload.md).
+                                    // Its log says which certificate and CAs Redis loaded, which the
+                                    // rotation status reads (redisTlsReloadScript).
                                     // The Redis image, so redis-cli is there in the version of
                                     // the server; it mounts the certificate and nothing else.
                                     name: TLS_RELOAD_CONTAINER,
@@ -192,7 +195,20 @@ export class RedisTls extends pulumi.ComponentResource {
                             volumes: [
                                 { name: "config", configMap: { name: configMap.metadata.name } },
                                 // Group-readable through fsGroup: the redis user is not root.
-                                { name: "tls", secret: { secretName: args.tls.secretName, defaultMode: 0o440 } },
+                                args.tls.trustSecretName
+                                    ? {
+                                          // One volume from both Secrets: the kubelet swaps all the files
+                                          // in one step, whichever Secret changed.
+                                          name: "tls",
+                                          projected: {
+                                              defaultMode: 0o440,
+                                              sources: [
+                                                  { secret: { name: args.tls.secretName, items: [{ key: "tls.crt", path: "tls.crt" }, { key: "tls.key", path: "tls.key" }] } },
+                                                  { secret: { name: args.tls.trustSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] } },
+                                              ],
+                                          },
+                                      }
+                                    : { name: "tls", secret: { secretName: args.tls.secretName, defaultMode: 0o440 } },
                             ],
                         },
                     },

@@ -16,7 +16,7 @@ import { SERVICE_CATALOG, ServiceName, kubernetesServiceName } from "../../lib/c
 import { JDK_JAVA_OPTIONS, argfileReference } from "./jvmArgfile";
 import { JVM_OPTIONS_KEY, jvmOptionsSecretName } from "./jvmOptions";
 import { secretFilePath, secretMountDir } from "./mounts";
-import { SecretKeyRef, TlsMaterial } from "../pki/tlsMaterial";
+import { SecretKeyRef, TlsMaterial, trustSecretOf } from "../pki/tlsMaterial";
 import { SettingsTree, mergeTrees, secretFile, secretRefs, secretString } from "./settingsTree";
 
 export interface SpinnakerSettingsInput {
@@ -126,7 +126,7 @@ function javaConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettin
     if (!t.keystore || !t.truststore || !t.keystorePassword || !t.truststorePassword) throw new Error(`${service}: Java services need key and trust stores and their passwords`);
     const keyStore = secretFile(t.secret, t.keystore);
     const keyStorePassword = secretString(t.keystorePassword.secret, t.keystorePassword.key);
-    const trustStore = secretFile(t.secret, t.truststore);
+    const trustStore = secretFile(trustSecretOf(t), t.truststore);
     const trustStorePassword = secretString(t.truststorePassword.secret, t.truststorePassword.key);
     const storeType = t.storeType ?? "PKCS12";
     const serverStores = {
@@ -201,7 +201,7 @@ function baseUrlSetting(service: ServiceName, input: SpinnakerSettingsInput): { 
 function goConfig(service: ServiceName, t: TlsMaterial, input: SpinnakerSettingsInput): ServiceConfig {
     const cert = secretFile(t.secret, t.certificate);
     const key = secretFile(t.secret, t.privateKey);
-    const ca = secretFile(t.secret, t.caCertificate);
+    const ca = secretFile(trustSecretOf(t), t.caCertificate);
     const redis = input.redis.services[service];
     return {
         profile: mergeTrees(
@@ -251,6 +251,8 @@ function meshAndRenewal(service: ServiceName, t: TlsMaterial | undefined, cfg: S
         // Reloader reads its annotation from the pod template too, and pod
         // annotations are a map that merges under server-side apply, unlike the
         // kustomize patch lists, which the Operator's CRD makes atomic.
+        // Not the program's trust bundle (t.trustSecret): the program writes it, and the pods' checksum
+        // annotation rolls them when it changes; Reloader as well would restart each service twice.
         const secrets = [...new Set([t.secret, t.keystorePassword?.secret].filter((s): s is string => s !== undefined))].sort();
         out = { ...out, serviceSettings: mergeTrees(out.serviceSettings, { kubernetes: { podAnnotations: { [RELOADER_ANNOTATION]: secrets.join(",") } } }) };
     }

@@ -10,9 +10,13 @@ import * as crypto from "crypto";
 import * as tls from "tls";
 import { StackConfig, parseStackConfig, withKeyNames } from "../config";
 import { ClusterReader, KubeconfigError, clusterReader } from "../kubernetes/clusterReader";
-import { CaTrust, FORCE_CA_ROTATION_ENV, caRotationGateProblems, parseCaTrust } from "../pki/caRotation";
+import { CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caRotationGateProblems, parseCaTrust } from "../pki/caRotation";
 import { ConsumerStatus, Consumer, ObservedPod, ObservedSecret, StoreExpectation, consumersOf, rotationStatus, trustExpectation } from "../pki/rotationStatus";
 import { JVM_TRUSTSTORE_SECRET } from "../pki/jvmTrustStore";
+import { CA_TRUST_SECRET } from "../pki/caTrustBundle";
+import { identityOf, rootSignedSecretName } from "../pki/secretLayout";
+import { TLS_RELOAD_CONTAINER } from "../redis/redisTls";
+import { lastTlsReload } from "../redis/redisCommands";
 import { SERVICE_CATALOG } from "../../lib/catalog/serviceCatalog";
 import { SpinnakerMtlsArgs, argName, argsToRawConfig, stackConfigSourceOf } from "./spinnakerMtlsArgs";
 import { plannedCaTrust } from "./caTrustPlan";
@@ -29,40 +33,83 @@ export interface RotationObservation {
 }
 
 
-/** The readers of TLS material a config deploys: each certified service, each in-cluster Redis. */
+/**
+ * The readers of TLS material a config deploys: each certified service, each in-cluster Redis. With
+ * the cert-manager backend each reads its CAs from the program's trust bundle and its certificate from
+ * cert-manager's Secret, but for a Go service whose leaf the program signs with a generated root
+ * (its own Secret, SpinnakerMtls's programIssued).
+ */
 export function rotationConsumers(config: StackConfig): Consumer[] {
     const edge = config.istio.enabled ? config.istio.ingress : undefined;
     const certified = config.services.filter((s) => !(edge && s === "deck"));
     const goServices = config.services.filter((s) => SERVICE_CATALOG[s].redis === "go");
     const redis = [...(config.redis.mode === "external" ? [] : ["redis"]), ...(config.redis.goServices === "tls-only" && goServices.length > 0 ? ["redis-go"] : [])];
-    return consumersOf(certified.map((s) => ({ name: s, java: SERVICE_CATALOG[s].runtime === "java" })), redis);
+    const certManager = config.certManager.backend === "cert-manager";
+    const trust = certManager ? { trustSecretName: CA_TRUST_SECRET } : {};
+    // The signing CA is generated (it has an issuing CA) unless the phase's signer is imported.
+    const signerImported = PHASE_PLAN[config.caRotation].signer === "current" ? config.importedCa : config.nextImportedCa;
+    const services = certified.map((s) => {
+        const java = SERVICE_CATALOG[s].runtime === "java";
+        if (!certManager) return { name: s, java };
+        if (identityOf(SERVICE_CATALOG[s]).presentsLeafOnly && !signerImported) return { name: s, java, secretName: rootSignedSecretName(s) };
+        return { name: s, java, certManager: true, ...trust };
+    });
+    return consumersOf(services, redis.map((name) => ({ name, ...trust })));
 }
 
 interface Listed<T> {
     items?: T[];
 }
-type KubeSecret = { metadata: { name: string }; data?: Record<string, string> };
-type KubePod = { metadata: { name: string; annotations?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } };
+type KubeSecret = { metadata: { name: string; creationTimestamp?: string; managedFields?: { time?: string }[] }; data?: Record<string, string> };
+type KubePod = { metadata: { name: string; creationTimestamp?: string; annotations?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } };
 
-/** Reads the consumers' Secrets, the JVM trust store and the namespace's pods, and judges them. */
+/** When a Secret was last written: the latest time any field manager changed it, else its creation. */
+export function secretChangedAt(s: KubeSecret): string | undefined {
+    const times = (s.metadata.managedFields ?? []).map((f) => f.time).filter((t): t is string => typeof t === "string" && !Number.isNaN(Date.parse(t)));
+    return times.length > 0 ? times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) : s.metadata.creationTimestamp;
+}
+
+/** How much of a tls-reload container's log is read: its last reload is near the end (one line per reload or failed try). */
+const TLS_RELOAD_LOG_LINES = 500;
+
+/** Reads the consumers' Secrets, the JVM trust store, the namespace's pods and each Redis pod's tls-reload log, and judges them. */
 export async function observeConsumers(reader: ClusterReader, namespace: string, want: StoreExpectation, consumers: readonly Consumer[]): Promise<ConsumerStatus[]> {
     const ns = encodeURIComponent(namespace);
     const secretOf = async (name: string): Promise<ObservedSecret | undefined> => {
         const s = await reader.get<KubeSecret>(`/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(name)}`);
-        return s && { name: s.metadata.name, data: s.data ?? {} };
+        const changedAt = s && secretChangedAt(s);
+        return s && { name: s.metadata.name, data: s.data ?? {}, ...(changedAt ? { changedAt } : {}) };
     };
     const secrets = new Map<string, ObservedSecret>();
-    for (const c of consumers) {
-        const s = await secretOf(c.secretName);
-        if (s) secrets.set(c.secretName, s);
+    for (const name of new Set(consumers.flatMap((c) => [c.secretName, ...(c.trustSecretName ? [c.trustSecretName] : [])]))) {
+        const s = await secretOf(name);
+        if (s) secrets.set(name, s);
     }
     const jvm = consumers.some((c) => c.jvm) ? await secretOf(JVM_TRUSTSTORE_SECRET) : undefined;
     const podList = (await reader.get<Listed<KubePod>>(`/api/v1/namespaces/${ns}/pods`))?.items ?? [];
-    const pods: ObservedPod[] = podList.map((p) => ({
-        name: p.metadata.name,
-        annotations: p.metadata.annotations ?? {},
-        ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
-    }));
+    const reloadsInPlace = consumers.filter((c) => c.uptake === "in-place");
+    const pods: ObservedPod[] = [];
+    for (const p of podList) {
+        const name = p.metadata.name;
+        const base = {
+            name,
+            annotations: p.metadata.annotations ?? {},
+            ready: (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True"),
+            ...(p.metadata.creationTimestamp ? { createdAt: p.metadata.creationTimestamp } : {}),
+        };
+        if (!reloadsInPlace.some((c) => c.podName.test(name))) {
+            pods.push(base);
+            continue;
+        }
+        // What Redis loaded shows only in its tls-reload container's log (the API server reads it from the kubelet).
+        try {
+            const log = await reader.getText(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}/log?container=${TLS_RELOAD_CONTAINER}&tailLines=${TLS_RELOAD_LOG_LINES}`);
+            const digest = log === undefined ? undefined : lastTlsReload(log);
+            pods.push({ ...base, tlsReload: digest ? { digest } : { error: log === undefined ? "the pod is gone" : `its ${TLS_RELOAD_CONTAINER} container has logged no reload in its last ${TLS_RELOAD_LOG_LINES} lines` } });
+        } catch (e) {
+            pods.push({ ...base, tlsReload: { error: `its ${TLS_RELOAD_CONTAINER} log could not be read: ${(e as Error).message}` } });
+        }
+    }
     return rotationStatus(want, consumers, secrets, pods, jvm);
 }
 

@@ -12,7 +12,7 @@
 // stack holds one SpinnakerMtls: a second would want the same Kubernetes
 // objects in the same namespace.
 import * as pulumi from "@pulumi/pulumi";
-import { CA_ISSUER, CertManagerCertificate, CertManagerInstall, CertManagerIssuers } from "../certmanager";
+import { CertManagerCertificate, caIssuerName, CertManagerInstall, CertManagerIssuers } from "../certmanager";
 import {
     StackConfig,
     StackConfigError,
@@ -29,12 +29,13 @@ import { kubernetesProvider } from "../kubernetes/provider";
 import { NO_KUBELET_ENV, e2eNoKubelet, skipAwaitTransformation } from "../kubernetes/skipAwait";
 import { IstioIngress, IstioMesh } from "../mesh";
 import { OtterizeCredentials, operatorValues } from "../otterize";
-import { CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, ServiceCertificate, TlsIdentity, identityKeySpec, identityOf, rootSignedSecretName } from "../pki";
+import { CA_TRUST_SECRET, CaTrustBundle, CertificateAuthority, IssuedIdentity, JVM_TRUSTSTORE_SECRET, JvmTrustStore, SECRET_KEY, ServiceCertificate, TlsIdentity, identityKeySpec, identityOf, rootSignedSecretName } from "../pki";
 import { CaRole, CaTrust, FORCE_CA_ROTATION_ENV, PHASE_PLAN, caResourceName, caRotationGateProblems, parseCaTrust, phaseRoles } from "../pki/caRotation";
 import { fq } from "../config/reader";
+import { CA_TRUST_CHECKSUM_ANNOTATION, TLS_CHECKSUM_ANNOTATION } from "../pki/rotationStatus";
 import { plannedCaTrust } from "./caTrustPlan";
 import { permittedDnsNames } from "./permittedDnsNames";
-import type { RotationObservation } from "./rotationObservation";
+import { RotationObservation, observeLastDeployment } from "./rotationObservation";
 import { ExternalRedis, REDIS_PORT, RedisTls, planRedisClients, redisPodDnsNames, redisUrl } from "../redis";
 import { GATE_API_SERVICE, GateApiService, JvmOptions, SPINNAKER_SERVICE_API_VERSION, SpinnakerPatches, buildSpinnakerSettings, halyardProperties, secretFilePath } from "../spinnaker";
 import { SERVICE_CATALOG, ServiceName, clusterLocalHost } from "../../lib/catalog/serviceCatalog";
@@ -82,13 +83,32 @@ export class SpinnakerMtlsArgsError extends pulumi.RunError {
  * stack config has always had (config key names, the engine's secret keys);
  * from a program's own args, the same checks naming `args.<key>`.
  */
-function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: StackConfig; secrets: { caKeyPem?: pulumi.Input<string>; caNextKeyPem?: pulumi.Input<string>; redisExternalUrl?: pulumi.Input<string> } } {
+function validate(
+    name: string,
+    args: SpinnakerMtlsArgs,
+    now: Date,
+): { config: StackConfig; secrets: { caKeyPem?: pulumi.Input<string>; caNextKeyPem?: pulumi.Input<string>; redisExternalUrl?: pulumi.Input<string> }; gate?: pulumi.Output<pulumi.Resource[]> } {
     const source = stackConfigSourceOf(args);
     const { raw, deferred, problems } = argsToRawConfig(args);
+    // The rotation gate's inputs as plain values are judged now, with everything else. As Outputs (a
+    // StackReference's, in another language's program) they are judged once they resolve: the gate is
+    // then what the Kubernetes provider waits for, so a refused step changes nothing in the cluster,
+    // and it fails the run with the error and the message the plain values would have given.
+    const { lastDeployedCaTrust, lastDeploymentObserved } = args;
+    const gateDeferred = unresolved(lastDeployedCaTrust) || unresolved(lastDeploymentObserved);
+    const deferredGate = (config: StackConfig, named: (gate: () => string[]) => string[], fail: (problems: string[]) => Error): pulumi.Output<pulumi.Resource[]> =>
+        pulumi.all([lastDeployedCaTrust, lastDeploymentObserved]).apply(async ([last, observed]) => {
+            // Other languages have no observeLastDeployment(): left out, the component reads the cluster itself.
+            const seen = lastDeploymentObserved === undefined ? await observeLastDeployment(args, last) : observed;
+            const found = named(() => rotationGate(config, last, seen));
+            if (found.length > 0) throw fail(found);
+            return [];
+        });
     if (source) {
         // The engine's own keys as well: a stack's misspelt key is no arg at all, and must still be reported.
         const config = parseStackConfig({ ...source.raw, ...raw }, now, source.engineSecretKeys);
-        const gate = rotationGate(config, args.lastDeployedCaTrust, args.lastDeploymentObserved);
+        if (gateDeferred) return { config, secrets: {}, gate: deferredGate(config, (gate) => gate(), (found) => new StackConfigError(found)) };
+        const gate = rotationGate(config, lastDeployedCaTrust as CaTrust | undefined, lastDeploymentObserved as RotationObservation | undefined);
         if (gate.length > 0) throw new StackConfigError(gate);
         return { config, secrets: {} };
     }
@@ -99,7 +119,7 @@ function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: S
         if (!(e instanceof StackConfigError)) throw e;
         problems.push(...e.problems);
     }
-    if (config) problems.push(...withKeyNames(argName, () => rotationGate(config!, args.lastDeployedCaTrust, args.lastDeploymentObserved)));
+    if (config && !gateDeferred) problems.push(...withKeyNames(argName, () => rotationGate(config!, lastDeployedCaTrust as CaTrust | undefined, lastDeploymentObserved as RotationObservation | undefined)));
     if (problems.length > 0 || !config) throw new SpinnakerMtlsArgsError(name, problems);
     // Secret args that are Outputs get their checks when they resolve, before any resource reads them.
     const checked = (value: pulumi.Output<string>, check: (v: string) => string[]) =>
@@ -115,6 +135,7 @@ function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: S
             ...(deferred.caNextKeyPem ? { caNextKeyPem: checked(deferred.caNextKeyPem, (k) => importedCaKeyProblems(config!.nextImportedCa!.certPem, k, NEXT_CA_KEYS)) } : {}),
             ...(deferred.redisExternalUrl ? { redisExternalUrl: checked(deferred.redisExternalUrl, externalUrlProblems) } : {}),
         },
+        ...(gateDeferred ? { gate: deferredGate(config, (gate) => withKeyNames(argName, gate), (found) => new SpinnakerMtlsArgsError(name, found)) } : {}),
     };
 }
 
@@ -122,7 +143,7 @@ function validate(name: string, args: SpinnakerMtlsArgs, now: Date): { config: S
  * The gate of a CA rotation: against the last deployment's trust (a malformed record is the same as
  * none), and, when the step moves the trust, against what the cluster showed of the last deployment.
  */
-function rotationGate(config: StackConfig, lastDeployed: CaTrust | undefined, observed: RotationObservation | undefined): string[] {
+function rotationGate(config: StackConfig, lastDeployed: unknown, observed: RotationObservation | undefined): string[] {
     const forced = process.env[FORCE_CA_ROTATION_ENV];
     const problems = caRotationGateProblems(parseCaTrust(lastDeployed), plannedCaTrust(config), config.caRotation, forced);
     if (problems.length > 0 || !observed || forced === config.caRotation) return problems;
@@ -137,6 +158,13 @@ function rotationGate(config: StackConfig, lastDeployed: CaTrust | undefined, ob
             behind.map((c) => `${c.consumer}: ${c.notes.join("; ")}`).join(" | ") +
             `. Wait for the pods to restart (npm run rotation -- status shows each consumer), then run pulumi up again; ${force}`,
     ];
+}
+
+/** Whether a value holds an Output or a promise anywhere: a component package's inputs can nest them. */
+function unresolved(value: unknown): boolean {
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+    if (Array.isArray(value)) return value.some(unresolved);
+    return typeof value === "object" && value !== null && Object.values(value).some(unresolved);
 }
 
 /** PEM bundles one after the other, each ending in a newline; a single bundle exactly as given. */
@@ -194,7 +222,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
 
     constructor(name: string, args: SpinnakerMtlsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         // Everything is checked before the component itself exists.
-        const { config, secrets } = validate(name, args, new Date());
+        const { config, secrets, gate } = validate(name, args, new Date());
         if (e2eNoKubelet()) {
             opts = { ...opts, transformations: [...(opts.transformations ?? []), skipAwaitTransformation] };
         }
@@ -211,7 +239,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         const child = (o: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => ({ ...o, parent: this, aliases: [{ parent: pulumi.rootStackResource }] });
 
         // Every Kubernetes object goes through this provider (a cluster, or files in render mode).
-        const k8sProvider = kubernetesProvider("kubernetes", config.kubernetes, { parent: this, aliases: [{ parent: pulumi.rootStackResource }] });
+        const k8sProvider = kubernetesProvider("kubernetes", config.kubernetes, { parent: this, aliases: [{ parent: pulumi.rootStackResource }], ...(gate ? { dependsOn: gate } : {}) });
         const inCluster = (o: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => child({ ...o, providers: [k8sProvider] });
         const edge = config.istio.enabled ? config.istio.ingress : undefined;
 
@@ -265,11 +293,18 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                       caPrivateKeyPem: ca.privateKeyPem,
                       caIntermediatesPem: ca.intermediatesPem,
                       caRootCertPem: ca.rootCertPem,
+                      // Each CA has an Issuer of its own, so that issue-next re-issues every Certificate at once.
+                      caGeneration: config.caGeneration + (phase.signer === "next" ? 1 : 0),
                       ingress: edge && { namespace: edge.namespace, acme: edge.acme ? { ...edge.acme, host: edge.host } : undefined },
                   },
                   inCluster({ dependsOn: certManagerInstall ? [certManagerInstall.release] : [] }),
               )
             : undefined;
+
+        // With cert-manager's certificates, the CAs every consumer trusts come from the program, in one Secret:
+        // cert-manager's own ca.crt holds only its issuer's CA, never both during a rotation (caTrustBundle.ts).
+        const trustBundle = config.certManager.backend === "cert-manager" ? new CaTrustBundle("ca-trust", { namespace: ns, caCertPem: trustBundlePem }, inCluster()) : undefined;
+        const trust = trustBundle && { secretName: CA_TRUST_SECRET, truststorePassword: trustBundle.password };
 
         /** Every identity's certificate, from the configured backend; the rest of the component does not care which. */
         const issue = (identity: TlsIdentity, extraDnsNames?: readonly string[]): IssuedIdentity => {
@@ -293,7 +328,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                 return new OtterizeCredentials(`spin-${identity.name}`, { identity, namespace: ns, ttlHours: config.certManager.otterize.certTtlHours, extraDnsNames }, inCluster());
             }
             return config.certManager.backend === "cert-manager"
-                ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: CA_ISSUER }, inCluster({ dependsOn: [issuers!] }))
+                ? new CertManagerCertificate(`spin-${identity.name}`, { ...common, issuer: issuers!.caIssuerName, trust }, inCluster({ dependsOn: [issuers!, ...(trustBundle ? [trustBundle] : [])] }))
                 : programIssued({ certPem: ca.signerCertPem, privateKeyPem: ca.privateKeyPem, intermediatesPem: ca.intermediatesPem }, handover);
         };
 
@@ -314,7 +349,7 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                 clientAuth,
                 allowedClusters,
                 podLabels: sidecarLabel,
-                tls: { secretName: cert.secretName, checksum: cert.checksum },
+                tls: { secretName: cert.secretName, trustSecretName: cert.material.trustSecret },
                 podAnnotations: cert.podAnnotations,
             }, inCluster());
         };
@@ -404,7 +439,8 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
                     pulumi.all([
                         certificates[s]!.podAnnotations ?? {},
                         pulumi.all({
-                            "spinnaker-mtls/tls-checksum": certificates[s]!.checksum,
+                            [TLS_CHECKSUM_ANNOTATION]: certificates[s]!.checksum,
+                            ...(trustBundle && certificates[s]!.material.trustSecret ? { [CA_TRUST_CHECKSUM_ANNOTATION]: trustBundle.checksum } : {}),
                             ...(jvmOptions[s] ? { "spinnaker-mtls/jvm-options-checksum": jvmOptions[s].checksum } : {}),
                             ...(jvmTrust && jvmOptions[s] ? { "spinnaker-mtls/jvm-truststore-checksum": jvmTrust.checksum } : {}),
                         }),
@@ -459,9 +495,9 @@ export class SpinnakerMtls extends pulumi.ComponentResource {
         this.caNotAfter = ca.notAfter;
         this.caTrust = pulumi.output(plannedCaTrust(config));
         // Without a last deployment to judge by, this one is its own: a first up and the next one record the same.
-        this.lastDeployedCaTrust = pulumi.output(parseCaTrust(args.lastDeployedCaTrust) ?? plannedCaTrust(config));
+        this.lastDeployedCaTrust = pulumi.output(args.lastDeployedCaTrust).apply((last) => parseCaTrust(last) ?? plannedCaTrust(config));
         this.otterizeOperatorValues = pulumi.output<unknown>(
-            config.certManager.backend === "otterize" ? operatorValues(config.certManager.otterize.provider, CA_ISSUER) : "none: certificateBackend is not otterize",
+            config.certManager.backend === "otterize" ? operatorValues(config.certManager.otterize.provider, caIssuerName(config.caGeneration)) : "none: certificateBackend is not otterize",
         );
         this.serviceCertificates = pulumi.output(
             Object.fromEntries(

@@ -69,9 +69,11 @@ export type IngressIssuer = (typeof IngressIssuer)[keyof typeof IngressIssuer];
 /**
  * Everything SpinnakerMtls takes. Every argument is optional and defaults as
  * the stack config key of the same name does (docs/configuration.md has each
- * one's meaning and default). The two secret ones, `caKeyPem` and
- * `redisExternalUrl`, may be Pulumi secrets; everything else must be known
- * when the component is created, because it decides which resources exist.
+ * one's meaning and default). The secret ones, `caKeyPem`, `caNextKeyPem` and
+ * `redisExternalUrl`, may be Pulumi secrets, and the last deployment's
+ * `lastDeployedCaTrust` and `lastDeploymentObserved` may be Outputs;
+ * everything else must be known when the component is created, because it
+ * decides which resources exist.
  */
 export interface SpinnakerMtlsArgs {
     /** Namespace Spinnaker runs in. */
@@ -110,15 +112,18 @@ export interface SpinnakerMtlsArgs {
     readonly caNextKeyPem?: pulumi.Input<string>;
     /**
      * Not a config key: what the stack's last deployment trusted, its `caTrust` output
-     * (lastDeployedCaTrust() reads it). With it, a caRotation step that would fail
-     * handshakes is refused before anything changes; without it, nothing is judged.
+     * (lastDeployedCaTrust() reads it; in another language, a StackReference of the stack
+     * itself). With it, a caRotation step that would fail handshakes is refused before anything
+     * in the cluster changes; without it, nothing is judged. A plain value is judged with the
+     * other args, an Output when it resolves.
      */
-    readonly lastDeployedCaTrust?: CaTrust;
+    readonly lastDeployedCaTrust?: pulumi.Input<CaTrust>;
     /**
      * Not a config key: what the cluster showed of the last deployment when caRotation moves
      * (observeLastDeployment() reads it). A step is refused while any consumer has not converged.
+     * Left out while lastDeployedCaTrust is an Output, the component reads the cluster itself.
      */
-    readonly lastDeploymentObserved?: RotationObservation;
+    readonly lastDeploymentObserved?: pulumi.Input<RotationObservation>;
     /** Extra CA certificates (PEM) for the Java services' JVM-wide trust store. */
     readonly jvmExtraCaCertsPem?: string;
     /** in-cluster (a TLS-only Redis this component runs) or external. */

@@ -293,7 +293,10 @@ describe("cert-manager v1.21 (its controller and webhook) over prod's cert-manag
         }
         // Both kinds of consumer were found, so the check is not vacuous.
         assert.ok(consumers.filter(([, refs]) => [...refs.keys()].some((s) => secretNames.has(s))).length >= 3, "the patch and both Redis StatefulSets read cert-manager's Secrets");
-        assert.ok(checked > 20, `${checked} references checked`);
+        // At least each Java service's keystore.p12 and each Redis's tls.crt and tls.key: their CAs come from
+        // the program's trust bundle, not from cert-manager's ca.crt or truststore.p12 (docs/cert-manager-and-istio.md).
+        const floor = certificates.filter((c) => c.spec.keystores?.pkcs12?.create).length + 2 * ofKind(objs, "StatefulSet").length;
+        assert.ok(floor >= 10 && checked >= floor, `${checked} references checked, ${floor} expected at least`);
         // What cert-manager writes besides: for each Secret, exactly its documented set.
         for (const c of certificates.filter((x) => x.spec.issuerRef.name === caIssuerName)) {
             const expected = ["ca.crt", "tls.crt", "tls.key", ...(c.spec.keystores?.pkcs12?.create ? ["keystore.p12", "truststore.p12"] : [])].sort();

@@ -1,7 +1,10 @@
 // The CA rotation's observed gate under the real Pulumi CLI and the real
 // kube-apiserver: `npm run rotation -- status` reads the dev stack's Secrets
 // and pods through the cluster's kubeconfig, and `pulumi up` of the next phase
-// is refused while a pod has not restarted onto its Secret.
+// is refused while a pod has not restarted onto its Secret. A Redis pod is
+// judged by its tls-reload container's log, which the API server fetches from
+// the kubelet; for a pod that never ran (no kubelet here) it answers an empty
+// log, and the status must count Redis unconverged and say why.
 //
 // The cluster has no kubelet, so the pods are Pod objects this test creates,
 // as a kubelet-less cluster keeps them: their annotations are what the
@@ -117,6 +120,24 @@ describe(`e2e: CA rotation status and the observed gate on the ${STACK} stack ($
         // The stores themselves hold both CAs, as trust-both wants: only the pods are behind.
         assert.match(after.stdout, /^clouddriver {2,}yes {2,}0 {2,}[0-9a-f]{16},[0-9a-f]{16} /m);
         assert.doesNotMatch(after.stdout, /ca\.crt holds/);
+    });
+
+    it("asks a Redis pod's tls-reload log what Redis loaded, and when it records no reload (here the pod never ran), says so and counts Redis unconverged", async () => {
+        const r = await api("POST", podsPath(), {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "spin-redis-0", namespace: run!.namespace },
+            spec: { containers: [{ name: "redis", image: "redis:7.4" }, { name: "tls-reload", image: "redis:7.4" }] },
+        });
+        assert.ok(r.status < 300, `${r.status} ${r.body}`);
+        const s = await status(run!, ["--json", "--config", "caRotation=trust-both"]);
+        assert.strictEqual(s.code, 1, s.stdout + s.stderr);
+        const redis = (JSON.parse(s.stdout) as { consumers: { consumer: string; converged: boolean; notes: string[] }[] }).consumers.find((c) => c.consumer === "redis")!;
+        assert.strictEqual(redis.converged, false);
+        // The API server itself answers the log request: the pod is not scheduled, so its container has
+        // run nowhere and its log is empty (HTTP 204), which records no reload.
+        assert.deepStrictEqual(redis.notes, ["pod spin-redis-0: which files its Redis loaded is unknown (its tls-reload container has logged no reload in its last 500 lines)", "pod spin-redis-0 is not ready"]);
+        assert.ok((await api("DELETE", `${podsPath()}/spin-redis-0`)).status < 300);
     });
 
     it("refuses a kubeconfig it cannot use, naming it (exit 2)", async () => {

@@ -39,9 +39,10 @@ describe("offline engine", () => {
                     assert.strictEqual(ofType(result, "tls:index/locallySignedCert:LocallySignedCert").length, 1 + go);
                     assert.strictEqual(ofType(result, "tls:index/privateKey:PrivateKey").length, 2 + go);
                     assert.strictEqual(ofType(result, "kubernetes:cert-manager.io/v1:Certificate").length, identities - go + 1);
-                    // Per Java service a keystore password and an argfile; the CA for cert-manager; the JVM trust store; the Go services' TLS.
-                    assert.strictEqual(secrets, 2 * java + 1 + 1 + go);
-                    assert.strictEqual(passwords, java + 1);
+                    // Per Java service a keystore password and an argfile; the CA for cert-manager; the JVM trust store;
+                    // the CA trust bundle the services read beside cert-manager's certificates; the Go services' TLS.
+                    assert.strictEqual(secrets, 2 * java + 1 + 1 + 1 + go);
+                    assert.strictEqual(passwords, java + 1 + 1);
                 }
                 assert.ok(result.plan.every((s) => s.op === "create"));
             });

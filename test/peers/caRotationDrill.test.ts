@@ -5,7 +5,9 @@
 // each run over the export of the one before, as `pulumi up` runs over the
 // last deployment. Each phase's Secrets then reach running processes on
 // 127.0.0.1 as a rollout would: a consumer whose pod annotations change is
-// restarted, one at a time, with old and new side by side. The processes:
+// restarted, one at a time, with old and new side by side, and a Redis whose
+// TLS files change reloads them in place, pod by pod, as its tls-reload
+// container does (CONFIG SET over TLS with the new files). The processes:
 // front50 and orca as kork services (test/peers/kork, their own
 // keystores and truststores and orca's JVM argfile), terraformer's http.*
 // client through go-yaml-tools (test/peers/go), and redis-server as the
@@ -471,13 +473,32 @@ class World {
      * before it runs (a new pod is invisible until it is ready), so only the
      * moments a new pod joins and an old one leaves are sequential.
      */
-    async rollOut(phase: string, result: RunResult): Promise<{ restarted: Consumer[]; stale: Consumer[] }> {
+    async rollOut(phase: string, result: RunResult): Promise<{ restarted: Consumer[]; reloaded: Consumer[]; stale: Consumer[] }> {
         const started = Date.now();
         this.log.phase = phase;
         const due = ORDER.filter((c) => JSON.stringify(podAnnotations(result, c)) !== JSON.stringify(podAnnotations(this.applied.get(c)!, c)));
-        // A consumer whose files changed but whose pods do not roll would keep what it read at start.
-        const stale = ORDER.filter((c) => !due.includes(c) && mountedMaterial(result, c) !== mountedMaterial(this.applied.get(c)!, c));
-        this.log.window = due.length > 0 ? "rolling" : "settled";
+        // Redis loads new TLS files in place (its tls-reload container), without a restart.
+        const reloaded = ORDER.filter((c) => !due.includes(c) && c.startsWith("spin-redis") && mountedMaterial(result, c) !== mountedMaterial(this.applied.get(c)!, c));
+        // A consumer whose files changed but whose pods neither roll nor reload would keep what it read at start.
+        const stale = ORDER.filter((c) => !due.includes(c) && !reloaded.includes(c) && mountedMaterial(result, c) !== mountedMaterial(this.applied.get(c)!, c));
+        this.log.window = due.length > 0 || reloaded.length > 0 ? "rolling" : "settled";
+        for (const c of reloaded) {
+            // Each pod's kubelet swaps the files on its own sync: one pod at a time, with a dwell between.
+            for (const pod of [...(c === "spin-redis" ? this.redis : this.redisGo)].reverse()) {
+                try {
+                    await pod.reload(redisFiles(result, c), c);
+                    this.log.reloaded(c);
+                } catch {
+                    // Only past the gate (a forced skip): the new files cannot reach the Redis still serving the old
+                    // certificate, so the sidecar retries in vain until the liveness probe, which reads the same
+                    // files, fails and the kubelet restarts the container.
+                    await pod.restart(redisFiles(result, c));
+                    this.log.restarted(c);
+                }
+                await sleep(REDIS_DWELL_MS);
+            }
+            this.applied.set(c, result);
+        }
         let nextFront50 = due.includes("front50") ? this.startKork(result, "front50") : undefined;
         let nextOrca: Promise<KorkPod> | undefined;
         const bootOrca = () => {
@@ -520,9 +541,9 @@ class World {
         }
         this.log.window = "settled";
         // A phase that restarts nothing is watched as long as the steady state before the rotation.
-        await sleep(due.length > 0 ? DWELL_MS : 2 * DWELL_MS);
+        await sleep(due.length > 0 || reloaded.length > 0 ? DWELL_MS : 2 * DWELL_MS);
         this.log.phaseWall.set(phase, Date.now() - started);
-        return { restarted: due, stale };
+        return { restarted: due, reloaded, stale };
     }
 
     /** Steady traffic with nothing restarting. */
@@ -646,7 +667,7 @@ describe("a CA rotation under live traffic: kork, go-yaml-tools and redis-server
         it("every edge calls through every phase and the finish, and not one handshake fails", async () => {
             const started = Date.now();
             const traffic = new Traffic(world.log, world.edges());
-            const rollouts = new Map<string, { restarted: Consumer[]; stale: Consumer[] }>();
+            const rollouts = new Map<string, { restarted: Consumer[]; reloaded: Consumer[]; stale: Consumer[] }>();
             try {
                 await world.settle("none");
                 for (const phase of PHASES.slice(1)) rollouts.set(phase, await world.rollOut(phase, phases.get(phase)!));
@@ -663,10 +684,13 @@ describe("a CA rotation under live traffic: kork, go-yaml-tools and redis-server
                     assert.ok(ok > 0, `${edge} made no successful call during ${phase}`);
                 }
             }
-            // A phase that changes what a consumer reads at start must roll it; finishing changes nothing, so rolls nothing.
+            // A phase that changes what a consumer reads at start must roll it (Redis: reload it in place);
+            // finishing changes nothing, so rolls and reloads nothing.
+            const redis = ORDER.filter((c) => c.startsWith("spin-redis"));
             for (const [phase, r] of rollouts) {
-                assert.deepStrictEqual(r.stale, [], `${phase}: files changed under pods that do not roll`);
-                assert.deepStrictEqual(r.restarted, phase === "finish" ? [] : ORDER, `${phase}: the consumers that rolled`);
+                assert.deepStrictEqual(r.stale, [], `${phase}: files changed under pods that neither roll nor reload`);
+                assert.deepStrictEqual(r.restarted, phase === "finish" ? [] : ORDER.filter((c) => !redis.includes(c)), `${phase}: the consumers that rolled`);
+                assert.deepStrictEqual(r.reloaded, phase === "finish" ? [] : redis, `${phase}: the Redis that reloaded in place`);
             }
             // The drill rotated something: the certificate front50 serves at the end does not chain to the CA it served at the
             // start. Its tls.crt is the leaf, then the issuing CA it carries, each signed by the next.

@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as tls from "tls";
 import { SECRET_KEY } from "../../components/pki/secretLayout";
-import { TLS_RELOAD_INTERVAL_ENV } from "../../components/redis/redisCommands";
+import { TLS_RELOAD_INTERVAL_ENV, lastTlsReload, tlsReloadedDigest } from "../../components/redis/redisCommands";
 import { TLS_RELOAD_CONTAINER } from "../../components/redis/redisTls";
 import { RunResult } from "../../engine/run";
 import { Issued, issue, stackCa } from "../support/pki";
@@ -199,7 +199,7 @@ function renewed(result: RunResult, current: TlsFiles): TlsFiles {
     return { "tls.crt": Buffer.from(next.certPem), "tls.key": Buffer.from(next.keyPem), "ca.crt": current["ca.crt"] };
 }
 
-/** Nothing but the sidecar's own lines: no PEM, no key material, no checksum. */
+/** Nothing but the sidecar's own lines: no PEM, no key material (the digest it logs is of tls.crt and ca.crt alone). */
 function assertNoSecrets(output: string, files: TlsFiles[]): void {
     assert.doesNotMatch(output, /-----BEGIN|PRIVATE KEY/);
     for (const f of files) {
@@ -257,6 +257,9 @@ describe("the tls-reload container on a real primary and replica (prod's spin-re
         for (const s of [primary, replica]) sidecars.push(new Sidecar(reloadContainer(result, "redis"), s));
         // The first look always reloads (files may have changed while Redis started).
         for (const s of sidecars) await s.waitForReloads(1);
+        // Its log says which files it loaded, as the rotation status computes it from the Secret's bytes
+        // (the parser's positive control: the real script's line, through sha256sum).
+        for (const s of sidecars) assert.strictEqual(lastTlsReload(s.output), tlsReloadedDigest(original["tls.crt"], original["ca.crt"]));
 
         const onReplica = await Connection.open(replica.port, client);
         connections.push(onReplica);
@@ -267,6 +270,8 @@ describe("the tls-reload container on a real primary and replica (prod's spin-re
 
         for (const s of [primary, replica]) projectSecret(s.paths.tlsDir, next, "2026_03_01_00_00_00.2");
         for (const s of sidecars) await s.waitForReloads(2);
+        for (const s of sidecars) assert.strictEqual(lastTlsReload(s.output), tlsReloadedDigest(next["tls.crt"], next["ca.crt"]));
+        assert.notStrictEqual(tlsReloadedDigest(next["tls.crt"], next["ca.crt"]), tlsReloadedDigest(original["tls.crt"], original["ca.crt"]));
 
         // New handshakes, on both, present the renewed certificate to a client trusting the chain.
         assert.strictEqual(await freshSerial(primary.port, client), serialOf(next["tls.crt"]), "primary");

@@ -12,7 +12,7 @@ import * as path from "path";
 import { REDIS_PORT } from "../../components/redis/redisConf";
 import { KorkLaunchOptions, korkLaunch } from "./korkPeer";
 import { mapPodText, waitUntilListening } from "./redisServer";
-import { Reply, parseReplies } from "./resp";
+import { Reply, parseReplies, session } from "./resp";
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -296,6 +296,28 @@ export class RedisPod {
         await this.stop();
         await this.start(files);
     }
+
+    /**
+     * What the pod's tls-reload container does when the kubelet swaps the mounted files: the new
+     * files in place (each renamed over the old, as the atomic writer's symlink swap makes them
+     * appear), then CONFIG SET of the same paths over TLS, presenting the new certificate and
+     * verifying Redis's against the new ca.crt, as its redis-cli does (redisCommands.ts; the
+     * script itself runs against redis-server in redisReload.test.ts). Throws when Redis refuses.
+     */
+    async reload(files: RedisFiles, servername: string): Promise<void> {
+        assert.ok(this.running, `${this.name} is not running`);
+        for (const [name, content] of Object.entries(files.tls)) {
+            const file = path.join(this.paths.tlsDir, name);
+            fs.writeFileSync(`${file}.new`, content, { mode: 0o600 });
+            fs.renameSync(`${file}.new`, file);
+        }
+        const f = (name: string) => path.join(this.paths.tlsDir, name);
+        const r = await session(
+            { port: this.port, tls: { ca: files.tls["ca.crt"], cert: files.tls["tls.crt"], key: files.tls["tls.key"], servername } },
+            [["CONFIG", "SET", "tls-cert-file", f("tls.crt"), "tls-key-file", f("tls.key"), "tls-ca-cert-file", f("ca.crt")]],
+        );
+        if (r.replies[0] !== "OK") throw new Error(`${this.name}: the reload's CONFIG SET got ${JSON.stringify(r.replies)} ${r.error ?? ""}`);
+    }
 }
 
 /** Commands over a pod's unix socket (the drill's own channel, no TLS), with their replies. */
@@ -375,6 +397,8 @@ export class HandshakeLog {
     phase = "";
     window: Attempt["window"] = "settled";
     readonly restarts: { phase: string; consumer: string; at: number }[] = [];
+    /** Reloads in place (Redis's tls-reload), per pod. */
+    readonly reloads: { phase: string; consumer: string; at: number }[] = [];
     readonly phaseWall = new Map<string, number>();
 
     async call(edge: string, fn: () => Promise<CallResult>): Promise<Attempt> {
@@ -394,6 +418,10 @@ export class HandshakeLog {
 
     restarted(consumer: string): void {
         this.restarts.push({ phase: this.phase, consumer, at: Date.now() });
+    }
+
+    reloaded(consumer: string): void {
+        this.reloads.push({ phase: this.phase, consumer, at: Date.now() });
     }
 
     of(filter: (a: Attempt) => boolean): Attempt[] {
@@ -430,11 +458,12 @@ export function reasons(log: HandshakeLog): string {
     return [...counts].map(([k, n]) => `| ${k} | ${n} |`).join("\n");
 }
 
-/** Restarts per phase and consumer (a StatefulSet counts each pod), and each phase's wall time. */
+/** Restarts per phase and consumer (a StatefulSet counts each pod; reloads in place are shown beside), and each phase's wall time. */
 export function restartFigures(log: HandshakeLog, phases: string[], consumers: { id: string; label: string }[]): string {
     const rows = [`| phase | ${consumers.map((c) => c.label).join(" | ")} | wall time (s) |`, `|---|${consumers.map(() => "---:").join("|")}|---:|`];
     for (const phase of phases) {
-        const n = (c: { id: string }) => log.restarts.filter((r) => r.phase === phase && r.consumer === c.id).length;
+        const count = (list: { phase: string; consumer: string }[], c: { id: string }) => list.filter((r) => r.phase === phase && r.consumer === c.id).length;
+        const n = (c: { id: string }) => `${count(log.restarts, c)}${count(log.reloads, c) > 0 ? ` (${count(log.reloads, c)} reloaded in place)` : ""}`;
         rows.push(`| ${phase} | ${consumers.map(n).join(" | ")} | ${((log.phaseWall.get(phase) ?? 0) / 1000).toFixed(1)} |`);
     }
     return rows.join("\n");

@@ -88,6 +88,9 @@ describe("cert-manager issuers: an existing stack moves from ClusterIssuers to n
         assert.deepStrictEqual(steps.map((s) => `${s.op} ${s.type.split(":").pop()} ${nameOf(s)}`).sort(), [
             "create Issuer cert-manager-issuers-acme-istio-system",
             "create Issuer cert-manager-issuers-ca-spinnaker",
+            // Not the move: since (issue 21) every service reads its CAs from the program's trust bundle, not
+            // from cert-manager's ca.crt, and its argfile carries that bundle's truststore password (Halyard).
+            "create Secret ca-trust-secret",
             "create Secret cert-manager-issuers-ca-secret-spinnaker",
             // Not the move: terraformer's root-signed Secret (above).
             "create Secret spin-terraformer-secret",
@@ -98,6 +101,7 @@ describe("cert-manager issuers: an existing stack moves from ClusterIssuers to n
             // Not the move: the CA gained name constraints since (nameConstrainedCa.ts), re-signed with the
             // same key, which the JVM-wide store now holds; every leaf chains to either certificate.
             "update Secret jvm-truststore-secret",
+            ...["clouddriver", "echo", "fiat", "front50", "igor", "kayenta", "orca", "rosco"].map((svc) => `update Secret spin-${svc}-jvm-secret`),
         ]);
     });
 

@@ -284,10 +284,18 @@ describe("stack config", () => {
                 "spinnaker-mtls:caNextCertPem is the same CA as spinnaker-mtls:caCertPem; the next CA must be a new one (with its own key), or unset it to have the program generate one",
             ]);
         });
-        it("refuses a rotation with cert-manager issuing, whose stores hold one CA", () => {
-            const problems = problemsOf(rotating("trust-both", { "spinnaker-mtls:certificateBackend": "cert-manager" }));
-            assert.strictEqual(problems.length, 1);
-            assert.match(problems[0], /^spinnaker-mtls:caRotation is "trust-both" but spinnaker-mtls:certificateBackend is "cert-manager"; .* rotate with certificateBackend "pulumi"/);
+        it("accepts every phase with cert-manager issuing (the stores read the program's trust bundle)", () => {
+            for (const phase of ["trust-both", "issue-next", "trust-next"]) {
+                const c = parseStackConfig({ ...defaults, ...rotating(phase, { "spinnaker-mtls:certificateBackend": "cert-manager" }) });
+                assert.deepStrictEqual([c.caRotation, c.certManager.backend], [phase, "cert-manager"]);
+            }
+        });
+        it("refuses a rotation with the Otterize operator issuing, whose stores hold one CA", () => {
+            assert.deepStrictEqual(problemsOf(rotating("trust-both", { "spinnaker-mtls:certificateBackend": "otterize" })), [
+                'spinnaker-mtls:caRotation is "trust-both" but spinnaker-mtls:certificateBackend is "otterize"; a rotation without failed handshakes needs every store to hold both CAs, ' +
+                    "and the Otterize credentials operator writes each pod's ca.crt and truststore from the one CA of its issuer: " +
+                    'rotate with certificateBackend "pulumi" or "cert-manager" (docs/ca-rotation.md), or set caRotation "none"',
+            ]);
         });
     });
 

@@ -115,7 +115,9 @@ for (const stack of ["dev", "prod"]) {
                 assert.strictEqual(ref(client["trust-store"]), "spinnaker-mtls-jvm-truststore/truststore.p12", s);
                 assert.strictEqual(ref(client["trust-store-password"]), "spinnaker-mtls-jvm-truststore/truststore-password", s);
                 assert.strictEqual(ref(client["key-store"]), ref(p.server.ssl?.["key-store"] ?? client["key-store"]), s);
-                if (p.server.ssl.enabled !== false) assert.match(ref(p.server.ssl["trust-store"])!, new RegExp(`^spin-${s}-tls/truststore\\.p12$`), s);
+                // Beside cert-manager's certificates, the program's trust bundle: it holds the Spinnaker CAs alone too.
+                const trust = stack === "prod" ? "spinnaker-mtls-ca-trust" : `spin-${s}-tls`;
+                if (p.server.ssl.enabled !== false) assert.strictEqual(ref(p.server.ssl["trust-store"]), `${trust}/truststore.p12`, s);
             }
         });
 
@@ -179,9 +181,9 @@ for (const stack of ["dev", "prod"]) {
 
         it("carries each pod's checksums, and the pods of a service roll when what it reads changes", async () => {
             const annotations = (r: RunResult, s: string) => (manifestOf(r).manifest.spec.spinnakerConfig["service-settings"][s] as { kubernetes: { podAnnotations: Record<string, string> } }).kubernetes.podAnnotations;
-            // Backend cert-manager adds Reloader's annotation (see the cert-manager tests).
-            const reloader = stack === "prod" ? ["secret.reloader.stakater.com/reload"] : [];
-            assert.deepStrictEqual(Object.keys(annotations(result, "gate")).sort(), [...reloader, "spinnaker-mtls/jvm-options-checksum", "spinnaker-mtls/jvm-truststore-checksum", "spinnaker-mtls/tls-checksum"]);
+            // Backend cert-manager adds Reloader's annotation (see the cert-manager tests) and the trust bundle's checksum.
+            const certManager = stack === "prod" ? ["secret.reloader.stakater.com/reload", "spinnaker-mtls/ca-trust-checksum"] : [];
+            assert.deepStrictEqual(Object.keys(annotations(result, "gate")).sort(), [...certManager, "spinnaker-mtls/jvm-options-checksum", "spinnaker-mtls/jvm-truststore-checksum", "spinnaker-mtls/tls-checksum"]);
             // Behind prod's ingress Deck mounts no certificate: nothing to checksum, nothing for Reloader to restart it for.
             const deck = (manifestOf(result).manifest.spec.spinnakerConfig["service-settings"].deck as { kubernetes: { podAnnotations?: Record<string, string> } }).kubernetes.podAnnotations;
             assert.deepStrictEqual(Object.keys(deck ?? {}).sort(), stack === "prod" ? [] : ["spinnaker-mtls/tls-checksum"]);

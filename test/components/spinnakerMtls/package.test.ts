@@ -73,15 +73,19 @@ describe("SpinnakerMtls as a package", function () {
         const provider = new ComponentProvider({ dirname: path.join(PROJECT_ROOT, "plugin"), name: plugin.name, components: [SpinnakerMtls] });
         const schema = JSON.parse(await provider.getSchema()) as {
             name: string;
-            resources: Record<string, { isComponent: boolean; inputProperties: Record<string, { plain?: boolean; secret?: boolean }>; properties: Record<string, unknown> }>;
-            types: Record<string, { enum?: { value: string }[] }>;
+            resources: Record<string, { isComponent: boolean; inputProperties: Record<string, { plain?: boolean; secret?: boolean; $ref?: string }>; properties: Record<string, unknown> }>;
+            types: Record<string, { enum?: { value: string }[]; properties?: Record<string, unknown> }>;
         };
         assert.strictEqual(schema.name, "spinnaker-mtls");
         const component = schema.resources[SpinnakerMtls.TYPE];
         assert.ok(component?.isComponent, `no component ${SpinnakerMtls.TYPE} in ${Object.keys(schema.resources).join(", ")}`);
         assert.deepStrictEqual(Object.keys(component.inputProperties).sort(), [...CONFIG_KEYS, "lastDeployedCaTrust", "lastDeploymentObserved"].sort());
-        // Only the secrets may be Outputs; everything else decides which resources exist (or, the last deployment's trust, is judged first).
-        assert.deepStrictEqual(Object.entries(component.inputProperties).filter(([, p]) => !p.plain).map(([k]) => k).sort(), ["caKeyPem", "caNextKeyPem", "redisExternalUrl"]);
+        // Only the secrets and the last deployment's trust and observation may be Outputs (a StackReference's,
+        // in another language); everything else decides which resources exist.
+        assert.deepStrictEqual(Object.entries(component.inputProperties).filter(([, p]) => !p.plain).map(([k]) => k).sort(), ["caKeyPem", "caNextKeyPem", "lastDeployedCaTrust", "lastDeploymentObserved", "redisExternalUrl"]);
+        assert.strictEqual(component.inputProperties.lastDeployedCaTrust.$ref, "#/types/spinnaker-mtls:index:CaTrust");
+        assert.deepStrictEqual(Object.keys(schema.types["spinnaker-mtls:index:CaTrust"].properties ?? {}).sort(), ["signer", "trusted"]);
+        assert.strictEqual(component.inputProperties.lastDeploymentObserved.$ref, "#/types/spinnaker-mtls:index:RotationObservation");
         assert.deepStrictEqual(Object.keys(component.properties).sort(), stackOutputNames());
         assert.deepStrictEqual(schema.types["spinnaker-mtls:index:ClientAuth"].enum?.map((e) => e.value), ["want", "need"]);
     });

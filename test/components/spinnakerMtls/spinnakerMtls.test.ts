@@ -11,7 +11,7 @@ import { parseStackConfig, withKeyNames } from "../../../components/config";
 import { SpinnakerMtls, SpinnakerMtlsArgs, SpinnakerMtlsArgsError, argName, argsToRawConfig, observeLastDeployment } from "../../../components/spinnakerMtls";
 import { loadProject, readStackConfig } from "../../../engine/project";
 import { PROJECT_ROOT, RunResult } from "../../../engine/run";
-import { unwrap } from "../../../engine/monitor";
+import { OfflineMonitor, unwrap } from "../../../engine/monitor";
 import { newCa } from "../../support/pki";
 import { COMPONENT_TYPE, asBeforeTheComponent } from "../../support/preComponentState";
 import { PINNED_CONFIG, run, stackRun } from "../../support/stacks";
@@ -129,6 +129,8 @@ describe("SpinnakerMtls: an existing stack moves into the component", () => {
             // program, so beside cert-manager (prod) and the Otterize operator (otterize) terraformer's
             // certificate moved from them to it.
             const issuingCa = /CertificateAuthority\$tls:index\/[a-zA-Z]+:[a-zA-Z]+::spinnaker-ca-issuing-(key|csr|cert)$/;
+            // And (issue 21) beside cert-manager (prod) the services read their CAs from the program's trust bundle.
+            const trustBundle = /::spinnaker-mtls:pki:CaTrustBundle(\$[^:]+:[^:]+:[^:]+)?::ca-trust(-[a-z]+)?$/;
             const dropped = (urn: string) =>
                 (["prod", "local"].includes(stack) && /:(pki:ServiceCertificate|certmanager:CertManagerCertificate)(\$[^:]+:[^:]+:[^:]+)?::spin-deck(-[a-z]+)?$/.test(urn)) ||
                 issuerMoved.test(urn) ||
@@ -137,6 +139,7 @@ describe("SpinnakerMtls: an existing stack moves into the component", () => {
                 urn.includes("::spinnaker-mtls:spinnaker:GateApiService") ||
                 issuerNew.test(urn) ||
                 issuingCa.test(urn) ||
+                (stack === "prod" && trustBundle.test(urn)) ||
                 (["prod", "otterize"].includes(stack) && /:pki:ServiceCertificate(\$[^:]+:[^:]+:[^:]+)?::spin-terraformer(-[a-z]+)?$/.test(urn));
             assert.deepStrictEqual(before.deployment.resources.map((r) => r.urn).filter((u) => !added(u)).sort(), PRE_COMPONENT_URNS[stack].filter((u) => !dropped(u)));
             assert.ok(["dev", "otterize"].includes(stack) || PRE_COMPONENT_URNS[stack].some(dropped), "the dropped resources are Deck's certificate's and the ClusterIssuers");
@@ -174,5 +177,99 @@ describe("SpinnakerMtls: a CA rotation step waits for the cluster", function () 
         assert.strictEqual(await observeLastDeployment({ ...URLS }, last, { kubeconfig: "/nowhere" }), undefined, "the same trust: no step, no cluster read");
         assert.strictEqual(await observeLastDeployment({ ...URLS, caRotation: "trust-both" }, undefined, { kubeconfig: "/nowhere" }), undefined, "no last deployment: nothing to wait for");
         assert.deepStrictEqual(await observeLastDeployment({ ...URLS, caRotation: "trust-both" }, last, { kubeconfig: "/nowhere" }), { error: "kubeconfig /nowhere: no such file" });
+    });
+});
+
+describe("SpinnakerMtls: the last deployment as Outputs, as a program in another language passes it", function () {
+    this.timeout(60_000);
+    const GENERATED_1 = "generated 1 ECDSA-P256 O=Spinnaker";
+    const last = { trusted: [GENERATED_1], signer: GENERATED_1 };
+    const caught = { consumer: "gate", converged: true, notes: [], trusted: [], pods: 1 };
+
+    /** The consumer's run with the args named in `outputs` passed as Outputs; what reached the engine, and what the program threw. */
+    async function observed(args: Record<string, unknown>, outputs: string[], opts: { readsCluster?: boolean } = {}) {
+        const types: string[] = [];
+        const thrown: unknown[] = [];
+        const register = OfflineMonitor.prototype.registerResource;
+        OfflineMonitor.prototype.registerResource = function (this: OfflineMonitor, req: { getType(): string }, callback) {
+            types.push(req.getType());
+            return register.call(this, req, callback);
+        };
+        const onRejection = (reason: unknown) => thrown.push(reason);
+        process.on("unhandledRejection", onRejection);
+        try {
+            const result: { r?: RunResult; error?: Error } = await run({
+                stack: "test",
+                projectDir: CONSUMER,
+                config: { "consumer:args": JSON.stringify(args), "consumer:outputs": JSON.stringify(outputs), ...(opts.readsCluster ? { "consumer:readsCluster": "true" } : {}) },
+            }).then(
+                (r) => ({ r }),
+                (e: Error) => ({ error: e }),
+            );
+            return { ...result, types, thrown };
+        } finally {
+            OfflineMonitor.prototype.registerResource = register;
+            process.off("unhandledRejection", onRejection);
+        }
+    }
+    const kubernetes = (types: string[]) => types.filter((t) => t.startsWith("kubernetes:") || t === "pulumi:providers:kubernetes");
+    /** A kubeconfig that is not there, for the runs in which the component may read a cluster. */
+    async function withKubeconfig<T>(file: string, body: () => Promise<T>): Promise<T> {
+        const before = process.env.KUBECONFIG;
+        process.env.KUBECONFIG = file;
+        try {
+            return await body();
+        } finally {
+            if (before === undefined) delete process.env.KUBECONFIG;
+            else process.env.KUBECONFIG = before;
+        }
+    }
+
+    it("a plain value is judged before anything is registered, as it always was", () => {
+        const [problem, ...rest] = problemsOf({ ...URLS, caRotation: "trust-next", lastDeployedCaTrust: last });
+        assert.deepStrictEqual(rest, []);
+        assert.match(problem, /^args\.caRotation is "trust-next", and the last deployment's stores trust the generated CA of generation 1 \(ECDSA-P256, O=Spinnaker\) with certificates signed by the generated CA of generation 1 \(ECDSA-P256, O=Spinnaker\): /);
+        assert.match(problem, /the generated CA of generation 2 \(ECDSA-P256, O=Spinnaker\) would sign this one's, but the last deployment's stores do not trust it\./);
+    });
+
+    it("an Output that makes a skipped phase fails the run with the plain value's message, naming caRotation, and no Kubernetes object is registered", async () => {
+        const args = { ...URLS, caRotation: "trust-next", lastDeployedCaTrust: last };
+        const plain = problemsOf(args);
+        const { error, types, thrown } = await observed(args, ["lastDeployedCaTrust"]);
+        assert.ok(error, "the run fails");
+        assert.ok(error.message.includes(`\n  - ${plain[0]}`), error.message);
+        // By name: a run loads the program's modules afresh, so its error class is not this file's.
+        const gate = thrown.find((e) => (e as Error | undefined)?.name === "SpinnakerMtlsArgsError") as SpinnakerMtlsArgsError | undefined;
+        assert.ok(gate, `a SpinnakerMtlsArgsError, got ${thrown.map(String).join("; ")}`);
+        assert.ok(pulumi.RunError.isInstance(gate), "a RunError: the CLI prints it without a stack trace");
+        assert.deepStrictEqual(gate.problems, plain);
+        assert.ok(types.includes(SpinnakerMtls.TYPE), `the component itself is registered (the engine saw: ${types.join(", ")})`);
+        assert.deepStrictEqual(kubernetes(types), [], "neither the Kubernetes provider nor any object through it");
+    });
+
+    it("an Output alone has the component read the cluster; with the program's observation, an Output that admits the step deploys as the plain value does", async () => {
+        // A cluster the component could read, were it to: a kubeconfig that is not there.
+        const step = { ...URLS, caRotation: "trust-both", lastDeployedCaTrust: last };
+        const clusterless = (args: Record<string, unknown>, outputs: string[]) => withKubeconfig("/nowhere", () => observed(args, outputs, { readsCluster: true }));
+        // An Output alone (a program in another language has no observeLastDeployment()): the component reads the cluster.
+        const unread = await clusterless(step, ["lastDeployedCaTrust"]);
+        assert.ok(unread.error, "the run fails");
+        assert.match(
+            unread.error.message,
+            /\n {2}- args\.caRotation is "trust-both", a step from the last deployment, and whether the cluster has converged on the last one could not be read: kubeconfig \/nowhere: no such file; to go on knowingly, for one pulumi up, set SPINNAKER_MTLS_FORCE_CA_ROTATION=trust-both$/,
+        );
+        assert.deepStrictEqual(kubernetes(unread.types), []);
+
+        // Plain, as before: judged by the record alone, no cluster read.
+        const plain = await clusterless(step, []);
+        // As Outputs, with the program's own observation: that is what is judged, no cluster read.
+        const deferred = await clusterless({ ...step, lastDeploymentObserved: { server: "https://cluster.example:6443", consumers: [caught] } }, ["lastDeployedCaTrust", "lastDeploymentObserved"]);
+        assert.ok(plain.r && deferred.r, `${plain.error ?? deferred.error}`);
+        const urns = (r: RunResult) => r.resources.map((x) => x.urn).sort();
+        assert.deepStrictEqual(urns(deferred.r), urns(plain.r));
+        assert.ok(kubernetes(deferred.types).length > 20, "the Kubernetes objects are registered once the gate has passed");
+        const provider = (r: RunResult) => r.resources.find((x) => x.type === "pulumi:providers:kubernetes")!;
+        assert.deepStrictEqual(provider(deferred.r).inputs, provider(plain.r).inputs, "the provider's settings do not change");
+        assert.deepStrictEqual([unwrap(plain.r.stackOutputs.lastDeployedCaTrust), unwrap(deferred.r.stackOutputs.lastDeployedCaTrust)], [last, last]);
     });
 });

@@ -50,7 +50,10 @@ export function secretKeyReferences(obj: unknown): Map<string, Set<string>> {
 /**
  * The Secret keys a StatefulSet's containers read: for each Secret volume,
  * the `<mountPath>/<key>` paths named in its containers (commands, args, env)
- * or in the ConfigMaps it mounts (redis.conf names its TLS files).
+ * or in the ConfigMaps it mounts (redis.conf names its TLS files); for a
+ * projected volume, each path back to the Secret and key its source maps
+ * there (Redis's tls.crt and tls.key from cert-manager's Secret, ca.crt from
+ * the program's trust bundle).
  */
 export function statefulSetSecretKeys(sts: Obj, configMaps: Obj[]): Map<string, Set<string>> {
     const pod = sts.spec.template.spec;
@@ -58,13 +61,28 @@ export function statefulSetSecretKeys(sts: Obj, configMaps: Obj[]): Map<string, 
     const mountedConfig = volumes.filter((v) => v.configMap).map((v) => configMaps.find((c) => c.metadata.name === v.configMap.name && c.metadata.namespace === sts.metadata.namespace));
     const texts = [JSON.stringify(pod.containers), JSON.stringify(pod.initContainers ?? []), ...mountedConfig.map((c) => JSON.stringify(c?.data ?? {}))].join("\n");
     const out = new Map<string, Set<string>>();
-    for (const v of volumes.filter((x) => x.secret)) {
+    const add = (secret: string, key: string) => {
+        if (!out.has(secret)) out.set(secret, new Set());
+        out.get(secret)!.add(key);
+    };
+    for (const v of volumes.filter((x) => x.secret || x.projected)) {
+        // A file name in the volume → the Secret and key it comes from.
+        const source = (file: string): [string, string] | undefined => {
+            if (v.secret) return [v.secret.secretName, file];
+            for (const src of (v.projected.sources ?? []).filter((x: Json) => x.secret)) {
+                const items: Json[] | undefined = src.secret.items;
+                if (!items) return [src.secret.name, file];
+                const item = items.find((i) => (i.path ?? i.key) === file);
+                if (item) return [src.secret.name, item.key];
+            }
+            return undefined;
+        };
         for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
             for (const m of (c.volumeMounts ?? []).filter((x: Json) => x.name === v.name)) {
                 const re = new RegExp(`${m.mountPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/([A-Za-z0-9._-]+)`, "g");
                 for (const hit of texts.matchAll(re)) {
-                    if (!out.has(v.secret.secretName)) out.set(v.secret.secretName, new Set());
-                    out.get(v.secret.secretName)!.add(hit[1]);
+                    const from = source(hit[1]);
+                    if (from) add(...from);
                 }
             }
         }

@@ -41,7 +41,8 @@ describe("policy redis-tls-reload", () => {
     });
 
     it("accepts the StatefulSets the program renders, for both Redis instances and both certificate backends, and refuses them without their tls-reload container", async () => {
-        for (const [stack, name] of [["prod", "spin-redis"], ["prod", "spin-redis-go"], ["dev", "spin-redis"]]) {
+        // prod's cert-manager backend: Redis reads its CAs from the program's trust bundle, in the same (projected) volume.
+        for (const [stack, name, secrets] of [["prod", "spin-redis", "spin-redis-tls, spinnaker-mtls-ca-trust"], ["prod", "spin-redis-go", "spin-redis-go-tls, spinnaker-mtls-ca-trust"], ["dev", "spin-redis", "spin-redis-tls"]]) {
             const rendered = objectNamed<Record<string, unknown>>(await stackRun(stack), "kubernetes:apps/v1:StatefulSet", name);
             const fixture: Fixture = { type: "kubernetes:apps/v1:StatefulSet", name, inputs: rendered };
             assert.deepStrictEqual(await messages(POLICY, [fixture]), [], `${stack} ${name}`);
@@ -49,7 +50,7 @@ describe("policy redis-tls-reload", () => {
             stripped.spec.template.spec.containers = stripped.spec.template.spec.containers.filter((c) => c.name !== "tls-reload");
             const found = await messages(POLICY, [{ ...fixture, inputs: stripped }]);
             assert.strictEqual(found.length, 1, `${stack} ${name}: ${found.join("\n")}`);
-            assert.match(found[0], new RegExp(`^StatefulSet \\S+/${name}: spec\\.template\\.spec\\.containers\\[0\\]\\.volumeMounts\\[\\d\\]: Redis mounts Secret ${name}-tls \\(volume tls\\)`));
+            assert.match(found[0], new RegExp(`^StatefulSet \\S+/${name}: spec\\.template\\.spec\\.containers\\[0\\]\\.volumeMounts\\[\\d\\]: Redis mounts Secret ${secrets} \\(volume tls\\)`));
         }
     });
 

@@ -7,6 +7,15 @@ const P = "SpinnakerService spinnaker/spinnaker: spec.spinnakerConfig.profiles";
 type Props = Record<string, Record<string, Record<string, unknown>>>;
 
 describe("policy spinnaker-server-trust", () => {
+    it("accepts servers that trust the program's CA trust bundle (beside cert-manager's certificates), Java and Go", async () => {
+        const f = spinnakerService();
+        const p = spinnakerConfig(f).profiles;
+        p.terraformer = goProfile("terraformer");
+        (p.orca as Props).server.ssl["trust-store"] = "encryptedFile:k8s!n:spinnaker-mtls-ca-trust!k:truststore.p12";
+        (p.terraformer as Props).server.ssl.cacertFile = "encryptedFile:k8s!n:spinnaker-mtls-ca-trust!k:ca.crt";
+        assert.deepStrictEqual(await messages(POLICY, [f]), []);
+    });
+
     it("accepts servers that trust their own certificate's Secret, a user's own Secret name for both, a server with TLS off, and file paths it cannot attribute", async () => {
         const f = spinnakerService();
         const p = spinnakerConfig(f).profiles;
@@ -25,8 +34,8 @@ describe("policy spinnaker-server-trust", () => {
         (p.orca as Props).server.ssl["trust-store"] = "encryptedFile:k8s!n:spinnaker-mtls-jvm-truststore!k:truststore.p12";
         (p.front50 as Props).server.ssl["trust-store"] = "encryptedFile:k8s!n:spin-gate-tls!k:truststore.p12";
         assert.deepStrictEqual(await messages(POLICY, [f]), [
-            `${P}.front50.server.ssl.trust-store: reads Secret spin-gate-tls, not spin-front50-tls, so front50 accepts client certificates from whatever CAs that Secret holds, not only the stack's. Fix: point it at spin-front50-tls, whose trust store holds the stack's CA alone`,
-            `${P}.orca.server.ssl.trust-store: reads Secret spinnaker-mtls-jvm-truststore, not spin-orca-tls, so orca accepts client certificates from whatever CAs that Secret holds, not only the stack's. Fix: point it at spin-orca-tls, whose trust store holds the stack's CA alone`,
+            `${P}.front50.server.ssl.trust-store: reads Secret spin-gate-tls, not spin-front50-tls, so front50 accepts client certificates from whatever CAs that Secret holds, not only the stack's. Fix: point it at spin-front50-tls or spinnaker-mtls-ca-trust, whose trust stores hold the stack's CAs alone`,
+            `${P}.orca.server.ssl.trust-store: reads Secret spinnaker-mtls-jvm-truststore, not spin-orca-tls, so orca accepts client certificates from whatever CAs that Secret holds, not only the stack's. Fix: point it at spin-orca-tls or spinnaker-mtls-ca-trust, whose trust stores hold the stack's CAs alone`,
         ]);
     });
 
@@ -36,7 +45,7 @@ describe("policy spinnaker-server-trust", () => {
         p.terraformer = goProfile("terraformer");
         (p.terraformer as Props).server.ssl.cacertFile = "encryptedFile:k8s!n:org-cas!k:bundle.pem";
         assert.deepStrictEqual(await messages(POLICY, [f]), [
-            `${P}.terraformer.server.ssl.cacertFile: reads Secret org-cas, not spin-terraformer-tls, so terraformer accepts client certificates from whatever CAs that Secret holds, not only the stack's. Fix: point it at spin-terraformer-tls, whose trust store holds the stack's CA alone`,
+            `${P}.terraformer.server.ssl.cacertFile: reads Secret org-cas, not spin-terraformer-tls, so terraformer accepts client certificates from whatever CAs that Secret holds, not only the stack's. Fix: point it at spin-terraformer-tls or spinnaker-mtls-ca-trust, whose trust stores hold the stack's CAs alone`,
         ]);
     });
 });
