@@ -36,7 +36,7 @@ source "$(bash test/e2e/build/istio/build.sh)"
 
 specs=("$@")
 # The longest files first, so the two at a time finish close together.
-[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/prod.e2e.test.ts test/e2e/caRotation.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/component.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/rotation.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/interrupt.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/approverPolicy.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/rotationStatus.e2e.test.ts test/e2e/smoke.e2e.test.ts)
+[ ${#specs[@]} -gt 0 ] || specs=(test/e2e/prod.e2e.test.ts test/e2e/caRotation.e2e.test.ts test/e2e/caRotationCertManager.e2e.test.ts test/e2e/weakening.e2e.test.ts test/e2e/component.e2e.test.ts test/e2e/ssa.e2e.test.ts test/e2e/rotation.e2e.test.ts test/e2e/dev.e2e.test.ts test/e2e/differential.e2e.test.ts test/e2e/render.e2e.test.ts test/e2e/interrupt.e2e.test.ts test/e2e/istioAnalyze.e2e.test.ts test/e2e/certManager.e2e.test.ts test/e2e/approverPolicy.e2e.test.ts test/e2e/otterize.e2e.test.ts test/e2e/rotationStatus.e2e.test.ts test/e2e/smoke.e2e.test.ts)
 
 # Everything the run starts or writes belongs to one folder: temporary files
 # (TMPDIR, which the tests, the Pulumi CLI and its plugins use) and a registry
