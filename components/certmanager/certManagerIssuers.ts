@@ -8,14 +8,15 @@ export const CA_ISSUER = "spinnaker-mtls-ca";
 export const ACME_ISSUER = "spinnaker-mtls-acme";
 
 /**
- * The CA Issuer of the CA of one generation (caGeneration, and
- * the next one during a rotation). The first keeps the name it always had. A
- * rotation's issue-next moves every Certificate to the next CA's Issuer: a new
- * issuerRef is what makes cert-manager re-issue a Certificate at once (an
- * Issuer whose Secret changes under the same name re-issues nothing until each
- * renewal). The next CA keeps the name after the finish, so finishing renames
- * nothing. The CA's Secret beside each CA Issuer has the Issuer's name (a
- * namespaced Issuer reads its Secret from its own namespace).
+ * The name of the CA Issuer of one CA generation (caGeneration, or the next
+ * one during a rotation); only the CA that signs has an Issuer. The first
+ * keeps the name it always had. A rotation's issue-next moves every
+ * Certificate to the next CA's Issuer: a new issuerRef is what makes
+ * cert-manager re-issue a Certificate at once (an Issuer whose Secret changes
+ * under the same name re-issues nothing until each renewal). The next CA
+ * keeps the name after the finish, so finishing renames nothing. The CA's
+ * Secret beside each CA Issuer has the Issuer's name (a namespaced Issuer
+ * reads its Secret from its own namespace).
  */
 export const caIssuerName = (generation: number): string => (generation === 1 ? CA_ISSUER : `${CA_ISSUER}-g${generation}`);
 
