@@ -50,6 +50,18 @@ export const TLS_RELOAD_INTERVAL_ENV = "TLS_RELOAD_INTERVAL_SECONDS";
  */
 export const TLS_RELOAD_INTERVAL_SECONDS = 30;
 
+/** How the reload sidecar's log line after a reload starts; the digest of what it loaded follows "sha256 ". */
+export const TLS_RELOADED_PREFIX = "tls-reload: Redis reloaded";
+
+/** The digest a reload logs for these files: SHA-256 of tls.crt then ca.crt, as the sidecar's `cat | sha256sum` reads them. */
+export const tlsReloadedDigest = (tlsCrt: Buffer, caCrt: Buffer): string => crypto.createHash("sha256").update(tlsCrt).update(caCrt).digest("hex");
+
+/** The digest of the last reload a tls-reload log records; undefined when it records none. */
+export function lastTlsReload(log: string): string | undefined {
+    const hits = [...log.matchAll(new RegExp(`^${TLS_RELOADED_PREFIX} .*; tls\\.crt\\+ca\\.crt sha256 ([0-9a-f]{64})$`, "gm"))];
+    return hits.length > 0 ? hits[hits.length - 1][1] : undefined;
+}
+
 /**
  * The reload sidecar's loop. Redis reads tls-cert-file, tls-key-file and
  * tls-ca-cert-file only at start and on CONFIG SET, and CONFIG SET with the
@@ -71,18 +83,6 @@ export const TLS_RELOAD_INTERVAL_SECONDS = 30;
  * certificate and CAs Redis loaded (tlsReloadedDigest). A failure logs
  * redis-cli's reply only.
  */
-/** How the reload sidecar's log line after a reload starts; the digest of what it loaded follows "sha256 ". */
-export const TLS_RELOADED_PREFIX = "tls-reload: Redis reloaded";
-
-/** The digest a reload logs for these files: SHA-256 of tls.crt then ca.crt, as the sidecar's `cat | sha256sum` reads them. */
-export const tlsReloadedDigest = (tlsCrt: Buffer, caCrt: Buffer): string => crypto.createHash("sha256").update(tlsCrt).update(caCrt).digest("hex");
-
-/** The digest of the last reload a tls-reload log records; undefined when it records none. */
-export function lastTlsReload(log: string): string | undefined {
-    const hits = [...log.matchAll(new RegExp(`^${TLS_RELOADED_PREFIX} .*; tls\\.crt\\+ca\\.crt sha256 ([0-9a-f]{64})$`, "gm"))];
-    return hits.length > 0 ? hits[hits.length - 1][1] : undefined;
-}
-
 export function redisTlsReloadScript(): string {
     const tls = REDIS_PATHS.tlsDir;
     const files = `${tls}/tls.crt ${tls}/tls.key ${tls}/ca.crt`;

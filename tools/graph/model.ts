@@ -308,21 +308,22 @@ function redisInstances(b: Builder): RedisInstance[] {
         const conf = b.view.objects.find((c) => isKind(c, "", "ConfigMap") && c.namespace === o.namespace && c.name === `${instance}-config`);
         const text = String(stringMap(at(conf?.body, "data"))["redis.conf"] ?? "");
         const auth = /^tls-auth-clients\s+(\S+)/m.exec(text)?.[1] ?? (text.includes("tls-port") ? "yes" : "unknown");
-        // Each Secret a volume mounts, with the keys it takes: a Secret volume takes them all; a projected
-        // volume may take tls.crt and tls.key from one Secret and ca.crt from another (the program's trust
-        // bundle beside cert-manager's certificate).
+        // Each Secret a volume mounts, and the keys it takes when not all: a projected volume may take
+        // tls.crt and tls.key from one Secret and ca.crt from another (the program's trust bundle beside
+        // cert-manager's certificate).
         const mounted = asArray(at(o.body, "spec", "template", "spec", "volumes")).flatMap((v): { secret: string; keys?: string[] }[] => {
             const whole = str(at(v, "secret", "secretName"));
             if (whole) return [{ secret: whole }];
-            return asArray(at(v, "projected", "sources"))
-                .map((src) => ({ secret: str(at(src, "secret", "name")), keys: asArray(at(src, "secret", "items")).map((i) => str(at(i, "key"))).filter((k): k is string => !!k) }))
-                .filter((m): m is { secret: string; keys: string[] } => !!m.secret);
+            return asArray(at(v, "projected", "sources")).flatMap((src) => {
+                const secret = str(at(src, "secret", "name"));
+                const keys = asArray(at(src, "secret", "items")).map((i) => str(at(i, "key"))).filter((k): k is string => !!k);
+                return secret ? [{ secret, ...(keys.length > 0 ? { keys } : {}) }] : [];
+            });
         });
-        const takes = (key: string) => mounted.find((m) => !m.keys || m.keys.length === 0 || m.keys.includes(key))?.secret;
         const tlsSecret = mounted.map((m) => m.secret).find((s) => b.certificateOf(ns, s) !== null);
         const sa = str(at(o.body, "spec", "template", "spec", "serviceAccountName")) ?? "default";
         const id = instance.replace(/^spin-/, "");
-        const caSecret = tlsSecret ? (mounted.find((m) => m.secret === tlsSecret && (!m.keys || m.keys.includes("ca.crt"))) ? tlsSecret : takes("ca.crt")) : undefined;
+        const caSecret = tlsSecret ? mounted.find((m) => !m.keys || m.keys.includes("ca.crt"))?.secret : undefined;
         const caRef = caSecret ? { secret: caSecret, key: "ca.crt" } : undefined;
         return {
             id,
